@@ -1,0 +1,155 @@
+//! Finds the files to read. Directory walks honour .gitignore (and skip hidden directories such
+//! as `.terraform` and `.git`); explicit files are always read. Files are classified by name and,
+//! for JSON and YAML, by content: Terraform (`.tf`, `.tf.json`), Terraform plan JSON, and
+//! CloudFormation candidates (the CloudFormation loader decides by content whether a YAML or
+//! JSON file is a template; everything else is ignored quietly).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// What the walk found, grouped by loader.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Directories holding `.tf` or `.tf.json` files (each is a Terraform module).
+    pub terraform_dirs: BTreeSet<PathBuf>,
+    /// Terraform plan JSON files.
+    pub terraform_plans: Vec<PathBuf>,
+    /// YAML, JSON and `.template` files that may be CloudFormation templates.
+    pub cloudformation: Vec<PathBuf>,
+    /// The files named on the command line, when any were: findings are limited to them.
+    pub explicit_files: Vec<PathBuf>,
+}
+
+/// A path as shown to the user: relative to the current directory when under it, with `/`
+/// separators.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = cwd
+        .as_ref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Compiles exclude globs. A glob without a `/` matches at any depth (`**/GLOB`), as in
+/// .gitignore; a glob that matches a directory excludes everything under it.
+pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let g = g.trim_end_matches('/');
+        let pats = if g.contains('/') {
+            vec![g.trim_start_matches("./").to_string()]
+        } else {
+            vec![format!("**/{g}"), g.to_string()]
+        };
+        for p in pats {
+            for p in [p.clone(), format!("{p}/**")] {
+                b.add(Glob::new(&p).map_err(|e| format!("invalid exclude glob `{g}`: {e}"))?);
+            }
+        }
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+fn kind_of(path: &Path) -> Option<Kind> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".tf") || name.ends_with(".tf.json") {
+        Some(Kind::Terraform)
+    } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+        None
+    } else if name.ends_with(".json") {
+        Some(Kind::Json)
+    } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template") {
+        Some(Kind::Cfn)
+    } else {
+        None
+    }
+}
+
+enum Kind {
+    Terraform,
+    Json,
+    Cfn,
+}
+
+/// True when the JSON text looks like `terraform show -json` output of a plan.
+pub fn looks_like_plan(text: &str) -> bool {
+    let head = &text[..text.len().min(4096)];
+    head.contains("\"format_version\"")
+        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+        && text.contains("\"terraform_version\"")
+}
+
+/// Walks `paths`. `excludes` match paths relative to the walked directory (or the file as given).
+pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, String> {
+    let mut out = Discovered::default();
+    for root in paths {
+        let meta = std::fs::metadata(root)
+            .map_err(|e| format!("{}: {e}", display_path(root)))?;
+        if meta.is_file() {
+            if excludes.is_match(root) || excludes.is_match(display_path(root)) {
+                continue;
+            }
+            out.explicit_files.push(root.clone());
+            classify(root, &mut out, true);
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(false)
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(_) => continue,
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let p = entry.path();
+            let rel = p.strip_prefix(root).unwrap_or(p);
+            if excludes.is_match(rel) {
+                continue;
+            }
+            classify(p, &mut out, false);
+        }
+    }
+    Ok(out)
+}
+
+fn classify(p: &Path, out: &mut Discovered, explicit: bool) {
+    match kind_of(p) {
+        Some(Kind::Terraform) => {
+            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            out.terraform_dirs.insert(dir);
+        }
+        Some(Kind::Json) => {
+            // Sniff the start only; the loaders read the whole file once.
+            let is_plan = std::fs::File::open(p)
+                .ok()
+                .and_then(|f| {
+                    use std::io::Read;
+                    let mut buf = Vec::new();
+                    f.take(1 << 20).read_to_end(&mut buf).ok()?;
+                    Some(looks_like_plan(&String::from_utf8_lossy(&buf)))
+                })
+                .unwrap_or(false);
+            if is_plan {
+                out.terraform_plans.push(p.to_path_buf());
+            } else {
+                out.cloudformation.push(p.to_path_buf());
+            }
+        }
+        Some(Kind::Cfn) => out.cloudformation.push(p.to_path_buf()),
+        None if explicit => {}
+        None => {}
+    }
+}

@@ -1,0 +1,5 @@
+//! Everything that knows how IAM behaves: the model, principal classification, action matching,
+//! condition semantics and AWS managed policies. Rules call into this module.
+
+pub mod model;
+pub mod policy;

@@ -1,0 +1,298 @@
+//! The IAM model: roles, policy documents, statements, principals and conditions, the same
+//! whatever the source format. Every field keeps its span so that a rule reports on the line the
+//! user wrote. Built from resolved [`Val`] trees by [`crate::iam::policy::parse_document`].
+
+use crate::span::Span;
+use crate::value::{Unknown, Val};
+
+/// Where a role was declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Terraform,
+    Cloudformation,
+}
+
+/// A string that may be unknown, with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Str {
+    pub span: Span,
+    pub value: Result<String, Unknown>,
+}
+
+impl Str {
+    pub fn known(s: impl Into<String>, span: Span) -> Str {
+        Str {
+            span,
+            value: Ok(s.into()),
+        }
+    }
+
+    /// The string, when known.
+    pub fn get(&self) -> Option<&str> {
+        self.value.as_deref().ok()
+    }
+
+    pub fn unknown(&self) -> Option<&Unknown> {
+        self.value.as_ref().err()
+    }
+
+    /// The text for messages: the value, or `${expr}` when unknown.
+    pub fn render(&self) -> String {
+        match &self.value {
+            Ok(s) => s.clone(),
+            Err(u) => format!("${{{}}}", u.expr),
+        }
+    }
+
+    /// From a scalar value; lists and maps become unknowns that say what they were.
+    pub fn from_val(v: &Val) -> Str {
+        use crate::value::ValKind;
+        let value = match &v.kind {
+            ValKind::Str(s) | ValKind::Number(s) => Ok(s.clone()),
+            ValKind::Bool(b) => Ok(b.to_string()),
+            ValKind::Unknown(u) => Err(u.clone()),
+            ValKind::Null => Err(Unknown::new("null", "expected a string, found null")),
+            ValKind::List(_) | ValKind::Map(_) => Err(Unknown::new(
+                v.render(),
+                "expected a string, found a list or map",
+            )),
+        };
+        Str {
+            span: v.span,
+            value,
+        }
+    }
+}
+
+/// A problem in the shape of a policy document (wrong element, wrong type). Grammar rules
+/// report these.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub span: Span,
+    pub code: ProblemCode,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemCode {
+    /// A key IAM does not know (`Effects`, `principal`).
+    UnknownElement,
+    /// An element of the wrong type (`Action: {}`), or an empty required list.
+    BadType,
+    /// `Effect` other than Allow or Deny.
+    BadEffect,
+    /// `Version` missing or not 2012-10-17 / 2008-10-17.
+    BadVersion,
+    /// Neither Action nor NotAction, or both.
+    ActionElement,
+    /// Both Principal and NotPrincipal, or both Resource and NotResource.
+    Conflicting,
+    /// A document that is not a JSON object, or has no Statement.
+    NotADocument,
+}
+
+/// What a policy document is attached as; decides which elements are required.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A role's trust policy (resource-based: Principal required, no Resource).
+    Trust,
+    /// An identity policy (inline or managed: Resource required, no Principal).
+    Identity,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyDocument {
+    pub kind: DocumentKind,
+    /// The document as a whole (the JSON object, the jsonencode call, the data source block).
+    pub span: Span,
+    pub version: Option<Str>,
+    pub statements: Vec<Statement>,
+    /// Shape problems found while reading it.
+    pub problems: Vec<Problem>,
+    /// Parts of the document that could not be resolved (a whole statement list from a
+    /// variable, say), with their spans.
+    pub unknowns: Vec<(Span, Unknown)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub span: Span,
+    pub sid: Option<Str>,
+    /// `None` when missing or unknown: such a statement grants nothing we can show.
+    pub effect: Option<Effect>,
+    pub effect_span: Span,
+    pub effect_unknown: Option<Unknown>,
+    pub principal: Option<PrincipalSet>,
+    pub not_principal: Option<PrincipalSet>,
+    pub action: Option<Strings>,
+    pub not_action: Option<Strings>,
+    pub resource: Option<Strings>,
+    pub not_resource: Option<Strings>,
+    pub conditions: Vec<Condition>,
+    /// The `Condition` element as a whole, when present.
+    pub condition_span: Option<Span>,
+    /// The Condition block could not be resolved (it came from an unknown value): rules must
+    /// not assume the statement is unrestricted.
+    pub condition_unknown: Option<Unknown>,
+}
+
+impl Statement {
+    pub fn is_allow(&self) -> bool {
+        self.effect == Some(Effect::Allow)
+    }
+}
+
+/// A list of strings such as Action or Resource, with the element's key span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strings {
+    pub key_span: Span,
+    pub items: Vec<Str>,
+}
+
+/// The principal element: `"*"`, or a map of type to one or many values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrincipalSet {
+    pub key_span: Span,
+    pub span: Span,
+    pub entries: Vec<Principal>,
+}
+
+/// The type key of a principal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum PrincipalType {
+    /// `Principal: "*"` written bare.
+    Wildcard,
+    #[serde(rename = "AWS")]
+    Aws,
+    Service,
+    Federated,
+    CanonicalUser,
+    /// The type key could not be resolved, or is not one IAM knows.
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    pub ty: PrincipalType,
+    /// The type as written (`AWS`, `Service`), for messages.
+    pub type_name: String,
+    pub value: Str,
+}
+
+/// One condition: operator, key and values, e.g. `StringEquals` `sts:ExternalId` `["abc"]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub operator: Str,
+    pub key: Str,
+    pub values: Vec<Str>,
+    /// From the operator key to the end of the values.
+    pub span: Span,
+}
+
+/// A role and everything attached to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    /// Terraform address (`module.ci.aws_iam_role.this["a"]`) or CloudFormation logical id.
+    pub address: String,
+    pub source: SourceKind,
+    /// The resource as a whole (its block or its logical id entry).
+    pub span: Span,
+    /// The resource type (`aws_iam_role`, `AWS::IAM::Role`, `AWS::Serverless::Function`).
+    pub resource_type: String,
+    pub name: Option<Str>,
+    pub path: Option<Str>,
+    /// The trust policy; `None` when the attribute is missing or its whole value is unknown.
+    pub trust: Option<PolicyDocument>,
+    /// The trust attribute's span (for findings about the trust policy as a whole).
+    pub trust_span: Option<Span>,
+    /// The trust policy's value could not be resolved at all.
+    pub trust_unknown: Option<(Span, Unknown)>,
+    pub inline_policies: Vec<AttachedPolicy>,
+    pub managed_policies: Vec<ManagedPolicyRef>,
+    pub permissions_boundary: Option<Str>,
+    pub max_session_duration: Option<Str>,
+    /// Facts about how this instance was evaluated, shown with its findings ("checked as a
+    /// template: for_each is unknown", "when condition IsProd is true").
+    pub notes: Vec<String>,
+    /// Extra properties reported with findings, such as `aws:cdk:path`.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// An inline policy or a customer managed policy whose document is in the code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttachedPolicy {
+    /// Where it comes from: `inline`, `aws_iam_role_policy.x`, `MyPolicy` (CloudFormation).
+    pub origin: String,
+    pub name: Option<Str>,
+    pub span: Span,
+    pub document: Option<PolicyDocument>,
+    pub unknown: Option<(Span, Unknown)>,
+}
+
+/// An attached managed policy by ARN (AWS managed or customer managed outside the code).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManagedPolicyRef {
+    pub origin: String,
+    pub arn: Str,
+}
+
+impl Role {
+    /// Every unknown in the trust policy, with its span: the whole attribute, unresolved parts of
+    /// the document, principals, and condition values.
+    pub fn trust_unknowns(&self) -> Vec<(Span, &Unknown)> {
+        let mut out = Vec::new();
+        if let Some((span, u)) = &self.trust_unknown {
+            out.push((*span, u));
+        }
+        if let Some(doc) = &self.trust {
+            for (span, u) in &doc.unknowns {
+                out.push((*span, u));
+            }
+            for st in &doc.statements {
+                if let Some(u) = &st.effect_unknown {
+                    out.push((st.effect_span, u));
+                }
+                for set in [&st.principal, &st.not_principal].into_iter().flatten() {
+                    for p in &set.entries {
+                        if let Some(u) = p.value.unknown() {
+                            out.push((p.value.span, u));
+                        }
+                    }
+                }
+                if let (Some(u), Some(span)) = (&st.condition_unknown, st.condition_span) {
+                    out.push((span, u));
+                }
+                for c in &st.conditions {
+                    for s in std::iter::once(&c.operator)
+                        .chain(std::iter::once(&c.key))
+                        .chain(c.values.iter())
+                    {
+                        if let Some(u) = s.unknown() {
+                            out.push((s.span, u));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// True when every principal and condition value of the trust policy is known.
+    pub fn trust_resolved(&self) -> bool {
+        self.trust.is_some() && self.trust_unknowns().is_empty()
+    }
+
+    /// The permission documents with their origin: inline and customer managed in the code.
+    pub fn permission_documents(&self) -> impl Iterator<Item = (&AttachedPolicy, &PolicyDocument)> {
+        self.inline_policies
+            .iter()
+            .filter_map(|p| p.document.as_ref().map(|d| (p, d)))
+    }
+}

@@ -1,0 +1,344 @@
+//! Reads a resolved policy document ([`Val`]) into the model's [`PolicyDocument`], recording
+//! shape problems (unknown elements, wrong types, bad Effect or Version) instead of failing, so
+//! that grammar rules can report them on their line and the other rules still see the rest.
+
+use super::model::*;
+use crate::span::Span;
+use crate::value::{Unknown, Val, ValKind};
+
+const STATEMENT_ELEMENTS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+/// Reads a document. A value that is not a map gives an empty document with a problem.
+pub fn parse_document(v: &Val, kind: DocumentKind) -> PolicyDocument {
+    let mut doc = PolicyDocument {
+        kind,
+        span: v.span,
+        version: None,
+        statements: Vec::new(),
+        problems: Vec::new(),
+        unknowns: Vec::new(),
+    };
+    match &v.kind {
+        ValKind::Map(_) => {}
+        ValKind::Unknown(u) => {
+            doc.unknowns.push((v.span, u.clone()));
+            return doc;
+        }
+        _ => {
+            doc.problems.push(Problem {
+                span: v.span,
+                code: ProblemCode::NotADocument,
+                message: "a policy document must be a JSON object".into(),
+            });
+            return doc;
+        }
+    }
+    if let ValKind::Map(entries) = &v.kind {
+        for (k, _) in entries {
+            if !matches!(k.name.as_str(), "Version" | "Statement" | "Id") {
+                doc.problems.push(Problem {
+                    span: k.span,
+                    code: ProblemCode::UnknownElement,
+                    message: format!(
+                        "`{}` is not a policy element (expected Version, Id or Statement)",
+                        k.name
+                    ),
+                });
+            }
+        }
+    }
+    doc.version = v.get("Version").map(Str::from_val);
+    match v.get("Statement") {
+        None => doc.problems.push(Problem {
+            span: v.span,
+            code: ProblemCode::NotADocument,
+            message: "the policy has no Statement".into(),
+        }),
+        Some(st) => match &st.kind {
+            ValKind::Unknown(u) => doc.unknowns.push((st.span, u.clone())),
+            ValKind::List(items) => {
+                for item in items {
+                    read_statement(item, &mut doc);
+                }
+            }
+            ValKind::Map(_) => read_statement(st, &mut doc),
+            _ => doc.problems.push(Problem {
+                span: st.span,
+                code: ProblemCode::BadType,
+                message: "Statement must be an object or a list of objects".into(),
+            }),
+        },
+    }
+    doc
+}
+
+fn read_statement(v: &Val, doc: &mut PolicyDocument) {
+    let entries = match &v.kind {
+        ValKind::Map(e) => e,
+        ValKind::Unknown(u) => {
+            doc.unknowns.push((v.span, u.clone()));
+            return;
+        }
+        _ => {
+            doc.problems.push(Problem {
+                span: v.span,
+                code: ProblemCode::BadType,
+                message: "a statement must be an object".into(),
+            });
+            return;
+        }
+    };
+    for (k, _) in entries {
+        if !STATEMENT_ELEMENTS.contains(&k.name.as_str()) {
+            let hint = STATEMENT_ELEMENTS
+                .iter()
+                .find(|e| e.eq_ignore_ascii_case(&k.name) || format!("{e}s") == k.name)
+                .map(|e| format!(" (did you mean `{e}`?)"))
+                .unwrap_or_default();
+            doc.problems.push(Problem {
+                span: k.span,
+                code: ProblemCode::UnknownElement,
+                message: format!("`{}` is not a statement element{hint}", k.name),
+            });
+        }
+    }
+    let mut st = Statement {
+        span: v.span,
+        sid: v.get("Sid").map(Str::from_val),
+        effect: None,
+        effect_span: v.span,
+        effect_unknown: None,
+        principal: None,
+        not_principal: None,
+        action: None,
+        not_action: None,
+        resource: None,
+        not_resource: None,
+        conditions: Vec::new(),
+        condition_span: None,
+        condition_unknown: None,
+    };
+    match v.entry("Effect") {
+        None => doc.problems.push(Problem {
+            span: v.span,
+            code: ProblemCode::BadEffect,
+            message: "the statement has no Effect".into(),
+        }),
+        Some((k, e)) => {
+            st.effect_span = Span::new(k.span.file, k.span.start as usize, e.span.end as usize);
+            match &e.kind {
+                ValKind::Str(s) if s == "Allow" => st.effect = Some(Effect::Allow),
+                ValKind::Str(s) if s == "Deny" => st.effect = Some(Effect::Deny),
+                ValKind::Unknown(u) => st.effect_unknown = Some(u.clone()),
+                _ => doc.problems.push(Problem {
+                    span: e.span,
+                    code: ProblemCode::BadEffect,
+                    message: format!(
+                        "Effect must be \"Allow\" or \"Deny\" (case-sensitive), not {}",
+                        e.render()
+                    ),
+                }),
+            }
+        }
+    }
+    st.principal = read_principals(v, "Principal", doc);
+    st.not_principal = read_principals(v, "NotPrincipal", doc);
+    st.action = read_strings(v, "Action", doc);
+    st.not_action = read_strings(v, "NotAction", doc);
+    st.resource = read_strings(v, "Resource", doc);
+    st.not_resource = read_strings(v, "NotResource", doc);
+    if st.action.is_some() == st.not_action.is_some() {
+        doc.problems.push(Problem {
+            span: v.span,
+            code: ProblemCode::ActionElement,
+            message: if st.action.is_some() {
+                "a statement cannot have both Action and NotAction".into()
+            } else {
+                "the statement has neither Action nor NotAction".into()
+            },
+        });
+    }
+    for (a, b, name) in [
+        (&st.principal.is_some(), &st.not_principal.is_some(), "Principal and NotPrincipal"),
+        (&st.resource.is_some(), &st.not_resource.is_some(), "Resource and NotResource"),
+    ] {
+        if *a && *b {
+            doc.problems.push(Problem {
+                span: v.span,
+                code: ProblemCode::Conflicting,
+                message: format!("a statement cannot have both {name}"),
+            });
+        }
+    }
+    if let Some((k, c)) = v.entry("Condition") {
+        st.condition_span = Some(Span::new(k.span.file, k.span.start as usize, c.span.end as usize));
+        read_conditions(c, &mut st, doc);
+    }
+    doc.statements.push(st);
+}
+
+fn read_strings(v: &Val, key: &str, doc: &mut PolicyDocument) -> Option<Strings> {
+    let (k, val) = v.entry(key)?;
+    let mut items = Vec::new();
+    match &val.kind {
+        ValKind::List(list) => {
+            for item in list {
+                push_str(item, &mut items, doc);
+            }
+        }
+        _ => push_str(val, &mut items, doc),
+    }
+    Some(Strings {
+        key_span: k.span,
+        items,
+    })
+}
+
+fn push_str(v: &Val, items: &mut Vec<Str>, doc: &mut PolicyDocument) {
+    match &v.kind {
+        ValKind::List(inner) => {
+            // An unknown list spliced into a list (Terraform concat of an unknown, say) keeps its
+            // known elements.
+            for i in inner {
+                push_str(i, items, doc);
+            }
+        }
+        ValKind::Map(_) | ValKind::Null | ValKind::Bool(_) => doc.problems.push(Problem {
+            span: v.span,
+            code: ProblemCode::BadType,
+            message: format!("expected a string, found {}", v.render()),
+        }),
+        _ => items.push(Str::from_val(v)),
+    }
+}
+
+fn principal_type(name: &str) -> PrincipalType {
+    match name {
+        "AWS" => PrincipalType::Aws,
+        "Service" => PrincipalType::Service,
+        "Federated" => PrincipalType::Federated,
+        "CanonicalUser" => PrincipalType::CanonicalUser,
+        _ => PrincipalType::Other,
+    }
+}
+
+fn read_principals(v: &Val, key: &str, doc: &mut PolicyDocument) -> Option<PrincipalSet> {
+    let (k, val) = v.entry(key)?;
+    let mut set = PrincipalSet {
+        key_span: k.span,
+        span: val.span,
+        entries: Vec::new(),
+    };
+    match &val.kind {
+        ValKind::Str(_) | ValKind::Unknown(_) => set.entries.push(Principal {
+            ty: if val.as_str() == Some("*") {
+                PrincipalType::Wildcard
+            } else {
+                PrincipalType::Other
+            },
+            type_name: String::new(),
+            value: Str::from_val(val),
+        }),
+        ValKind::Map(entries) => {
+            for (tk, tv) in entries {
+                let ty = principal_type(&tk.name);
+                if ty == PrincipalType::Other {
+                    doc.problems.push(Problem {
+                        span: tk.span,
+                        code: ProblemCode::UnknownElement,
+                        message: format!(
+                            "`{}` is not a principal type (expected AWS, Service, Federated or CanonicalUser)",
+                            tk.name
+                        ),
+                    });
+                }
+                let mut values = Vec::new();
+                push_str(tv, &mut values, doc);
+                for value in values {
+                    set.entries.push(Principal {
+                        ty,
+                        type_name: tk.name.clone(),
+                        value,
+                    });
+                }
+            }
+        }
+        _ => doc.problems.push(Problem {
+            span: val.span,
+            code: ProblemCode::BadType,
+            message: format!("{key} must be \"*\" or an object of principal types"),
+        }),
+    }
+    Some(set)
+}
+
+fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
+    let ops = match &c.kind {
+        ValKind::Map(ops) => ops,
+        ValKind::Unknown(u) => {
+            st.condition_unknown = Some(u.clone());
+            return;
+        }
+        _ => {
+            doc.problems.push(Problem {
+                span: c.span,
+                code: ProblemCode::BadType,
+                message: "Condition must be an object of operators".into(),
+            });
+            return;
+        }
+    };
+    for (op, body) in ops {
+        let operator = Str::known(op.name.clone(), op.span);
+        match &body.kind {
+            ValKind::Map(keys) => {
+                for (key, vals) in keys {
+                    let mut values = Vec::new();
+                    push_str(vals, &mut values, doc);
+                    st.conditions.push(Condition {
+                        operator: operator.clone(),
+                        key: Str::known(key.name.clone(), key.span),
+                        values,
+                        span: Span::new(op.span.file, op.span.start as usize, vals.span.end as usize),
+                    });
+                }
+            }
+            ValKind::Unknown(u) => st.conditions.push(Condition {
+                operator: operator.clone(),
+                key: Str {
+                    span: body.span,
+                    value: Err(u.clone()),
+                },
+                values: Vec::new(),
+                span: Span::new(op.span.file, op.span.start as usize, body.span.end as usize),
+            }),
+            _ => doc.problems.push(Problem {
+                span: body.span,
+                code: ProblemCode::BadType,
+                message: format!("the body of {} must be an object of condition keys", op.name),
+            }),
+        }
+    }
+}
+
+/// An unknown for a whole document that could not be read.
+pub fn unknown_document(span: Span, u: Unknown, kind: DocumentKind) -> PolicyDocument {
+    PolicyDocument {
+        kind,
+        span,
+        version: None,
+        statements: Vec::new(),
+        problems: Vec::new(),
+        unknowns: vec![(span, u)],
+    }
+}

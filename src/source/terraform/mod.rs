@@ -1,0 +1,1 @@
+//! Terraform loader (placeholder module path, filled in by its own change).

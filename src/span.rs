@@ -1,0 +1,246 @@
+//! Source files and positions. Every node the loaders build keeps a [`Span`]: a file id and a
+//! byte range. Lines and columns are computed only when something is reported.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Index of a file in the run's [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    /// A span shifted by `offset` bytes (for text embedded in another file, such as a heredoc).
+    pub fn shifted(self, offset: usize) -> Span {
+        Span::new(
+            self.file,
+            self.start as usize + offset,
+            self.end as usize + offset,
+        )
+    }
+}
+
+/// A 1-based line and column (columns count characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One loaded file: its path as given or found, its display path (relative to the current
+/// directory, `/` separators) and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The 1-based line and character column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let mut end = offset;
+        while end > start && !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[start..end].chars().count() + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// The byte offset at which a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of a span, or "" when the span is out of range.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// All files of a run, addressed by [`FileId`]. Loaders add files from many threads; the map
+/// hands out shared [`SourceFile`]s and loads each path once.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Mutex<Vec<Arc<SourceFile>>>,
+}
+
+/// Files larger than this are not read: no IaC file is this big, and a hostile one must not
+/// exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Why a file could not be loaded. The caller turns it into an error at line 1, column 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Io(String),
+    TooLarge(u64),
+    Binary,
+    NotUtf8 { line: usize, column: usize },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io(e) => write!(f, "cannot read the file: {e}"),
+            LoadError::TooLarge(n) => write!(
+                f,
+                "the file is {n} bytes, over the {MAX_FILE_BYTES}-byte limit; it was not read"
+            ),
+            LoadError::Binary => write!(f, "the file is binary (it contains a NUL byte)"),
+            LoadError::NotUtf8 { line, column } => {
+                write!(f, "the file is not valid UTF-8 (at line {line}, column {column})")
+            }
+        }
+    }
+}
+
+impl SourceMap {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<SourceFile>>> {
+        // A poisoned lock only means another thread panicked while pushing; the vector is
+        // still consistent.
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a file whose text the caller already has (tests, stdin).
+    pub fn add(&self, file: SourceFile) -> FileId {
+        let mut files = self.lock();
+        files.push(Arc::new(file));
+        FileId(files.len() as u32 - 1)
+    }
+
+    /// Reads a file (once per path) with the size, binary and UTF-8 checks. A leading BOM is
+    /// dropped, as Terraform and CloudFormation do.
+    pub fn load(&self, path: &Path, display: String) -> Result<(FileId, Arc<SourceFile>), LoadError> {
+        if let Some(id) = self.find(path) {
+            if let Some(f) = self.get(id) {
+                return Ok((id, f));
+            }
+        }
+        let meta = std::fs::metadata(path).map_err(|e| LoadError::Io(e.to_string()))?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(LoadError::TooLarge(meta.len()));
+        }
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(LoadError::TooLarge(bytes.len() as u64));
+        }
+        let text = decode(&bytes)?;
+        let mut files = self.lock();
+        // Another thread may have loaded it meanwhile.
+        if let Some(i) = files.iter().position(|f| f.path == path) {
+            return Ok((FileId(i as u32), files[i].clone()));
+        }
+        let file = Arc::new(SourceFile::new(path.to_path_buf(), display, text.into()));
+        files.push(file.clone());
+        Ok((FileId(files.len() as u32 - 1), file))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        self.lock().get(id.0 as usize).cloned()
+    }
+
+    pub fn all(&self) -> Vec<(FileId, Arc<SourceFile>)> {
+        self.lock()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f.clone()))
+            .collect()
+    }
+
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.lock()
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    /// Start and end positions of a span, 1-based.
+    pub fn range(&self, span: Span) -> Option<(LineCol, LineCol)> {
+        let f = self.get(span.file)?;
+        Some((f.line_col(span.start as usize), f.line_col(span.end as usize)))
+    }
+
+    pub fn display(&self, id: FileId) -> String {
+        self.get(id)
+            .map(|f| f.display.clone())
+            .unwrap_or_else(|| "<unknown>".into())
+    }
+}
+
+/// Checks and decodes file bytes: no NUL, valid UTF-8, BOM removed.
+pub fn decode(bytes: &[u8]) -> Result<String, LoadError> {
+    if bytes.contains(&0) {
+        return Err(LoadError::Binary);
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+            Err(LoadError::NotUtf8 { line, column })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let f = SourceFile::new("a".into(), "a".into(), "ab\nçd\n".into());
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // 'd' is after the two-byte 'ç'
+        assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_col(100), LineCol { line: 3, column: 1 });
+    }
+}

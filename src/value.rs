@@ -1,0 +1,186 @@
+//! Values as the resolvers hand them to the extractors: a JSON-like tree in which every node keeps
+//! its span, and in which whatever could not be known offline is an [`Unknown`] carrying the
+//! expression and the reason. Terraform and CloudFormation both resolve to this type, so the IAM
+//! model is built from one shape whatever the source.
+
+use crate::span::Span;
+
+/// The account the code is deployed into (`data.aws_caller_identity.current.account_id`,
+/// `AWS::AccountId`). It stands in the account field of ARNs so that they classify as "self".
+pub const SELF_ACCOUNT: &str = "(this-account)";
+
+/// Something that cannot be known without AWS or without inputs the run does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unknown {
+    /// The expression as written (`var.trusted_accounts`, `!ImportValue SharedAccount`).
+    pub expr: String,
+    /// Why it is unknown ("var.trusted_accounts has no default and no value in any tfvars file").
+    pub reason: String,
+}
+
+impl Unknown {
+    pub fn new(expr: impl Into<String>, reason: impl Into<String>) -> Unknown {
+        Unknown {
+            expr: expr.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A value with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Val {
+    pub kind: ValKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValKind {
+    Null,
+    Bool(bool),
+    /// Numbers keep their text: IAM compares strings, and account ids must not lose digits.
+    Number(String),
+    Str(String),
+    List(Vec<Val>),
+    /// Keys keep their order and their spans; duplicates are kept as written.
+    Map(Vec<(Key, Val)>),
+    Unknown(Unknown),
+}
+
+/// A map key with its span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+impl Val {
+    pub fn new(kind: ValKind, span: Span) -> Val {
+        Val { kind, span }
+    }
+
+    pub fn str(s: impl Into<String>, span: Span) -> Val {
+        Val::new(ValKind::Str(s.into()), span)
+    }
+
+    pub fn unknown(expr: impl Into<String>, reason: impl Into<String>, span: Span) -> Val {
+        Val::new(ValKind::Unknown(Unknown::new(expr, reason)), span)
+    }
+
+    /// The value of `key` in a map, compared exactly.
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key and value of `key` in a map (the last one wins, as in JSON parsers AWS uses).
+    pub fn entry(&self, key: &str) -> Option<(&Key, &Val)> {
+        match &self.kind {
+            ValKind::Map(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.name == key)
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// The value of `key`, ignoring ASCII case (policy element names are case-sensitive in
+    /// IAM, but the grammar rules want to find `effect` to say it is misspelt).
+    pub fn get_ignore_case(&self, key: &str) -> Option<(&Key, &Val)> {
+        match &self.kind {
+            ValKind::Map(entries) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.name.eq_ignore_ascii_case(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValKind::Str(s) | ValKind::Number(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_unknown(&self) -> Option<&Unknown> {
+        match &self.kind {
+            ValKind::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, ValKind::Unknown(_))
+    }
+
+    /// The elements of a list, or the value itself when it is a scalar (IAM accepts both).
+    pub fn items(&self) -> Vec<&Val> {
+        match &self.kind {
+            ValKind::List(items) => items.iter().collect(),
+            ValKind::Null => Vec::new(),
+            _ => vec![self],
+        }
+    }
+
+    /// A short rendering for messages: strings as they are, other values as compact JSON-ish.
+    pub fn render(&self) -> String {
+        match &self.kind {
+            ValKind::Null => "null".into(),
+            ValKind::Bool(b) => b.to_string(),
+            ValKind::Number(n) => n.clone(),
+            ValKind::Str(s) => s.clone(),
+            ValKind::Unknown(u) => format!("${{{}}}", u.expr),
+            ValKind::List(items) => {
+                let parts: Vec<String> = items.iter().map(|v| v.render()).collect();
+                format!("[{}]", parts.join(", "))
+            }
+            ValKind::Map(entries) => {
+                let parts: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", k.name, v.render()))
+                    .collect();
+                format!("{{{}}}", parts.join(", "))
+            }
+        }
+    }
+
+    /// Every unknown inside this value, with its span.
+    pub fn unknowns(&self) -> Vec<(Span, &Unknown)> {
+        let mut out = Vec::new();
+        self.collect_unknowns(&mut out);
+        out
+    }
+
+    fn collect_unknowns<'a>(&'a self, out: &mut Vec<(Span, &'a Unknown)>) {
+        match &self.kind {
+            ValKind::Unknown(u) => out.push((self.span, u)),
+            ValKind::List(items) => items.iter().for_each(|v| v.collect_unknowns(out)),
+            ValKind::Map(entries) => entries.iter().for_each(|(_, v)| v.collect_unknowns(out)),
+            _ => {}
+        }
+    }
+
+    /// Converts to serde_json for output; unknowns become `"${expr}"` strings.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.kind {
+            ValKind::Null => J::Null,
+            ValKind::Bool(b) => J::Bool(*b),
+            ValKind::Number(n) => n
+                .parse::<serde_json::Number>()
+                .map(J::Number)
+                .unwrap_or_else(|_| J::String(n.clone())),
+            ValKind::Str(s) => J::String(s.clone()),
+            ValKind::Unknown(u) => J::String(format!("${{{}}}", u.expr)),
+            ValKind::List(items) => J::Array(items.iter().map(Val::to_json).collect()),
+            ValKind::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
