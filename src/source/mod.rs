@@ -2,6 +2,7 @@
 //! be known offline, and hands on the IAM model: [`Extraction`] with roles, errors and notices.
 
 pub mod cloudformation;
+pub mod json;
 pub mod terraform;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,111 @@
+//! Strict JSON with spans (jsonc-parser with every leniency off), converted into [`Val`]. Used
+//! for CloudFormation JSON, heredoc and string policies in Terraform, `.tf.json`, tfvars JSON and
+//! plan JSON.
+
+use jsonc_parser::ast::{ObjectPropName, Value as J};
+use jsonc_parser::{CollectOptions, ParseOptions};
+
+use crate::span::{FileId, Span};
+use crate::value::{Key, Val, ValKind};
+
+/// A JSON syntax error, with the byte offset in the parsed text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonError {
+    pub offset: usize,
+    pub message: String,
+}
+
+fn strict() -> ParseOptions {
+    ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+/// Parses `text`, which starts at byte `offset` of `file`, into a value whose spans point into
+/// the file. An empty document is an error.
+pub fn parse(text: &str, file: FileId, offset: usize) -> Result<Val, JsonError> {
+    let collect = CollectOptions::default();
+    let result = jsonc_parser::parse_to_ast(text, &collect, &strict()).map_err(|e| JsonError {
+        offset: e.range().start,
+        message: e.kind().to_string(),
+    })?;
+    match result.value {
+        Some(v) => Ok(convert(&v, file, offset)),
+        None => Err(JsonError {
+            offset: 0,
+            message: "the JSON document is empty".into(),
+        }),
+    }
+}
+
+fn convert(v: &J, file: FileId, offset: usize) -> Val {
+    let span = |r: jsonc_parser::common::Range| Span::new(file, r.start + offset, r.end + offset);
+    match v {
+        J::StringLit(s) => Val::new(ValKind::Str(s.value.to_string()), span(s.range)),
+        J::NumberLit(n) => Val::new(ValKind::Number(n.value.to_string()), span(n.range)),
+        J::BooleanLit(b) => Val::new(ValKind::Bool(b.value), span(b.range)),
+        J::NullKeyword(n) => Val::new(ValKind::Null, span(n.range)),
+        J::Array(a) => Val::new(
+            ValKind::List(a.elements.iter().map(|e| convert(e, file, offset)).collect()),
+            span(a.range),
+        ),
+        J::Object(o) => Val::new(
+            ValKind::Map(
+                o.properties
+                    .iter()
+                    .map(|p| {
+                        let (name, range) = match &p.name {
+                            ObjectPropName::String(s) => (s.value.to_string(), s.range),
+                            ObjectPropName::Word(w) => (w.value.to_string(), w.range),
+                        };
+                        (Key { name, span: span(range) }, convert(&p.value, file, offset))
+                    })
+                    .collect(),
+            ),
+            span(o.range),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_point_into_the_file() {
+        let text = r#"{"Principal": {"AWS": "arn:aws:iam::111122223333:root"}}"#;
+        let v = parse(text, FileId(0), 10).unwrap();
+        let p = v.get("Principal").unwrap().get("AWS").unwrap();
+        assert_eq!(p.as_str(), Some("arn:aws:iam::111122223333:root"));
+        assert_eq!(p.span.start as usize, 10 + text.find("\"arn").unwrap());
+        let (k, _) = v.entry("Principal").unwrap();
+        assert_eq!(k.span.start, 11);
+    }
+
+    #[test]
+    fn rejects_lenient_json_and_deep_nesting() {
+        assert!(parse("{\"a\": 1,}", FileId(0), 0).is_err());
+        assert!(parse("// c\n{}", FileId(0), 0).is_err());
+        assert!(parse("", FileId(0), 0).is_err());
+        let deep = "[".repeat(100_000);
+        assert!(parse(&deep, FileId(0), 0).is_err());
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        let v = parse(r#"{"a": 012345678901}"#, FileId(0), 0);
+        // leading zeros are not JSON; plain digits keep every one
+        assert!(v.is_err());
+        let v = parse(r#"{"a": 123456789012}"#, FileId(0), 0).unwrap();
+        assert_eq!(v.get("a").unwrap().as_str(), Some("123456789012"));
+    }
+}
