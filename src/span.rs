@@ -91,6 +91,13 @@ impl SourceFile {
             .unwrap_or(self.text.len())
     }
 
+    /// Byte range of a 0-based line, without checking it exists.
+    pub fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(index)?;
+        let end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
+        Some(start..end)
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }

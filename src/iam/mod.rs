@@ -3,3 +3,9 @@
 
 pub mod model;
 pub mod policy;
+pub mod conditions;
+pub mod federation;
+pub mod principals;
+pub mod trust;
+pub mod actions;
+pub mod managed;

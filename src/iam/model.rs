@@ -296,3 +296,15 @@ impl Role {
             .filter_map(|p| p.document.as_ref().map(|d| (p, d)))
     }
 }
+
+impl AttachedPolicy {
+    /// The address a finding in this policy belongs to: the policy resource when it has its own
+    /// (`aws_iam_role_policy.x`), else the role.
+    pub fn origin_address(&self, role_address: &str) -> String {
+        if self.origin == "inline" || self.origin.is_empty() {
+            role_address.to_string()
+        } else {
+            self.origin.clone()
+        }
+    }
+}

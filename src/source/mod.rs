@@ -4,6 +4,7 @@
 pub mod cloudformation;
 pub mod json;
 pub mod terraform;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

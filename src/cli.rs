@@ -1,0 +1,385 @@
+//! The command line: `iamlint [PATHS]` checks, `iamlint roles` prints the inventory, `iamlint
+//! rules` lists the rules, `iamlint explain RULE` prints a rule's documentation. Exit codes: 0
+//! no finding at or above the threshold, 1 findings, 2 usage, configuration or rule errors, or a
+//! file that could not be read or parsed.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config};
+use crate::report::{self, Format};
+use crate::rules::{self, Rule, Severity};
+use crate::run::{self, Options};
+use crate::source::ResolveOptions;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "iamlint",
+    version,
+    about = "Offline linter for AWS IAM roles in Terraform and CloudFormation",
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes: 0 no finding at or above the threshold, 1 findings, 2 usage, config or rule error, or a file that could not be read or parsed."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check roles (the default command).
+    Check(CheckArgs),
+    /// Print every role with who can assume it and what stayed unresolved.
+    Roles(CheckArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// Configuration file (default: .iamlint.yaml in the current directory or a parent).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// Directory of extra rule files; a rule with a built-in id replaces it. Repeatable.
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    rules_dirs: Vec<PathBuf>,
+    /// Colours: auto (a terminal and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug, Clone)]
+struct CheckArgs {
+    /// Files and directories to check (default: the current directory).
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Exit with 1 only for findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    severity_threshold: Option<SeverityArg>,
+    /// Skip files and directories matching GLOB (repeatable; added to the config's exclude).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Terraform variable value, as `terraform -var` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Terraform variable file, as `terraform -var-file` (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// CloudFormation parameter value (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    parameters: Vec<String>,
+    /// CloudFormation parameter file: the CLI's JSON list or {"Parameters": {...}} (repeatable).
+    #[arg(long = "parameters", value_name = "FILE")]
+    parameter_files: Vec<PathBuf>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    #[command(flatten)]
+    common: Common,
+    #[arg(long, value_enum)]
+    format: Option<ListFormat>,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// The rule id, e.g. IAM001.
+    rule: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn fail(msg: &str) -> i32 {
+    eprintln!("iamlint: {msg}");
+    2
+}
+
+fn load_config(common: &Common) -> Result<Config, String> {
+    let path = match &common.config {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    match path {
+        Some(p) => {
+            let mut c = config::load(&p).map_err(|e| e.to_string())?;
+            c.path = Some(p);
+            Ok(c)
+        }
+        None => Ok(Config::default()),
+    }
+}
+
+fn load_rules(common: &Common, config: &Config) -> Result<Vec<Rule>, String> {
+    let mut all = rules::builtin().map_err(|e| e.to_string())?;
+    for dir in config.rules_dirs.iter().chain(common.rules_dirs.iter()) {
+        let extra = rules::load_dir(dir).map_err(|e| e.to_string())?;
+        all = rules::merge(all, extra);
+    }
+    Ok(all)
+}
+
+fn split_kv(items: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| format!("{what} `{s}` must be NAME=VALUE"))
+        })
+        .collect()
+}
+
+fn write_out(path: &Option<PathBuf>, text: &str) -> Result<(), String> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`iamlint | head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        None => check_cmd(cli.check, false),
+        Some(Command::Check(a)) => check_cmd(a, false),
+        Some(Command::Roles(a)) => check_cmd(a, true),
+        Some(Command::Rules(a)) => rules_cmd(a),
+        Some(Command::Explain(a)) => explain_cmd(a),
+    }
+}
+
+fn check_cmd(a: CheckArgs, inventory: bool) -> i32 {
+    let config = match load_config(&a.common) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let rules = match load_rules(&a.common, &config) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let tf_vars = match split_kv(&a.vars, "--var") {
+        Ok(v) => v,
+        Err(e) => return fail(&e),
+    };
+    let cfn_parameters = match split_kv(&a.parameters, "--parameter") {
+        Ok(v) => v,
+        Err(e) => return fail(&e),
+    };
+    let tf_env_vars = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return fail(&format!("{}: no such file or directory", p.display()));
+        }
+    }
+    let opts = Options {
+        paths,
+        excludes: a.exclude.clone(),
+        resolve: ResolveOptions {
+            tf_vars,
+            tf_var_files: a.var_files.clone(),
+            tf_env_vars,
+            cfn_parameters,
+            cfn_parameter_files: a.parameter_files.clone(),
+        },
+    };
+    let outcome = match run::check(&opts, &config, &rules) {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let threshold = a
+        .severity_threshold
+        .map(Severity::from)
+        .or(config.severity_threshold)
+        .unwrap_or(Severity::Low);
+    let color = use_color(a.common.color) && a.output.is_none();
+    let format = a.format.unwrap_or(Format::Human);
+    let text = if inventory {
+        match format {
+            Format::Json => pretty(&report::json::roles(&outcome, &config)),
+            _ => report::human::roles(&outcome, &config),
+        }
+    } else {
+        match format {
+            Format::Human => report::human::check(&outcome, &rules, color),
+            Format::Json => pretty(&report::json::check(&outcome)),
+            Format::Sarif => pretty(&report::sarif::check(&outcome, &rules)),
+            Format::Github => report::github::check(&outcome),
+        }
+    };
+    if let Err(e) = write_out(&a.output, &text) {
+        return fail(&e);
+    }
+    if inventory {
+        if outcome.errors.is_empty() { 0 } else { 2 }
+    } else {
+        run::exit_code(&outcome, threshold)
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn rules_cmd(a: RulesArgs) -> i32 {
+    let config = match load_config(&a.common) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let rules = match load_rules(&a.common, &config) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let text = match a.format.unwrap_or(ListFormat::Human) {
+        ListFormat::Json => pretty(&report::json::rules(&rules)),
+        ListFormat::Human => {
+            let mut s = String::new();
+            for r in &rules {
+                let off = if config.disabled.contains(&r.id) { " (disabled)" } else { "" };
+                s.push_str(&format!("{:<8} {:<9} {}{off}\n", r.id, r.severity.as_str(), r.title));
+            }
+            s
+        }
+    };
+    match write_out(&None, &text) {
+        Ok(()) => 0,
+        Err(e) => fail(&e),
+    }
+}
+
+/// A rule's documentation as text (also the source of docs/rules/*.md).
+pub fn explain_text(r: &Rule) -> String {
+    let mut s = format!("# {}: {}\n\n", r.id, r.title);
+    s.push_str(&format!("Severity: {}. Scope: {}.\n\n", r.severity.as_str(), r.scope.as_str()));
+    s.push_str(&format!("## What it does\n\n{}\n\n", r.description.what.trim()));
+    s.push_str(&format!("## Why is this bad?\n\n{}\n\n", r.description.why.trim()));
+    s.push_str(&format!("## How to fix it\n\n{}\n\n", r.description.fix.trim()));
+    for kind in [rules::ExampleKind::Bad, rules::ExampleKind::Good] {
+        let exs: Vec<_> = r.examples.iter().filter(|e| e.expect == kind).collect();
+        if exs.is_empty() {
+            continue;
+        }
+        s.push_str(match kind {
+            rules::ExampleKind::Bad => "## Example\n\n",
+            rules::ExampleKind::Good => "## Use instead\n\n",
+        });
+        for e in exs {
+            s.push_str(&format!("{}:\n\n", e.name));
+            if let Some(t) = &e.terraform {
+                s.push_str(&format!("```hcl\n{}\n```\n\n", t.trim_end()));
+            }
+            if let Some(c) = &e.cloudformation {
+                s.push_str(&format!("```yaml\n{}\n```\n\n", c.trim_end()));
+            }
+        }
+    }
+    if !r.references.is_empty() {
+        s.push_str("## References\n\n");
+        for x in &r.references {
+            s.push_str(&format!("- {x}\n"));
+        }
+        s.push('\n');
+    }
+    if !r.equivalents.is_empty() {
+        s.push_str(&format!("Equivalent checks: {}\n", r.equivalents.join(", ")));
+    }
+    s
+}
+
+fn explain_cmd(a: ExplainArgs) -> i32 {
+    let config = match load_config(&a.common) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let rules = match load_rules(&a.common, &config) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    match rules.iter().find(|r| r.id.eq_ignore_ascii_case(&a.rule)) {
+        Some(r) => match write_out(&None, &explain_text(r)) {
+            Ok(()) => 0,
+            Err(e) => fail(&e),
+        },
+        None => fail(&format!("no rule `{}`; `iamlint rules` lists them", a.rule)),
+    }
+}

@@ -1,0 +1,269 @@
+//! The configuration file `.iamlint.yaml` (found in the current directory or a parent, or given
+//! with `--config`) and the embedded list of known vendor accounts. The config says which
+//! accounts and organisations the user trusts, what to exclude, and which rules to disable or
+//! re-rate.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::iam::principals::{is_account_id, Trust};
+use crate::rules::Severity;
+
+pub const CONFIG_FILE: &str = ".iamlint.yaml";
+
+/// `trusted_accounts` as a list of ids or a map of id to name.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum AccountsField {
+    List(Vec<AccountId>),
+    Map(BTreeMap<String, String>),
+}
+
+/// An account id written as a string or a number.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum AccountId {
+    Text(String),
+    Number(u64),
+}
+
+impl AccountId {
+    fn text(&self) -> String {
+        match self {
+            AccountId::Text(s) => s.clone(),
+            AccountId::Number(n) => format!("{n:012}"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSetting {
+    #[serde(default)]
+    disable: bool,
+    severity: Option<Severity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    trusted_accounts: Option<AccountsField>,
+    #[serde(default)]
+    trusted_organizations: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleSetting>,
+    /// Extra rule directories, relative to the config file.
+    #[serde(default)]
+    rules_dirs: Vec<String>,
+    severity_threshold: Option<Severity>,
+}
+
+/// The configuration in effect.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    /// Account id to name ("" when listed without one).
+    pub trusted_accounts: BTreeMap<String, String>,
+    pub trusted_organizations: Vec<String>,
+    pub exclude: Vec<String>,
+    pub disabled: Vec<String>,
+    pub severity_overrides: BTreeMap<String, Severity>,
+    pub rules_dirs: Vec<PathBuf>,
+    pub severity_threshold: Option<Severity>,
+}
+
+/// A config error with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Finds `.iamlint.yaml` in `start` or a parent.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().ok()?;
+    start
+        .ancestors()
+        .map(|d| d.join(CONFIG_FILE))
+        .find(|p| p.is_file())
+}
+
+/// Reads and checks a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let display = crate::discover::display_path(path);
+    let err = |line: usize, column: usize, message: String| ConfigError {
+        file: display.clone(),
+        line,
+        column,
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(1, 1, format!("cannot read: {e}")))?;
+    let text = crate::span::decode(&bytes).map_err(|e| err(1, 1, e.to_string()))?;
+    parse(&text, &display, path.parent())
+}
+
+/// Parses config text; `dir` is where relative paths in it start.
+pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, ConfigError> {
+    let raw: RawConfig = if text.trim().is_empty() {
+        RawConfig::default()
+    } else {
+        serde_saphyr::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line() as usize, l.column() as usize))
+                .unwrap_or((1, 1));
+            ConfigError {
+                file: display.to_string(),
+                line,
+                column,
+                message: first_line(&e.to_string()),
+            }
+        })?
+    };
+    let at_key = |key: &str| -> (usize, usize) {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+            .map(|i| (i + 1, 1))
+            .unwrap_or((1, 1))
+    };
+    let mut cfg = Config {
+        path: None,
+        trusted_organizations: raw.trusted_organizations,
+        exclude: raw.exclude,
+        disabled: raw.disable,
+        severity_threshold: raw.severity_threshold,
+        ..Config::default()
+    };
+    match raw.trusted_accounts {
+        None => {}
+        Some(AccountsField::List(ids)) => {
+            for id in ids {
+                cfg.trusted_accounts.insert(id.text(), String::new());
+            }
+        }
+        Some(AccountsField::Map(m)) => cfg.trusted_accounts = m,
+    }
+    for id in cfg.trusted_accounts.keys() {
+        if !is_account_id(id) {
+            let (line, column) = at_key("trusted_accounts");
+            return Err(ConfigError {
+                file: display.to_string(),
+                line,
+                column,
+                message: format!("trusted_accounts: `{id}` is not a 12-digit account id"),
+            });
+        }
+    }
+    for org in &cfg.trusted_organizations {
+        let ok = org.len() >= 12
+            && org.starts_with("o-")
+            && org[2..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !ok {
+            let (line, column) = at_key("trusted_organizations");
+            return Err(ConfigError {
+                file: display.to_string(),
+                line,
+                column,
+                message: format!(
+                    "trusted_organizations: `{org}` is not an organization id (o- and 10 to 32 lowercase letters or digits)"
+                ),
+            });
+        }
+    }
+    for (id, setting) in raw.rules {
+        if setting.disable {
+            cfg.disabled.push(id.clone());
+        }
+        if let Some(s) = setting.severity {
+            cfg.severity_overrides.insert(id, s);
+        }
+    }
+    cfg.rules_dirs = raw
+        .rules_dirs
+        .iter()
+        .map(|d| dir.map(|p| p.join(d)).unwrap_or_else(|| PathBuf::from(d)))
+        .collect();
+    Ok(cfg)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_string()
+}
+
+static KNOWN_ACCOUNTS_YAML: &str = include_str!("../data/known_aws_accounts.yaml");
+
+#[derive(Deserialize)]
+struct KnownVendor {
+    name: String,
+    #[serde(default)]
+    accounts: Vec<AccountId>,
+}
+
+/// Account id to vendor name, from the embedded list (fwdcloudsec/known_aws_accounts, Apache-2.0).
+pub fn known_accounts() -> &'static BTreeMap<String, String> {
+    static MAP: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let vendors: Vec<KnownVendor> = serde_saphyr::from_str(KNOWN_ACCOUNTS_YAML).unwrap_or_default();
+        let mut m = BTreeMap::new();
+        for v in vendors {
+            for a in v.accounts {
+                m.entry(a.text()).or_insert_with(|| v.name.clone());
+            }
+        }
+        m
+    })
+}
+
+impl Trust for Config {
+    fn trusted_account(&self, id: &str) -> Option<&str> {
+        self.trusted_accounts.get(id).map(String::as_str)
+    }
+
+    fn vendor(&self, id: &str) -> Option<&str> {
+        known_accounts().get(id).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_accounts_are_embedded() {
+        let m = known_accounts();
+        assert_eq!(m.get("464622532012").map(String::as_str), Some("Datadog"));
+        assert!(m.len() > 100, "{}", m.len());
+    }
+
+    #[test]
+    fn trusted_accounts_list_or_map() {
+        let c = parse("trusted_accounts: ['111122223333']\n", "c", None).unwrap();
+        assert_eq!(c.trusted_account("111122223333"), Some(""));
+        let c = parse("trusted_accounts:\n  '111122223333': prod\n", "c", None).unwrap();
+        assert_eq!(c.trusted_account("111122223333"), Some("prod"));
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let e = parse("trusted_accounts: ['1234']\n", "c", None).unwrap_err();
+        assert!(e.message.contains("1234"), "{e}");
+        let e = parse("exclude: []\nunknown_key: 1\n", "c", None).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("unknown_key"), "{e}");
+    }
+}

@@ -1,0 +1,296 @@
+//! Condition semantics: what an operator with its modifiers means, and whether a statement's
+//! conditions really restrict a key. `StringEquals` with `*` is a literal; `StringLike` with `*`
+//! matches anything; a condition under `...IfExists` or `ForAllValues:` passes when the key is
+//! missing, so it does not restrict; negated operators exclude values but do not pin one.
+
+use crate::iam::model::{Condition, Statement};
+use crate::span::Span;
+
+/// The family of an operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    String,
+    Arn,
+    Numeric,
+    Date,
+    Bool,
+    Ip,
+    Binary,
+    Null,
+}
+
+/// A parsed condition operator such as `ForAnyValue:StringLikeIfExists`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operator {
+    pub kind: OpKind,
+    /// `*Like` operators (and all ARN operators) treat `*` and `?` as wildcards.
+    pub like: bool,
+    pub negated: bool,
+    pub if_exists: bool,
+    pub set: SetOp,
+    pub ignore_case: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    Single,
+    ForAnyValue,
+    ForAllValues,
+}
+
+/// Parses an operator name; `None` when IAM does not know it.
+pub fn parse_operator(name: &str) -> Option<Operator> {
+    let (set, rest) = if let Some(r) = strip_prefix_ci(name, "ForAnyValue:") {
+        (SetOp::ForAnyValue, r)
+    } else if let Some(r) = strip_prefix_ci(name, "ForAllValues:") {
+        (SetOp::ForAllValues, r)
+    } else {
+        (SetOp::Single, name)
+    };
+    let (base, if_exists) = match strip_suffix_ci(rest, "IfExists") {
+        Some(b) => (b, true),
+        None => (rest, false),
+    };
+    let b = base.to_ascii_lowercase();
+    let (kind, like, negated, ignore_case) = match b.as_str() {
+        "stringequals" => (OpKind::String, false, false, false),
+        "stringnotequals" => (OpKind::String, false, true, false),
+        "stringequalsignorecase" => (OpKind::String, false, false, true),
+        "stringnotequalsignorecase" => (OpKind::String, false, true, true),
+        "stringlike" => (OpKind::String, true, false, false),
+        "stringnotlike" => (OpKind::String, true, true, false),
+        "arnequals" | "arnlike" => (OpKind::Arn, true, false, false),
+        "arnnotequals" | "arnnotlike" => (OpKind::Arn, true, true, false),
+        "numericequals" | "numericlessthan" | "numericlessthanequals" | "numericgreaterthan"
+        | "numericgreaterthanequals" => (OpKind::Numeric, false, false, false),
+        "numericnotequals" => (OpKind::Numeric, false, true, false),
+        "dateequals" | "datelessthan" | "datelessthanequals" | "dategreaterthan"
+        | "dategreaterthanequals" => (OpKind::Date, false, false, false),
+        "datenotequals" => (OpKind::Date, false, true, false),
+        "bool" => (OpKind::Bool, false, false, false),
+        "binaryequals" => (OpKind::Binary, false, false, false),
+        "ipaddress" => (OpKind::Ip, false, false, false),
+        "notipaddress" => (OpKind::Ip, false, true, false),
+        "null" if !if_exists => (OpKind::Null, false, false, false),
+        _ => return None,
+    };
+    Some(Operator {
+        kind,
+        like,
+        negated,
+        if_exists,
+        set,
+        ignore_case,
+    })
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+    (s.len() >= p.len() && s.is_char_boundary(p.len()) && s[..p.len()].eq_ignore_ascii_case(p))
+        .then(|| &s[p.len()..])
+}
+
+fn strip_suffix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(p.len())?;
+    (s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(p)).then(|| &s[..cut])
+}
+
+/// One allowed value of a key: literal, or a pattern with `*`/`?`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allowed {
+    pub text: String,
+    pub pattern: bool,
+    pub span: Span,
+}
+
+impl Allowed {
+    /// True when the value admits every string (`*` under a Like operator).
+    pub fn matches_anything(&self) -> bool {
+        self.pattern && !self.text.is_empty() && self.text.chars().all(|c| c == '*')
+    }
+}
+
+/// How a statement's conditions constrain one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// No condition requires the key to have particular values.
+    None,
+    /// The key must take one of these values (from the first positive condition on it).
+    OneOf { values: Vec<Allowed>, span: Span },
+    /// A condition on the key has a value that could not be resolved.
+    Unresolved { span: Span },
+}
+
+impl Constraint {
+    /// True when the constraint admits only some values.
+    pub fn restricts(&self) -> bool {
+        match self {
+            Constraint::None => false,
+            Constraint::Unresolved { .. } => true,
+            Constraint::OneOf { values, .. } => {
+                !values.is_empty() && !values.iter().any(Allowed::matches_anything)
+            }
+        }
+    }
+}
+
+/// True when `cond` names `key` (condition keys are case-insensitive).
+pub fn names_key(cond: &Condition, key: &str) -> bool {
+    cond.key.get().is_some_and(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// The constraint that `conds` put on `key`. Only positive operators without IfExists or
+/// ForAllValues count: those are the ones that fail when the key is missing or has another
+/// value. `Bool` and `Null` are not value restrictions and are handled by their callers.
+pub fn constraint(conds: &[Condition], key: &str) -> Constraint {
+    let mut out = Constraint::None;
+    for c in conds.iter().filter(|c| names_key(c, key)) {
+        let Some(op_name) = c.operator.get() else {
+            return Constraint::Unresolved { span: c.span };
+        };
+        let Some(op) = parse_operator(op_name) else {
+            continue;
+        };
+        if op.negated || op.if_exists || op.set == SetOp::ForAllValues {
+            continue;
+        }
+        if matches!(op.kind, OpKind::Null | OpKind::Bool) {
+            continue;
+        }
+        if c.values.iter().any(|v| v.get().is_none()) {
+            return Constraint::Unresolved { span: c.span };
+        }
+        let values: Vec<Allowed> = c
+            .values
+            .iter()
+            .filter_map(|v| {
+                v.get().map(|t| Allowed {
+                    text: t.to_string(),
+                    pattern: op.like && (t.contains('*') || t.contains('?')),
+                    span: v.span,
+                })
+            })
+            .collect();
+        let this = Constraint::OneOf {
+            values,
+            span: c.span,
+        };
+        // Several conditions on one key must all hold: a restricting one wins.
+        if !out.restricts() || this.restricts() {
+            out = this;
+        }
+    }
+    out
+}
+
+/// Keys whose positive condition limits which identities can use a statement.
+pub const IDENTITY_KEYS: &[&str] = &[
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:userid",
+    "aws:username",
+    "aws:SourceOwner",
+];
+
+/// The first identity key that the statement restricts, with the constraint's span. A
+/// `Deny` with a negated operator on an identity key, in the same document, restricts the
+/// Allow too (the pattern "Allow *, Deny unless aws:PrincipalOrgID is o-x").
+pub fn identity_restriction<'a>(st: &Statement, denies: impl Iterator<Item = &'a Statement>) -> Option<(String, Span)> {
+    for key in IDENTITY_KEYS {
+        if let c @ (Constraint::OneOf { .. } | Constraint::Unresolved { .. }) =
+            constraint(&st.conditions, key)
+        {
+            if c.restricts() {
+                let span = match c {
+                    Constraint::OneOf { span, .. } | Constraint::Unresolved { span } => span,
+                    Constraint::None => st.span,
+                };
+                return Some((key.to_string(), span));
+            }
+        }
+    }
+    for d in denies {
+        for c in &d.conditions {
+            let Some(op) = c.operator.get().and_then(parse_operator) else {
+                continue;
+            };
+            if !op.negated || op.set == SetOp::ForAllValues {
+                continue;
+            }
+            if let Some(k) = IDENTITY_KEYS.iter().find(|k| names_key(c, k)) {
+                let real = c
+                    .values
+                    .iter()
+                    .any(|v| v.get().is_none_or(|t| !t.chars().all(|ch| ch == '*')));
+                if real {
+                    return Some((format!("{k} (through a Deny)"), c.span));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// True when the statement requires MFA: `Bool aws:MultiFactorAuthPresent true` (not IfExists),
+/// or `NumericLessThan aws:MultiFactorAuthAge`.
+pub fn requires_mfa(st: &Statement) -> bool {
+    st.conditions.iter().any(|c| {
+        let Some(op) = c.operator.get().and_then(parse_operator) else {
+            return false;
+        };
+        if op.if_exists || op.negated {
+            return false;
+        }
+        (names_key(c, "aws:MultiFactorAuthPresent")
+            && op.kind == OpKind::Bool
+            && c.values.iter().all(|v| v.get().is_some_and(|t| t.eq_ignore_ascii_case("true"))))
+            || (names_key(c, "aws:MultiFactorAuthAge") && op.kind == OpKind::Numeric)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::model::Str;
+
+    fn cond(op: &str, key: &str, vals: &[&str]) -> Condition {
+        Condition {
+            operator: Str::known(op, Span::default()),
+            key: Str::known(key, Span::default()),
+            values: vals.iter().map(|v| Str::known(*v, Span::default())).collect(),
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn operators() {
+        let op = parse_operator("ForAnyValue:StringLikeIfExists").unwrap();
+        assert!(op.like && op.if_exists && op.set == SetOp::ForAnyValue);
+        assert!(parse_operator("StringNotEquals").unwrap().negated);
+        assert!(parse_operator("NullIfExists").is_none());
+        assert!(parse_operator("StringEqualz").is_none());
+    }
+
+    #[test]
+    fn star_is_literal_under_string_equals() {
+        let c = [cond("StringEquals", "aws:PrincipalOrgID", &["*"])];
+        assert!(constraint(&c, "aws:principalorgid").restricts());
+        let c = [cond("StringLike", "aws:PrincipalOrgID", &["*"])];
+        assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());
+    }
+
+    #[test]
+    fn if_exists_and_for_all_values_do_not_restrict() {
+        let c = [cond("StringEqualsIfExists", "aws:PrincipalOrgID", &["o-abc"])];
+        assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());
+        let c = [cond("ForAllValues:StringEquals", "aws:PrincipalOrgID", &["o-abc"])];
+        assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());
+        let c = [cond("StringNotEquals", "aws:PrincipalOrgID", &["o-abc"])];
+        assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());
+    }
+}

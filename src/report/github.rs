@@ -1,0 +1,43 @@
+//! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line a finding, which
+//! GitHub shows as an annotation on the pull request's diff. Works without code scanning.
+
+use crate::rules::Severity;
+use crate::run::Outcome;
+
+/// Escapes data for a workflow command (`%`, CR, LF) and, in properties, `:` and `,`.
+fn escape(s: &str, property: bool) -> String {
+    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+pub fn check(o: &Outcome) -> String {
+    let mut out = String::new();
+    for f in &o.findings {
+        let (line, column, end_line, end_column) = super::position(&o.sources, f);
+        let cmd = match f.severity {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "notice",
+        };
+        out.push_str(&format!(
+            "::{cmd} file={},line={line},col={column},endLine={end_line},endColumn={end_column},title={}::{}\n",
+            escape(&o.sources.display(f.span.file), true),
+            escape(&format!("{} {} ({})", f.rule, f.title, f.severity.as_str()), true),
+            escape(&f.message, false)
+        ));
+    }
+    for e in &o.errors {
+        out.push_str(&format!(
+            "::error file={},line={},col={},title=iamlint: cannot read file::{}\n",
+            escape(&e.file, true),
+            e.line,
+            e.column,
+            escape(&e.message, false)
+        ));
+    }
+    out.push_str(&super::human::summary(o));
+    out
+}

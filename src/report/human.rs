@@ -1,0 +1,230 @@
+//! Human output: each finding like a rustc diagnostic (file, line, the source snippet with the
+//! span underlined, the message, a note with why, a help line with the fix), then a summary.
+//! Colour only when asked (the CLI decides: a terminal and no NO_COLOR).
+
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CSeverity};
+use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::term::{self, termcolor};
+
+use crate::rules::{Rule, Severity};
+use crate::run::Outcome;
+use crate::span::{FileId, SourceMap};
+
+struct Db<'a>(&'a SourceMap);
+
+impl<'a> Files<'a> for Db<'a> {
+    type FileId = FileId;
+    type Name = String;
+    type Source = std::sync::Arc<str>;
+
+    fn name(&'a self, id: FileId) -> Result<String, FilesError> {
+        self.0.get(id).map(|f| f.display.clone()).ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<Self::Source, FilesError> {
+        self.0.get(id).map(|f| f.text.clone()).ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let f = self.0.get(id).ok_or(FilesError::FileMissing)?;
+        Ok(f.line_col(byte_index).line - 1)
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let f = self.0.get(id).ok_or(FilesError::FileMissing)?;
+        f.line_range(line_index).ok_or(FilesError::LineTooLarge {
+            given: line_index,
+            max: f.line_count(),
+        })
+    }
+}
+
+fn level(s: Severity) -> CSeverity {
+    match s {
+        Severity::Critical | Severity::High => CSeverity::Error,
+        Severity::Medium => CSeverity::Warning,
+        Severity::Low => CSeverity::Note,
+        Severity::Info => CSeverity::Help,
+    }
+}
+
+/// Renders the check report. `color` turns ANSI colours on.
+pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
+    let db = Db(&o.sources);
+    let config = term::Config::default();
+    let mut buf = if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
+    for f in &o.findings {
+        let rule = rules.iter().find(|r| r.id == f.rule);
+        let span = f.span.start as usize..f.span.end as usize;
+        let mut labels = vec![Label::primary(f.span.file, span).with_message(f.title.clone())];
+        for (s, msg) in &f.labels {
+            if s.file == f.span.file {
+                labels.push(
+                    Label::secondary(s.file, s.start as usize..s.end as usize)
+                        .with_message(msg.clone()),
+                );
+            }
+        }
+        let mut notes: Vec<String> = Vec::new();
+        notes.push(format!("severity: {}; resource: {}", f.severity.as_str(), f.resource));
+        for n in &f.notes {
+            notes.push(format!("note: {n}"));
+        }
+        if let Some(r) = rule {
+            notes.push(format!("why: {}", first_paragraph(&r.description.why)));
+            notes.push(format!("help: {}", first_paragraph(&r.description.fix)));
+            notes.push(format!("docs: iamlint explain {}", r.id));
+        }
+        let d = Diagnostic::new(level(f.severity))
+            .with_code(f.rule.clone())
+            .with_message(f.message.clone())
+            .with_labels(labels)
+            .with_notes(notes);
+        let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
+    }
+    for e in &o.errors {
+        let file = o.sources.all().into_iter().find(|(_, f)| f.display == e.file);
+        let mut d = Diagnostic::error().with_message(format!(
+            "{}:{}:{}: {}",
+            e.file, e.line, e.column, e.message
+        ));
+        if let Some((id, f)) = file {
+            let start = (f.line_start(e.line) + e.column.saturating_sub(1)).min(f.text.len());
+            let start = (0..=start).rev().find(|i| f.text.is_char_boundary(*i)).unwrap_or(0);
+            d = d.with_labels(vec![Label::primary(id, start..start)]);
+        }
+        let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
+    }
+    let mut text = String::from_utf8_lossy(buf.as_slice()).into_owned();
+    text.push_str(&summary(o));
+    text
+}
+
+fn first_paragraph(s: &str) -> String {
+    s.split("\n\n").next().unwrap_or(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// "3 findings (1 critical, 2 high) in 2 of 5 roles; 12 files; 1 error".
+pub fn summary(o: &Outcome) -> String {
+    let mut parts = Vec::new();
+    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+        let n = o.findings.iter().filter(|f| f.severity == s).count();
+        if n > 0 {
+            parts.push(format!("{n} {}", s.as_str()));
+        }
+    }
+    let roles_hit: std::collections::BTreeSet<&str> =
+        o.findings.iter().map(|f| f.resource.as_str()).collect();
+    let mut line = if o.findings.is_empty() {
+        format!("no findings in {} roles", o.roles.len())
+    } else {
+        format!(
+            "{} finding{} ({}) on {} resource{}, {} roles in all",
+            o.findings.len(),
+            if o.findings.len() == 1 { "" } else { "s" },
+            parts.join(", "),
+            roles_hit.len(),
+            if roles_hit.len() == 1 { "" } else { "s" },
+            o.roles.len()
+        )
+    };
+    line.push_str(&format!("; {} files read", o.files_scanned));
+    if o.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed inline", o.suppressed));
+    }
+    if !o.errors.is_empty() {
+        line.push_str(&format!(
+            "; {} error{} (files that could not be read or parsed)",
+            o.errors.len(),
+            if o.errors.len() == 1 { "" } else { "s" }
+        ));
+    }
+    line.push('\n');
+    line
+}
+
+/// The inventory as a table: one role a line, its principals and what stayed unknown.
+pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) -> String {
+    use crate::iam::principals::{classify, relate, Class};
+    let mut out = String::new();
+    for r in &o.roles {
+        let line = o.sources.range(r.span).map_or(1, |(s, _)| s.line);
+        out.push_str(&format!(
+            "{} ({}:{}){}\n",
+            r.address,
+            o.sources.display(r.span.file),
+            line,
+            r.name.as_ref().map(|n| format!(" name={}", n.render())).unwrap_or_default()
+        ));
+        match &r.trust {
+            None => out.push_str("  trust: none\n"),
+            Some(doc) => {
+                for st in &doc.statements {
+                    let effect = match st.effect {
+                        Some(e) => format!("{e:?}"),
+                        None => "?".into(),
+                    };
+                    for p in st.principal.iter().flat_map(|s| s.entries.iter()) {
+                        let who = match classify(p) {
+                            Class::Account { account, .. } => {
+                                let (rel, label) = relate(&account, trust);
+                                format!("{} [{}: {}]", p.value.render(), rel.id(), label)
+                            }
+                            Class::Federated { provider, .. } => {
+                                format!("{} [{}]", p.value.render(), provider.label())
+                            }
+                            Class::Any => format!("{} [any principal]", p.value.render()),
+                            Class::Unresolved => format!("{} [unresolved]", p.value.render()),
+                            other => format!("{} [{:?}]", p.value.render(), other),
+                        };
+                        let conds = if st.conditions.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " when {}",
+                                st.conditions
+                                    .iter()
+                                    .map(|c| format!(
+                                        "{} {} {}",
+                                        c.operator.render(),
+                                        c.key.render(),
+                                        c.values.iter().map(|v| v.render()).collect::<Vec<_>>().join("|")
+                                    ))
+                                    .collect::<Vec<_>>()
+                                    .join(" and ")
+                            )
+                        };
+                        out.push_str(&format!("  {effect} {}: {who}{conds}\n", p.type_name));
+                    }
+                }
+            }
+        }
+        if !r.trust_resolved() {
+            for (_, u) in r.trust_unknowns() {
+                out.push_str(&format!("  unresolved: {} ({})\n", u.expr, u.reason));
+            }
+        }
+        for p in &r.inline_policies {
+            out.push_str(&format!("  policy: {}\n", p.origin));
+        }
+        for m in &r.managed_policies {
+            out.push_str(&format!("  managed: {}\n", m.arn.render()));
+        }
+        for n in &r.notes {
+            out.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    let resolved = o.roles.iter().filter(|r| r.trust_resolved()).count();
+    out.push_str(&format!(
+        "{} roles, {} with a fully resolved trust policy\n",
+        o.roles.len(),
+        resolved
+    ));
+    out
+}

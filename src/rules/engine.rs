@@ -1,0 +1,610 @@
+//! Evaluates rules over the IAM model. Each rule names a scope; the engine walks the items of
+//! that scope (trust principals after Deny subtraction, statements, roles, unknowns, notices,
+//! document problems), tests the rule's predicates with the `iam` module's semantics, and makes a
+//! [`Finding`] on the item's span with the message filled in.
+
+use crate::iam::conditions::{self, constraint};
+use crate::iam::federation;
+use crate::iam::model::{DocumentKind, Effect, PolicyDocument, Problem, Role, Statement};
+use crate::iam::principals::{relate, Class, IdentityKind, Relation, Trust};
+use crate::iam::trust::{self, Grant};
+use crate::rules::*;
+use crate::source::Notice;
+use crate::span::Span;
+use crate::value::Unknown;
+
+/// A finding: a rule that matched an item, with where and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: String,
+    pub title: String,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Secondary places with a label (the statement, the condition that is too loose).
+    pub labels: Vec<(Span, String)>,
+    /// The resource address (Terraform address or CloudFormation logical id).
+    pub resource: String,
+    /// The role's name when known.
+    pub role: Option<String>,
+    /// How the role was evaluated (template instance, condition branch) and its metadata.
+    pub notes: Vec<String>,
+    /// A key that identifies the finding across runs when lines move: rule, resource and the
+    /// principal or expression it is about.
+    pub fingerprint: String,
+}
+
+/// What rules may use from the configuration.
+pub struct Env<'a> {
+    pub trust: &'a (dyn Trust + Sync),
+}
+
+/// One item of a scope.
+#[derive(Default)]
+struct Item<'a> {
+    role: Option<&'a Role>,
+    doc: Option<&'a PolicyDocument>,
+    statement: Option<&'a Statement>,
+    grant: Option<&'a Grant<'a>>,
+    unknown: Option<(Span, &'a Unknown)>,
+    notice: Option<&'a Notice>,
+    problem: Option<&'a Problem>,
+}
+
+/// The outcome of a predicate: whether it holds, and what it found.
+#[derive(Default, Clone)]
+struct Hit {
+    detail: Option<String>,
+    span: Option<Span>,
+}
+
+fn preds_for(scope: Scope) -> &'static [&'static str] {
+    match scope {
+        Scope::TrustPrincipal => &[
+            "principal",
+            "relation",
+            "identity",
+            "account_wildcard",
+            "service_wildcard",
+            "provider",
+            "federation",
+            "restricted",
+            "has_condition",
+            "requires_mfa",
+            "allows_action",
+        ],
+        Scope::TrustStatement => &["effect", "uses", "allows_action", "has_condition", "requires_mfa", "restricted"],
+        Scope::PolicyStatement => &["effect", "uses", "allows_action", "has_condition"],
+        Scope::Role | Scope::Unresolved => &[],
+        Scope::Notice => &["notice_kind"],
+        Scope::DocumentProblem => &["document_kind"],
+    }
+}
+
+fn pred_name(p: &Pred) -> &'static str {
+    match p {
+        Pred::All(_) => "all",
+        Pred::Any(_) => "any",
+        Pred::Not(_) => "not",
+        Pred::Principal(_) => "principal",
+        Pred::Relation(_) => "relation",
+        Pred::Identity(_) => "identity",
+        Pred::AccountWildcard(_) => "account_wildcard",
+        Pred::ServiceWildcard(_) => "service_wildcard",
+        Pred::Provider(_) => "provider",
+        Pred::Federation(_) => "federation",
+        Pred::Restricted(_) => "restricted",
+        Pred::HasCondition(_) => "has_condition",
+        Pred::RequiresMfa(_) => "requires_mfa",
+        Pred::Effect(_) => "effect",
+        Pred::Uses(_) => "uses",
+        Pred::AllowsAction(_) => "allows_action",
+        Pred::NoticeKind(_) => "notice_kind",
+        Pred::DocumentKind(_) => "document_kind",
+    }
+}
+
+/// Checks that every predicate applies to the scope and that its arguments are known names.
+pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
+    match p {
+        Pred::All(ps) | Pred::Any(ps) => ps.iter().try_for_each(|p| check_pred(p, scope)),
+        Pred::Not(p) => check_pred(p, scope),
+        other => {
+            let name = pred_name(other);
+            if !preds_for(scope).contains(&name) {
+                return Err(format!(
+                    "predicate `{name}` does not apply to scope `{}` (it takes: {})",
+                    scope.as_str(),
+                    preds_for(scope).join(", ")
+                ));
+            }
+            let check_names = |given: &[String], known: &[&str], what: &str| {
+                match given.iter().find(|g| !known.contains(&g.as_str())) {
+                    Some(bad) => Err(format!(
+                        "`{bad}` is not a {what} (expected one of {})",
+                        known.join(", ")
+                    )),
+                    None => Ok(()),
+                }
+            };
+            match other {
+                Pred::Provider(v) => {
+                    let known: Vec<&str> = crate::iam::principals::Provider::all()
+                        .iter()
+                        .map(|p| p.id())
+                        .collect();
+                    check_names(v, &known, "provider")
+                }
+                Pred::Federation(v) => check_names(
+                    v,
+                    &["sub_missing", "sub_any", "sub_owner_wide", "aud_missing", "amr_missing"],
+                    "federation weakness",
+                ),
+                Pred::Uses(v) => check_names(
+                    v,
+                    &["not_principal", "not_action", "not_resource", "principal", "resource"],
+                    "statement element",
+                ),
+                Pred::AllowsAction(v) => match v.iter().find(|a| !a.contains(':') && *a != "*") {
+                    Some(bad) => Err(format!("`{bad}` is not an action (service:Action)")),
+                    None => Ok(()),
+                },
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+const PLACEHOLDERS_ALL: &[&str] = &["role", "resource", "detail"];
+
+fn placeholders_for(scope: Scope) -> &'static [&'static str] {
+    match scope {
+        Scope::TrustPrincipal => &["principal", "principal_type", "account", "relation", "provider", "restriction"],
+        Scope::TrustStatement | Scope::PolicyStatement => &["sid", "statement"],
+        Scope::Role => &[],
+        Scope::Unresolved => &["expr", "reason"],
+        Scope::Notice => &["message", "kind"],
+        Scope::DocumentProblem => &["message", "document"],
+    }
+}
+
+/// Checks that a message uses only placeholders the scope fills in.
+pub fn check_message(msg: &str, scope: Scope) -> Result<(), String> {
+    let mut rest = msg;
+    while let Some(i) = rest.find('{') {
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('}') else {
+            return Err("a `{` is not closed".into());
+        };
+        let name = &after[..j];
+        if !PLACEHOLDERS_ALL.contains(&name) && !placeholders_for(scope).contains(&name) {
+            return Err(format!(
+                "placeholder `{{{name}}}` is not available in scope `{}`",
+                scope.as_str()
+            ));
+        }
+        rest = &after[j + 1..];
+    }
+    Ok(())
+}
+
+/// Runs `rules` over `roles` and `notices`.
+pub fn evaluate(rules: &[Rule], roles: &[Role], notices: &[Notice], env: &Env) -> Vec<Finding> {
+    use rayon::prelude::*;
+    let mut out: Vec<Finding> = roles
+        .par_iter()
+        .flat_map_iter(|role| {
+            let grants: Vec<Grant> = role.trust.as_ref().map(trust::grants).unwrap_or_default();
+            let mut found = Vec::new();
+            for rule in rules {
+                eval_role(rule, role, &grants, env, &mut found);
+            }
+            found
+        })
+        .collect();
+    for rule in rules.iter().filter(|r| r.scope == Scope::Notice) {
+        for n in notices {
+            let item = Item {
+                notice: Some(n),
+                ..Item::default()
+            };
+            emit(rule, &item, env, n.span, &n.address, &mut out);
+        }
+    }
+    out
+}
+
+fn eval_role(rule: &Rule, role: &Role, grants: &[Grant], env: &Env, out: &mut Vec<Finding>) {
+    let base = Item {
+        role: Some(role),
+        ..Item::default()
+    };
+    match rule.scope {
+        Scope::TrustPrincipal => {
+            for g in grants {
+                let item = Item {
+                    doc: role.trust.as_ref(),
+                    statement: Some(g.statement),
+                    grant: Some(g),
+                    ..Item::default()
+                };
+                let item = Item { role: Some(role), ..item };
+                emit(rule, &item, env, g.principal.value.span, &role.address, out);
+            }
+        }
+        Scope::TrustStatement => {
+            if let Some(doc) = &role.trust {
+                for st in &doc.statements {
+                    let item = Item {
+                        role: Some(role),
+                        doc: Some(doc),
+                        statement: Some(st),
+                        ..Item::default()
+                    };
+                    emit(rule, &item, env, st.span, &role.address, out);
+                }
+            }
+        }
+        Scope::PolicyStatement => {
+            for (policy, doc) in role.permission_documents() {
+                for st in &doc.statements {
+                    let item = Item {
+                        role: Some(role),
+                        doc: Some(doc),
+                        statement: Some(st),
+                        ..Item::default()
+                    };
+                    emit(rule, &item, env, st.span, &policy.origin_address(&role.address), out);
+                }
+            }
+        }
+        Scope::Role => {
+            let span = role.trust_span.unwrap_or(role.span);
+            emit(rule, &base, env, span, &role.address, out);
+        }
+        Scope::Unresolved => {
+            let mut seen = std::collections::HashSet::new();
+            for (span, u) in role.trust_unknowns() {
+                if !seen.insert((span, u.expr.clone())) {
+                    continue;
+                }
+                let item = Item {
+                    role: Some(role),
+                    unknown: Some((span, u)),
+                    ..Item::default()
+                };
+                emit(rule, &item, env, span, &role.address, out);
+            }
+        }
+        Scope::DocumentProblem => {
+            let docs = role
+                .trust
+                .iter()
+                .map(|d| (d, role.address.clone()))
+                .chain(
+                    role.permission_documents()
+                        .map(|(p, d)| (d, p.origin_address(&role.address))),
+                );
+            for (doc, address) in docs {
+                for p in &doc.problems {
+                    let item = Item {
+                        role: Some(role),
+                        doc: Some(doc),
+                        problem: Some(p),
+                        ..Item::default()
+                    };
+                    emit(rule, &item, env, p.span, &address, out);
+                }
+            }
+        }
+        Scope::Notice => {}
+    }
+}
+
+fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &mut Vec<Finding>) {
+    let hit = match &rule.matcher {
+        None => Some(Hit::default()),
+        Some(m) => eval(m, item, env),
+    };
+    let Some(hit) = hit else { return };
+    let severity = rule
+        .severity_by
+        .iter()
+        .find(|s| eval(&s.when, item, env).is_some())
+        .map_or(rule.severity, |s| s.severity);
+    let message = render(&rule.message, item, env, &hit, resource);
+    let mut labels = Vec::new();
+    if let Some(st) = item.statement {
+        if st.span != span {
+            labels.push((st.span, "in this statement".to_string()));
+        }
+    }
+    let span = hit.span.unwrap_or(span);
+    let mut notes = Vec::new();
+    if let Some(role) = item.role {
+        notes.extend(role.notes.iter().cloned());
+        notes.extend(role.metadata.iter().map(|(k, v)| format!("{k}: {v}")));
+    }
+    let subject = item
+        .grant
+        .map(|g| g.principal.value.render())
+        .or_else(|| item.unknown.map(|(_, u)| u.expr.clone()))
+        .or_else(|| item.statement.and_then(|s| s.sid.as_ref().map(|s| s.render())))
+        .or_else(|| item.problem.map(|p| p.message.clone()))
+        .or_else(|| item.notice.map(|n| n.message.clone()))
+        .unwrap_or_default();
+    out.push(Finding {
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        severity,
+        message,
+        span,
+        labels,
+        resource: resource.to_string(),
+        role: item.role.and_then(|r| r.name.as_ref().map(|n| n.render())),
+        notes,
+        fingerprint: format!("{}|{}|{}", rule.id, resource, subject),
+    });
+}
+
+fn holds(b: bool) -> Option<Hit> {
+    b.then(Hit::default)
+}
+
+fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
+    match p {
+        Pred::All(ps) => {
+            let mut acc = Hit::default();
+            for p in ps {
+                let h = eval(p, item, env)?;
+                if h.detail.is_some() {
+                    acc.detail = h.detail;
+                }
+                if h.span.is_some() {
+                    acc.span = h.span;
+                }
+            }
+            Some(acc)
+        }
+        Pred::Any(ps) => ps.iter().find_map(|p| eval(p, item, env)),
+        Pred::Not(p) => match eval(p, item, env) {
+            Some(_) => None,
+            None => Some(Hit::default()),
+        },
+        Pred::Principal(kinds) => {
+            let g = item.grant?;
+            let k = match &g.class {
+                Class::Any => PrincipalKind::Any,
+                Class::Account { account, .. } if account == "*" => PrincipalKind::Account,
+                Class::Account { .. } => PrincipalKind::Account,
+                Class::Service { .. } => PrincipalKind::Service,
+                Class::Federated { .. } => PrincipalKind::Federated,
+                Class::CanonicalUser => PrincipalKind::CanonicalUser,
+                Class::Unresolved => PrincipalKind::Unresolved,
+                Class::Invalid(_) => PrincipalKind::Invalid,
+            };
+            let detail = match &g.class {
+                Class::Invalid(why) => Some(why.clone()),
+                _ => None,
+            };
+            kinds.contains(&k).then_some(Hit { detail, span: None })
+        }
+        Pred::Relation(rels) => {
+            let g = item.grant?;
+            let rel = grant_relation(g, env)?.0;
+            let name = match rel {
+                Relation::SelfAccount => RelationName::SelfAccount,
+                Relation::Trusted => RelationName::Trusted,
+                Relation::Vendor => RelationName::Vendor,
+                Relation::Unknown => RelationName::Unknown,
+                Relation::Any => RelationName::Any,
+            };
+            holds(rels.contains(&name))
+        }
+        Pred::Identity(kinds) => {
+            let Class::Account { kind, .. } = &item.grant?.class else {
+                return None;
+            };
+            let name = match kind {
+                IdentityKind::Root => IdentityName::Root,
+                IdentityKind::Role => IdentityName::Role,
+                IdentityKind::User => IdentityName::User,
+                IdentityKind::AssumedRole => IdentityName::AssumedRole,
+                IdentityKind::FederatedUser => IdentityName::FederatedUser,
+                IdentityKind::Group | IdentityKind::Other => return None,
+            };
+            holds(kinds.contains(&name))
+        }
+        Pred::AccountWildcard(b) => {
+            let is = matches!(&item.grant?.class, Class::Account { account, .. } if account == "*");
+            holds(is == *b)
+        }
+        Pred::ServiceWildcard(b) => {
+            let is = matches!(&item.grant?.class, Class::Service { wildcard: true, .. });
+            holds(is == *b)
+        }
+        Pred::Provider(names) => match &item.grant?.class {
+            Class::Federated { provider, .. } => holds(names.iter().any(|n| n == provider.id())),
+            _ => None,
+        },
+        Pred::Federation(weak) => {
+            let g = item.grant?;
+            let Class::Federated { provider, issuer, .. } = &g.class else {
+                return None;
+            };
+            federation::gaps(*provider, issuer, g.statement)
+                .into_iter()
+                .find(|gap| weak.iter().any(|w| w == gap.weakness.id()))
+                .map(|gap| Hit {
+                    detail: Some(gap.detail),
+                    span: gap.span.filter(|s| *s != g.statement.span),
+                })
+        }
+        Pred::Restricted(b) => {
+            let restricted = match item.grant {
+                Some(g) => g.restricted_by.is_some(),
+                None => {
+                    let st = item.statement?;
+                    let denies = item
+                        .doc
+                        .map(|d| {
+                            d.statements
+                                .iter()
+                                .filter(|s| s.effect == Some(Effect::Deny))
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default();
+                    conditions::identity_restriction(st, denies.into_iter()).is_some()
+                }
+            };
+            // A condition block that could not be resolved may restrict: do not claim it
+            // does not (the unresolved rule reports it).
+            let unknown = item.statement.is_some_and(|s| s.condition_unknown.is_some());
+            if unknown && !*b {
+                return None;
+            }
+            holds(restricted == *b)
+        }
+        Pred::HasCondition(keys) => {
+            let st = item.statement?;
+            holds(keys.iter().any(|k| constraint(&st.conditions, k).restricts()))
+        }
+        Pred::RequiresMfa(b) => holds(conditions::requires_mfa(item.statement?) == *b),
+        Pred::Effect(e) => {
+            let st = item.statement?;
+            holds(match e {
+                EffectName::Allow => st.effect == Some(Effect::Allow),
+                EffectName::Deny => st.effect == Some(Effect::Deny),
+            })
+        }
+        Pred::Uses(elems) => {
+            let st = item.statement?;
+            holds(elems.iter().any(|e| match e.as_str() {
+                "not_principal" => st.not_principal.is_some(),
+                "not_action" => st.not_action.is_some(),
+                "not_resource" => st.not_resource.is_some(),
+                "principal" => st.principal.is_some(),
+                "resource" => st.resource.is_some(),
+                _ => false,
+            }))
+        }
+        Pred::AllowsAction(actions) => {
+            let st = item.statement?;
+            actions
+                .iter()
+                .find(|a| trust::covers_action(st, a))
+                .map(|a| Hit {
+                    detail: Some(a.clone()),
+                    span: None,
+                })
+        }
+        Pred::NoticeKind(kinds) => {
+            let n = item.notice?;
+            holds(kinds.iter().any(|k| *k == n.kind))
+        }
+        Pred::DocumentKind(k) => {
+            let d = item.doc?;
+            holds(match k {
+                DocKindName::Trust => d.kind == DocumentKind::Trust,
+                DocKindName::Identity => d.kind == DocumentKind::Identity,
+            })
+        }
+    }
+}
+
+/// The relation and label of a grant's account; `None` for principals without one.
+fn grant_relation(g: &Grant, env: &Env) -> Option<(Relation, String)> {
+    match &g.class {
+        Class::Any => Some((Relation::Any, "any account".into())),
+        Class::Account { account, .. } => Some(relate(account, env.trust)),
+        Class::Federated {
+            account: Some(a), ..
+        } => Some(relate(a, env.trust)),
+        _ => None,
+    }
+}
+
+fn render(template: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(j) = after.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        out.push_str(&placeholder(&after[..j], item, env, hit, resource));
+        rest = &after[j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn placeholder(name: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) -> String {
+    let role = item.role;
+    match name {
+        "role" => role
+            .map(|r| match &r.name {
+                Some(n) if n.get().is_some() => format!("{} ({})", r.address, n.render()),
+                _ => r.address.clone(),
+            })
+            .unwrap_or_else(|| resource.to_string()),
+        "resource" => resource.to_string(),
+        "detail" => hit.detail.clone().unwrap_or_default(),
+        "principal" => item
+            .grant
+            .map(|g| g.principal.value.render())
+            .unwrap_or_default(),
+        "principal_type" => item
+            .grant
+            .map(|g| {
+                if g.principal.type_name.is_empty() {
+                    "\"*\"".to_string()
+                } else {
+                    g.principal.type_name.clone()
+                }
+            })
+            .unwrap_or_default(),
+        "account" => item
+            .grant
+            .and_then(|g| grant_relation(g, env))
+            .map(|(_, label)| label)
+            .unwrap_or_default(),
+        "relation" => item
+            .grant
+            .and_then(|g| grant_relation(g, env))
+            .map(|(r, _)| r.id().to_string())
+            .unwrap_or_default(),
+        "provider" => match item.grant.map(|g| &g.class) {
+            Some(Class::Federated { provider, .. }) => provider.label().to_string(),
+            _ => String::new(),
+        },
+        "restriction" => item
+            .grant
+            .and_then(|g| g.restricted_by.as_ref().map(|(k, _)| k.clone()))
+            .unwrap_or_default(),
+        "sid" => item
+            .statement
+            .and_then(|s| s.sid.as_ref().map(|s| s.render()))
+            .unwrap_or_else(|| "(no Sid)".into()),
+        "statement" => item
+            .statement
+            .and_then(|s| s.sid.as_ref().map(|s| format!("statement {}", s.render())))
+            .unwrap_or_else(|| "a statement".into()),
+        "expr" => item.unknown.map(|(_, u)| u.expr.clone()).unwrap_or_default(),
+        "reason" => item.unknown.map(|(_, u)| u.reason.clone()).unwrap_or_default(),
+        "message" => item
+            .problem
+            .map(|p| p.message.clone())
+            .or_else(|| item.notice.map(|n| n.message.clone()))
+            .unwrap_or_default(),
+        "kind" => item.notice.map(|n| n.kind.clone()).unwrap_or_default(),
+        "document" => match item.doc.map(|d| d.kind) {
+            Some(DocumentKind::Trust) => "trust policy".into(),
+            Some(DocumentKind::Identity) => "permission policy".into(),
+            None => String::new(),
+        },
+        _ => String::new(),
+    }
+}

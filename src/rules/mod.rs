@@ -1,0 +1,402 @@
+//! Rules are data: one YAML file a rule, embedded from `rules/` at build time, with more from
+//! `--rules DIR`. This module owns the rule schema ([`Rule`], [`Pred`]), loading with errors that
+//! name the file, line and field, and the evaluation of rules over the IAM model ([`engine`]).
+
+pub mod engine;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Severity of a finding, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+/// What a rule iterates over; decides which predicates apply and where findings point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Each principal that an Allow statement of a trust policy lets assume the role, after
+    /// Deny statements are subtracted. Findings point at the principal.
+    TrustPrincipal,
+    /// Each statement of a trust policy. Findings point at the statement.
+    TrustStatement,
+    /// Each statement of the role's permission policies (inline and customer managed in the
+    /// code). Findings point at the statement.
+    PolicyStatement,
+    /// Each role. Findings point at the trust policy, or the role when it has none.
+    Role,
+    /// Each value in a trust policy that could not be resolved. Findings point at the expression.
+    Unresolved,
+    /// Each notice from a loader (a module not on disk, a cross-stack import).
+    Notice,
+    /// Each shape problem of a trust or permission policy document.
+    DocumentProblem,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::TrustPrincipal => "trust_principal",
+            Scope::TrustStatement => "trust_statement",
+            Scope::PolicyStatement => "policy_statement",
+            Scope::Role => "role",
+            Scope::Unresolved => "unresolved",
+            Scope::Notice => "notice",
+            Scope::DocumentProblem => "document_problem",
+        }
+    }
+}
+
+/// A predicate of a rule's `match`, written as a one-key map (`principal: [any]`). `all`, `any`
+/// and `not` combine them.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Pred {
+    All(Vec<Pred>),
+    Any(Vec<Pred>),
+    Not(Box<Pred>),
+    /// trust_principal: what the principal denotes: any, account, service, federated,
+    /// canonical_user, unresolved, invalid.
+    Principal(Vec<PrincipalKind>),
+    /// trust_principal: the account's relation: self, trusted, vendor, unknown, any.
+    Relation(Vec<RelationName>),
+    /// trust_principal: the kind of identity in the account: root, role, user, assumed_role,
+    /// federated_user.
+    Identity(Vec<IdentityName>),
+    /// trust_principal: the principal ARN has `*` as its account.
+    AccountWildcard(bool),
+    /// trust_principal: a service principal with a wildcard (`*`, `*.amazonaws.com`).
+    ServiceWildcard(bool),
+    /// trust_principal: the federated provider: github, eks, cognito, gitlab, terraform_cloud,
+    /// circleci, bitbucket, buildkite, google, facebook, amazon, saml, oidc.
+    Provider(Vec<String>),
+    /// trust_principal: the federated trust has one of these weaknesses: sub_missing, sub_any,
+    /// sub_owner_wide, aud_missing, amr_missing.
+    Federation(Vec<String>),
+    /// trust_principal: the statement (or a Deny in the same policy) restricts which identities
+    /// can use it (aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceAccount,
+    /// aws:SourceArn, ...), honouring IfExists, ForAllValues and wildcard semantics.
+    Restricted(bool),
+    /// Any scope with a statement: a positive, restricting condition on one of these keys.
+    HasCondition(Vec<String>),
+    /// trust_principal / trust_statement: the statement requires MFA.
+    RequiresMfa(bool),
+    /// trust_statement / policy_statement: the statement's Effect.
+    Effect(EffectName),
+    /// trust_statement / policy_statement: the statement uses one of these elements:
+    /// not_principal, not_action, not_resource, principal, resource.
+    Uses(Vec<String>),
+    /// Any scope with a statement: the statement's Action (or NotAction complement) covers one
+    /// of these actions.
+    AllowsAction(Vec<String>),
+    /// notice: the notice kind.
+    NoticeKind(Vec<String>),
+    /// document_problem: the document is a trust or identity policy.
+    DocumentKind(DocKindName),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    Any,
+    Account,
+    Service,
+    Federated,
+    CanonicalUser,
+    Unresolved,
+    Invalid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationName {
+    #[serde(rename = "self")]
+    SelfAccount,
+    Trusted,
+    Vendor,
+    Unknown,
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityName {
+    Root,
+    Role,
+    User,
+    AssumedRole,
+    FederatedUser,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum EffectName {
+    Allow,
+    Deny,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKindName {
+    Trust,
+    Identity,
+}
+
+/// A severity that applies when a predicate holds (`severity_by`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityWhen {
+    pub when: Pred,
+    pub severity: Severity,
+}
+
+/// The documentation of a rule, in the four parts of STYLE.md (the example is in `examples`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Description {
+    pub what: String,
+    pub why: String,
+    pub fix: String,
+}
+
+/// One example of a rule: a bad one must produce the finding, a good one must not.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub name: String,
+    pub expect: ExampleKind,
+    #[serde(default)]
+    pub terraform: Option<String>,
+    #[serde(default)]
+    pub cloudformation: Option<String>,
+    /// Config (as `.iamlint.yaml` text) to run the example with.
+    #[serde(default)]
+    pub config: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExampleKind {
+    Bad,
+    Good,
+}
+
+/// A rule as written in its file.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub scope: Scope,
+    /// When absent, every item of the scope matches.
+    #[serde(default, rename = "match")]
+    pub matcher: Option<Pred>,
+    #[serde(default)]
+    pub severity_by: Vec<SeverityWhen>,
+    /// The finding's message; `{role}`, `{principal}`, `{account}`, `{detail}`... are filled in.
+    pub message: String,
+    pub description: Description,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Matching checks of other scanners, as `tool:ID` (checkov, kics, trivy, cfn_nag).
+    #[serde(default)]
+    pub equivalents: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    /// Where the rule came from (`builtin:rules/x.yaml` or a path); not part of the file.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+/// A rule file error: file, line, column and what was wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+const EQUIVALENT_TOOLS: &[&str] = &["checkov", "kics", "trivy", "cfn_nag", "tfsec", "cfn_lint"];
+
+/// Parses and checks one rule file.
+pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
+    let mut rule: Rule = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line() as usize, l.column() as usize))
+            .unwrap_or((1, 1));
+        RuleError {
+            file: origin.to_string(),
+            line,
+            column,
+            message: e.to_string().lines().next().unwrap_or("invalid rule").to_string(),
+        }
+    })?;
+    rule.origin = origin.to_string();
+    let at = |field: &str, message: String| {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("{field}:")))
+            .map_or(1, |i| i + 1);
+        RuleError {
+            file: origin.to_string(),
+            line,
+            column: 1,
+            message: format!("{field}: {message}"),
+        }
+    };
+    let id_ok = !rule.id.is_empty()
+        && rule.id.len() <= 32
+        && rule
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !id_ok {
+        return Err(at(
+            "id",
+            format!("`{}` must be upper-case letters, digits, `_` or `-`", rule.id),
+        ));
+    }
+    if rule.title.trim().is_empty() {
+        return Err(at("title", "must not be empty".into()));
+    }
+    if rule.message.trim().is_empty() {
+        return Err(at("message", "must not be empty".into()));
+    }
+    for e in &rule.equivalents {
+        let ok = e
+            .split_once(':')
+            .is_some_and(|(t, id)| EQUIVALENT_TOOLS.contains(&t) && !id.is_empty());
+        if !ok {
+            return Err(at(
+                "equivalents",
+                format!(
+                    "`{e}` must be written tool:ID with tool one of {}",
+                    EQUIVALENT_TOOLS.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(m) = &rule.matcher {
+        if let Err(msg) = engine::check_pred(m, rule.scope) {
+            return Err(at("match", msg));
+        }
+    }
+    for s in &rule.severity_by {
+        if let Err(msg) = engine::check_pred(&s.when, rule.scope) {
+            return Err(at("severity_by", msg));
+        }
+    }
+    if let Err(msg) = engine::check_message(&rule.message, rule.scope) {
+        return Err(at("message", msg));
+    }
+    for ex in &rule.examples {
+        if ex.terraform.is_none() && ex.cloudformation.is_none() {
+            return Err(at(
+                "examples",
+                format!("example `{}` has neither terraform nor cloudformation", ex.name),
+            ));
+        }
+    }
+    Ok(rule)
+}
+
+/// The built-in rules, sorted by id.
+pub fn builtin() -> Result<Vec<Rule>, RuleError> {
+    let mut rules = Vec::new();
+    for (name, text) in BUILTIN_RULES {
+        rules.push(parse_rule(text, &format!("rules/{name}"))?);
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rules)
+}
+
+/// Loads every `*.yaml`/`*.yml` file of `dir` (not recursive), sorted by name.
+pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
+    let display = crate::discover::display_path(dir);
+    let err = |m: String| RuleError {
+        file: display.clone(),
+        line: 1,
+        column: 1,
+        message: m,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| err(format!("cannot read the rules directory: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml")
+        })
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        let shown = crate::discover::display_path(&p);
+        let bytes = std::fs::read(&p).map_err(|e| RuleError {
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read: {e}"),
+        })?;
+        let text = crate::span::decode(&bytes).map_err(|e| RuleError {
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        })?;
+        out.push(parse_rule(&text, &shown)?);
+    }
+    Ok(out)
+}
+
+/// Built-in rules with `extra` rules added; a rule with the id of an earlier one replaces it.
+pub fn merge(mut base: Vec<Rule>, extra: Vec<Rule>) -> Vec<Rule> {
+    for r in extra {
+        match base.iter_mut().find(|b| b.id == r.id) {
+            Some(slot) => *slot = r,
+            None => base.push(r),
+        }
+    }
+    base.sort_by(|a, b| a.id.cmp(&b.id));
+    base
+}

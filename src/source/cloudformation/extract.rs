@@ -1,0 +1,563 @@
+//! Builds the IAM model from one resolved template: `AWS::IAM::Role` with its trust policy,
+//! inline `Policies`, `ManagedPolicyArns`, boundary and session duration; the policies that link
+//! to it (`AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy` through `Roles`,
+//! `AWS::IAM::RolePolicy` through `RoleName`, a ManagedPolicy named in `ManagedPolicyArns`);
+//! instance profiles (a note); SAM's implicit roles (see `sam`); local nested stacks, followed
+//! with their parameters and addressed `NestedStack/Role`. Each role is built once per variant
+//! of the conditions it meets (see `conditions`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::iam::model::{
+    AttachedPolicy, DocumentKind, ManagedPolicyRef, PolicyDocument, Role, SourceKind, Str,
+};
+use crate::iam::policy::parse_document;
+use crate::source::{Context, Extraction, Notice, SourceError};
+use crate::span::Span;
+use crate::value::{Val, ValKind};
+
+use super::conditions::{Built, Choice, variants};
+use super::intrinsics::{Resolver, intrinsic, list_items};
+use super::parameters::{Given, ParamValue, values};
+use super::sam;
+use super::template::{Resource, Template};
+
+/// Nested stacks followed at most this deep.
+const MAX_NESTING: usize = 8;
+
+/// Where nested templates come from: already parsed ones, or parsed on demand.
+pub trait Templates: Sync {
+    /// The template at `path` (canonical), or the errors reading it gave.
+    fn get(&self, ctx: &Context<'_>, path: &Path) -> Result<Arc<Template>, Vec<SourceError>>;
+}
+
+/// Which policy-like resources may point at which role (found once per template).
+#[derive(Default)]
+struct Links {
+    /// Role logical id → indexes of Policy / ManagedPolicy / RolePolicy / InstanceProfile.
+    by_role: HashMap<String, Vec<usize>>,
+}
+
+/// Extracts the roles of a template and of the local nested stacks it names.
+pub fn extract_template(
+    ctx: &Context<'_>,
+    templates: &dyn Templates,
+    tpl: &Template,
+    given: &HashMap<String, Given>,
+    nested: bool,
+    prefix: &str,
+    chain: &mut Vec<PathBuf>,
+    out: &mut Extraction,
+) {
+    let params = values(&tpl.parameters, given, nested);
+    let links = links(tpl, &params);
+    let mut seen_imports = HashSet::new();
+    for (i, r) in tpl.resources.iter().enumerate() {
+        let kind = match r.ty.as_str() {
+            "AWS::IAM::Role" => RoleKind::Role,
+            "AWS::Serverless::Function" if tpl.sam => RoleKind::Sam(sam::Kind::Function),
+            "AWS::Serverless::StateMachine" if tpl.sam => RoleKind::Sam(sam::Kind::StateMachine),
+            _ => continue,
+        };
+        let address = format!("{prefix}{}", r.id);
+        let built = variants(&params, |choices, branching| {
+            let mut res = Resolver::new(tpl, &params, choices, branching);
+            let role = match kind {
+                RoleKind::Role => build_role(&mut res, r, &links, &address),
+                RoleKind::Sam(k) => sam::implicit_role(&mut res, r, k, &address),
+            };
+            Built {
+                value: (role, std::mem::take(&mut res.imports)),
+                pending: std::mem::take(&mut res.pending),
+                used: std::mem::take(&mut res.used),
+            }
+        });
+        for v in built {
+            let (role, imports) = v.value;
+            for (span, name) in imports {
+                if seen_imports.insert((span, name.clone())) {
+                    out.notices.push(Notice {
+                        kind: "cross-stack-import".into(),
+                        span,
+                        address: address.clone(),
+                        message: format!(
+                            "`{}` is imported from another stack (export {name}); its value is not known offline",
+                            expr_text(tpl, span)
+                        ),
+                    });
+                }
+            }
+            if let Some(mut role) = role {
+                role.notes.extend(v.notes);
+                out.roles.push(role);
+            }
+        }
+        let _ = i;
+    }
+    nested_stacks(ctx, templates, tpl, &params, prefix, chain, out);
+}
+
+#[derive(Clone, Copy)]
+enum RoleKind {
+    Role,
+    Sam(sam::Kind),
+}
+
+fn expr_text(tpl: &Template, span: Span) -> String {
+    tpl.text(span).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Checks a resource's `Condition` attribute. `None`: the resource is not created in this
+/// variant (or the variant is being branched).
+pub fn resource_exists(res: &mut Resolver<'_>, r: &Resource, notes: &mut Vec<String>) -> bool {
+    let Some(c) = &r.condition else {
+        return true;
+    };
+    match res.condition(c) {
+        Ok(b) => b,
+        Err(reason) => {
+            if res.branching && !res.pending.is_empty() {
+                // The driver branches on it and builds again.
+                return false;
+            }
+            notes.push(format!(
+                "checked as if condition {c} were true: {reason}"
+            ));
+            true
+        }
+    }
+}
+
+fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str) -> Option<Role> {
+    let mut notes = Vec::new();
+    if !resource_exists(res, r, &mut notes) {
+        return None;
+    }
+    let mut role = new_role(address, r, "AWS::IAM::Role");
+    role.notes = notes;
+    role.name = r.property("RoleName").and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v));
+    role.path = r.property("Path").and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v));
+    if let Some((k, raw)) = r.property_entry("AssumeRolePolicyDocument") {
+        let span = Span::new(k.span.file, k.span.start as usize, raw.span.end as usize);
+        role.trust_span = Some(span);
+        match res.resolve(raw) {
+            None => {}
+            Some(v) => match document(&v, DocumentKind::Trust) {
+                Ok(doc) => role.trust = Some(doc),
+                Err(u) => role.trust_unknown = Some((v.span, u)),
+            },
+        }
+    }
+    if let Some(policies) = r.property("Policies").and_then(|v| res.resolve(v)) {
+        for item in policies.items() {
+            role.inline_policies.push(inline_policy(item, "inline"));
+        }
+    }
+    let mut attached: HashSet<String> = HashSet::new();
+    if let Some(raw) = r.property("ManagedPolicyArns") {
+        for entry in branches(res, raw) {
+            for item in list_items(entry) {
+                for item in branches(res, item) {
+                    if let Some(mp) = ref_to(res, item, "AWS::IAM::ManagedPolicy") {
+                        if attached.insert(mp.id.clone()) {
+                            if let Some(p) = standalone_policy(res, mp) {
+                                role.inline_policies.push(p);
+                            }
+                        }
+                    }
+                    if let Some(v) = res.resolve(item) {
+                        for arn in v.items() {
+                            role.managed_policies.push(ManagedPolicyRef {
+                                origin: "ManagedPolicyArns".into(),
+                                arn: Str::from_val(arn),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    role.permissions_boundary = r
+        .property("PermissionsBoundary")
+        .and_then(|v| res.resolve(v))
+        .map(|v| Str::from_val(&v));
+    role.max_session_duration = r
+        .property("MaxSessionDuration")
+        .and_then(|v| res.resolve(v))
+        .map(|v| Str::from_val(&v));
+    let role_name = res.resource_name(&r.id, "RoleName").ok();
+    let tpl = res.tpl;
+    for idx in links.by_role.get(&r.id).into_iter().flatten() {
+        let Some(p) = tpl.resources.get(*idx) else {
+            continue;
+        };
+        let mut ignored = Vec::new();
+        if !resource_exists(res, p, &mut ignored) {
+            continue;
+        }
+        let key = if p.ty == "AWS::IAM::RolePolicy" { "RoleName" } else { "Roles" };
+        let Some(raw) = p.property(key) else {
+            continue;
+        };
+        if !targets(res, raw, &r.id, role_name.as_deref()) {
+            continue;
+        }
+        match p.ty.as_str() {
+            "AWS::IAM::InstanceProfile" => role
+                .notes
+                .push(format!("used by EC2 through instance profile {}", p.id)),
+            "AWS::IAM::ManagedPolicy" if !attached.insert(p.id.clone()) => {}
+            _ => {
+                if let Some(pol) = standalone_policy(res, p) {
+                    role.inline_policies.push(pol);
+                }
+            }
+        }
+    }
+    if let Some(path) = r.metadata_str("aws:cdk:path") {
+        role.metadata.push(("aws:cdk:path".into(), path.to_string()));
+    }
+    Some(role)
+}
+
+pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
+    Role {
+        address: address.to_string(),
+        source: SourceKind::Cloudformation,
+        span: r.span,
+        resource_type: ty.to_string(),
+        name: None,
+        path: None,
+        trust: None,
+        trust_span: None,
+        trust_unknown: None,
+        inline_policies: Vec::new(),
+        managed_policies: Vec::new(),
+        permissions_boundary: None,
+        max_session_duration: None,
+        notes: Vec::new(),
+        metadata: Vec::new(),
+    }
+}
+
+/// A resolved policy document: a map, or a JSON string (its spans point at the string).
+pub fn document(v: &Val, kind: DocumentKind) -> Result<PolicyDocument, crate::value::Unknown> {
+    match &v.kind {
+        ValKind::Unknown(u) => Err(u.clone()),
+        ValKind::Str(s) if s.trim_start().starts_with('{') => {
+            match crate::source::json::parse(s, v.span.file, 0) {
+                Ok(mut parsed) => {
+                    respan(&mut parsed, v.span);
+                    Ok(parse_document(&parsed, kind))
+                }
+                Err(_) => Ok(parse_document(v, kind)),
+            }
+        }
+        _ => Ok(parse_document(v, kind)),
+    }
+}
+
+fn respan(v: &mut Val, span: Span) {
+    v.span = span;
+    match &mut v.kind {
+        ValKind::List(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        ValKind::Map(entries) => entries.iter_mut().for_each(|(k, i)| {
+            k.span = span;
+            respan(i, span);
+        }),
+        _ => {}
+    }
+}
+
+/// An item of a `Policies` list: `{PolicyName, PolicyDocument}`.
+fn inline_policy(item: &Val, origin: &str) -> AttachedPolicy {
+    let mut p = AttachedPolicy {
+        origin: origin.to_string(),
+        name: item.get("PolicyName").map(Str::from_val),
+        span: item.span,
+        document: None,
+        unknown: None,
+    };
+    match (&item.kind, item.get("PolicyDocument")) {
+        (ValKind::Unknown(u), _) => p.unknown = Some((item.span, u.clone())),
+        (_, Some(d)) => match document(d, DocumentKind::Identity) {
+            Ok(doc) => p.document = Some(doc),
+            Err(u) => p.unknown = Some((d.span, u)),
+        },
+        (_, None) => {}
+    }
+    p
+}
+
+/// The document of an `AWS::IAM::Policy`, `ManagedPolicy` or `RolePolicy` as attached to a role.
+fn standalone_policy(res: &mut Resolver<'_>, p: &Resource) -> Option<AttachedPolicy> {
+    let name_key = if p.ty == "AWS::IAM::ManagedPolicy" {
+        "ManagedPolicyName"
+    } else {
+        "PolicyName"
+    };
+    let mut out = AttachedPolicy {
+        origin: p.id.clone(),
+        name: p.property(name_key).and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v)),
+        span: p.span,
+        document: None,
+        unknown: None,
+    };
+    match p.property("PolicyDocument").and_then(|d| res.resolve(d)) {
+        Some(d) => match document(&d, DocumentKind::Identity) {
+            Ok(doc) => out.document = Some(doc),
+            Err(u) => out.unknown = Some((d.span, u)),
+        },
+        None => return None,
+    }
+    Some(out)
+}
+
+/// The values an `Fn::If` chain may select under this variant: one when decided, both when
+/// not (the variant driver rebuilds once the condition is a choice). `AWS::NoValue` selects
+/// nothing.
+fn branches<'v>(res: &mut Resolver<'_>, v: &'v Val) -> Vec<&'v Val> {
+    let mut out = Vec::new();
+    let mut todo = vec![v];
+    while let Some(x) = todo.pop() {
+        match intrinsic(x) {
+            Some(("Fn::If", arg)) => {
+                let items = list_items(arg);
+                let (Some(c), Some(a), Some(b)) = (items.first(), items.get(1), items.get(2)) else {
+                    out.push(x);
+                    continue;
+                };
+                let Some(name) = c.as_str() else {
+                    out.push(x);
+                    continue;
+                };
+                match res.condition(name) {
+                    Ok(true) => todo.push(a),
+                    Ok(false) => todo.push(b),
+                    Err(_) => {
+                        todo.push(b);
+                        todo.push(a);
+                    }
+                }
+            }
+            Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => {}
+            _ => out.push(x),
+        }
+    }
+    out
+}
+
+/// The resource of type `ty` that `v` refers to with `Ref`.
+fn ref_to<'t>(res: &Resolver<'t>, v: &Val, ty: &str) -> Option<&'t Resource> {
+    match intrinsic(v) {
+        Some(("Ref", arg)) => {
+            let tpl: &'t Template = res.tpl;
+            tpl.resource(arg.as_str()?).filter(|r| r.ty == ty)
+        }
+        _ => None,
+    }
+}
+
+/// Does a `Roles` list or a `RoleName` name this role (by Ref or by name)?
+fn targets(res: &mut Resolver<'_>, raw: &Val, role_id: &str, role_name: Option<&str>) -> bool {
+    for v in branches(res, raw) {
+        for item in list_items(v) {
+            for item in branches(res, item) {
+                if let Some(("Ref", arg)) = intrinsic(item) {
+                    if arg.as_str() == Some(role_id) {
+                        return true;
+                    }
+                }
+                if let (Some(name), Some(r)) = (role_name, res.resolve(item)) {
+                    if r.items().iter().any(|x| x.as_str() == Some(name)) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+fn links(tpl: &Template, params: &HashMap<String, ParamValue>) -> Links {
+    let choices: BTreeMap<Choice, usize> = BTreeMap::new();
+    let mut res = Resolver::new(tpl, params, &choices, false);
+    let mut by_name: HashMap<String, String> = HashMap::new();
+    for r in &tpl.resources {
+        if r.ty == "AWS::IAM::Role" {
+            if let Ok(n) = res.resource_name(&r.id, "RoleName") {
+                by_name.insert(n, r.id.clone());
+            }
+        }
+    }
+    let mut links = Links::default();
+    for (i, p) in tpl.resources.iter().enumerate() {
+        let key = match p.ty.as_str() {
+            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::InstanceProfile" => "Roles",
+            "AWS::IAM::RolePolicy" => "RoleName",
+            _ => continue,
+        };
+        let Some(raw) = p.property(key) else {
+            continue;
+        };
+        let mut found: Vec<String> = Vec::new();
+        let mut todo = vec![raw];
+        while let Some(x) = todo.pop() {
+            match &x.kind {
+                ValKind::Map(entries) => {
+                    if let Some(("Ref", arg)) = intrinsic(x) {
+                        if let Some(t) = arg.as_str().and_then(|n| tpl.resource(n)) {
+                            if t.ty == "AWS::IAM::Role" {
+                                found.push(t.id.clone());
+                            }
+                        }
+                    }
+                    todo.extend(entries.iter().map(|(_, v)| v));
+                }
+                ValKind::List(items) => todo.extend(items.iter()),
+                _ => {}
+            }
+        }
+        if let Some(v) = res.resolve(raw) {
+            let mut todo = vec![&v];
+            while let Some(x) = todo.pop() {
+                match &x.kind {
+                    ValKind::List(items) => todo.extend(items.iter()),
+                    _ => {
+                        if let Some(id) = x.as_str().and_then(|n| by_name.get(n)) {
+                            found.push(id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        found.sort();
+        found.dedup();
+        for id in found {
+            links.by_role.entry(id).or_default().push(i);
+        }
+    }
+    links
+}
+
+/// Follows `AWS::CloudFormation::Stack` resources whose template is a local file under the
+/// root (a relative `TemplateURL`, or CDK's `aws:asset:path` metadata).
+fn nested_stacks(
+    ctx: &Context<'_>,
+    templates: &dyn Templates,
+    tpl: &Template,
+    params: &HashMap<String, ParamValue>,
+    prefix: &str,
+    chain: &mut Vec<PathBuf>,
+    out: &mut Extraction,
+) {
+    let choices: BTreeMap<Choice, usize> = BTreeMap::new();
+    for r in &tpl.resources {
+        if r.ty != "AWS::CloudFormation::Stack" {
+            continue;
+        }
+        let mut res = Resolver::new(tpl, params, &choices, false);
+        let mut ignored = Vec::new();
+        if !resource_exists(&mut res, r, &mut ignored) {
+            continue;
+        }
+        let address = format!("{prefix}{}", r.id);
+        let Some((at, path)) = nested_path(&mut res, tpl, r, &address, out) else {
+            continue;
+        };
+        if !path.exists() {
+            out.notices.push(Notice {
+                kind: "nested-stack-not-found".into(),
+                span: at,
+                address,
+                message: format!(
+                    "the nested template {} is not on disk; its roles are not checked",
+                    crate::discover::display_path(&path)
+                ),
+            });
+            continue;
+        }
+        if !ctx.inside_root(&path) {
+            out.errors.push(SourceError::at(
+                at,
+                format!(
+                    "the nested template {} is outside the root {}; it was not read",
+                    crate::discover::display_path(&path),
+                    crate::discover::display_path(&ctx.root)
+                ),
+            ));
+            continue;
+        }
+        let canonical = path.canonicalize().unwrap_or(path);
+        if chain.contains(&canonical) || chain.len() >= MAX_NESTING {
+            out.errors.push(SourceError::at(
+                at,
+                "nested stacks form a cycle or nest too deeply; this one was not followed",
+            ));
+            continue;
+        }
+        let child = match templates.get(ctx, &canonical) {
+            Ok(t) => t,
+            Err(errors) => {
+                out.errors.extend(errors);
+                continue;
+            }
+        };
+        let mut given = HashMap::new();
+        if let Some(ValKind::Map(entries)) = r.property("Parameters").map(|p| &p.kind) {
+            for (k, v) in entries {
+                if let Some(val) = res.resolve(v) {
+                    given.insert(k.name.clone(), Given::Value(val));
+                }
+            }
+        }
+        chain.push(canonical);
+        extract_template(ctx, templates, &child, &given, true, &format!("{address}/"), chain, out);
+        chain.pop();
+    }
+}
+
+fn nested_path(
+    res: &mut Resolver<'_>,
+    tpl: &Template,
+    r: &Resource,
+    address: &str,
+    out: &mut Extraction,
+) -> Option<(Span, PathBuf)> {
+    let dir = tpl.path.parent().unwrap_or(Path::new("."));
+    if let Some(asset) = r.metadata_str("aws:asset:path") {
+        let span = r
+            .body
+            .get("Metadata")
+            .and_then(|m| m.entry("aws:asset:path"))
+            .map_or(r.key_span, |(_, v)| v.span);
+        return Some((span, dir.join(asset)));
+    }
+    let raw = r.property("TemplateURL")?;
+    let url = res.value(raw);
+    let Some(s) = url.as_str() else {
+        out.notices.push(Notice {
+            kind: "nested-stack-unresolved".into(),
+            span: raw.span,
+            address: address.to_string(),
+            message: format!(
+                "the nested template location `{}` is not known offline; its roles are not checked",
+                res.expr(raw)
+            ),
+        });
+        return None;
+    };
+    let s = s.strip_prefix("file://").unwrap_or(s);
+    if s.contains("://") {
+        out.notices.push(Notice {
+            kind: "nested-stack-remote".into(),
+            span: raw.span,
+            address: address.to_string(),
+            message: format!("the nested template {s} is remote; its roles are not checked"),
+        });
+        return None;
+    }
+    Some((raw.span, dir.join(s)))
+}

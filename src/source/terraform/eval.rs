@@ -1,0 +1,1438 @@
+//! The expression evaluator: walks hcl-edit expressions (and Terraform JSON values) of one module
+//! instance and produces [`Val`] trees with spans. Literals keep the span where they were written;
+//! computed values get the span of the expression that produced them. What cannot be known
+//! offline is an [`Unknown`](crate::value::Unknown) carrying the expression text and the reason,
+//! and unknowns inside lists and maps keep their known neighbours. Hostile input is bounded: a
+//! nesting depth limit, an evaluation step budget, and caps on list and string sizes.
+//!
+//! References: `var.*`, `local.*` (lazily, in dependency order, with cycle detection),
+//! `each.*`, `count.index`, for-expression and dynamic-block iterators, `path.*`, `data.*`,
+//! resources of the module (`aws_iam_role.x.arn` ...), and `module.x.output`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use hcl::edit::Span as _;
+use hcl::edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
+use hcl::edit::template::{Directive, Element, Template};
+
+use crate::source::{Context, Notice, SourceError};
+use crate::span::{FileId, SourceFile, Span};
+use crate::value::{Key, Val, ValKind};
+
+use super::module::ModuleCache;
+use super::parse::{Attr, Body, Expr, JNode, ModuleCall, ModuleDef, Resource, span_of};
+use super::strmap::StrMap;
+
+/// Deepest expression nesting evaluated.
+pub const MAX_DEPTH: usize = 96;
+/// Largest list or map built.
+pub const MAX_ITEMS: usize = 10_000;
+/// Longest string built.
+pub const MAX_STR: usize = 1 << 20;
+/// Evaluation steps per root module (a bound on hostile for-expressions).
+pub const STEP_BUDGET: u64 = 5_000_000;
+/// Prefix of the reason of an unknown that stands for an evaluation error (`try` skips these).
+pub const ERR: &str = "invalid: ";
+
+/// State shared by every module instance of one root evaluation (single-threaded).
+pub struct Shared<'c> {
+    pub ctx: &'c Context<'c>,
+    pub cache: &'c ModuleCache,
+    /// The root module directory: relative `file()` paths and `.terraform/modules` are here.
+    pub top_dir: PathBuf,
+    pub errors: RefCell<Vec<SourceError>>,
+    pub notices: RefCell<Vec<Notice>>,
+    /// JSON text produced by jsonencode / policy documents → the structured value with spans.
+    pub json_vals: RefCell<HashMap<String, Val>>,
+    /// Byte maps of template strings, by the span of the template.
+    pub str_maps: RefCell<HashMap<Span, Rc<StrMap>>>,
+    pub files: RefCell<HashMap<FileId, Arc<SourceFile>>>,
+    pub templates: RefCell<HashMap<FileId, Option<Rc<Template>>>>,
+    pub regexes: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
+    pub modules_json: Option<HashMap<String, PathBuf>>,
+    depth: Cell<usize>,
+    steps: Cell<u64>,
+}
+
+impl<'c> Shared<'c> {
+    pub fn new(ctx: &'c Context<'c>, cache: &'c ModuleCache, top_dir: PathBuf) -> Shared<'c> {
+        let modules_json = super::module::read_modules_json(ctx, &top_dir);
+        Shared {
+            ctx,
+            cache,
+            top_dir,
+            errors: RefCell::default(),
+            notices: RefCell::default(),
+            json_vals: RefCell::default(),
+            str_maps: RefCell::default(),
+            files: RefCell::default(),
+            templates: RefCell::default(),
+            regexes: RefCell::default(),
+            modules_json,
+            depth: Cell::new(0),
+            steps: Cell::new(STEP_BUDGET),
+        }
+    }
+
+    pub fn file(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        if let Some(f) = self.files.borrow().get(&id) {
+            return Some(f.clone());
+        }
+        let f = self.ctx.sources.get(id)?;
+        self.files.borrow_mut().insert(id, f.clone());
+        Some(f)
+    }
+
+    /// The source text of a span, shortened for messages.
+    pub fn text(&self, span: Span) -> String {
+        let s = self
+            .file(span.file)
+            .map(|f| f.slice(span).to_string())
+            .unwrap_or_default();
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.len() > 160 {
+            let mut end = 157;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}...", &s[..end])
+        } else {
+            s
+        }
+    }
+
+    pub fn error(&self, e: SourceError) {
+        let mut errs = self.errors.borrow_mut();
+        if !errs.contains(&e) {
+            errs.push(e);
+        }
+    }
+
+    pub fn regex(&self, pattern: &str) -> Option<Rc<regex::Regex>> {
+        if let Some(r) = self.regexes.borrow().get(pattern) {
+            return r.clone();
+        }
+        let r = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .ok()
+            .map(Rc::new);
+        self.regexes.borrow_mut().insert(pattern.to_string(), r.clone());
+        r
+    }
+
+    /// Takes one evaluation step; false when the budget is spent.
+    fn step(&self) -> bool {
+        let s = self.steps.get();
+        if s == 0 {
+            return false;
+        }
+        self.steps.set(s - 1);
+        true
+    }
+}
+
+/// Variables bound while evaluating: `each`, `count`, for-expression and iterator names.
+pub struct Scope<'s> {
+    parent: Option<&'s Scope<'s>>,
+    name: &'s str,
+    val: Option<Val>,
+}
+
+impl<'s> Scope<'s> {
+    pub fn empty() -> Scope<'static> {
+        Scope {
+            parent: None,
+            name: "",
+            val: None,
+        }
+    }
+
+    pub fn with(&'s self, name: &'s str, val: Val) -> Scope<'s> {
+        Scope {
+            parent: Some(self),
+            name,
+            val: Some(val),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Val> {
+        let mut s = Some(self);
+        while let Some(sc) = s {
+            if sc.name == name {
+                if let Some(v) = &sc.val {
+                    return Some(v);
+                }
+            }
+            s = sc.parent;
+        }
+        None
+    }
+}
+
+/// The key of one instance of a resource or module.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InstKey {
+    None,
+    Int(usize),
+    Str(String),
+}
+
+impl InstKey {
+    pub fn suffix(&self) -> String {
+        match self {
+            InstKey::None => String::new(),
+            InstKey::Int(i) => format!("[{i}]"),
+            InstKey::Str(s) => format!("[{}]", quote(s)),
+        }
+    }
+}
+
+/// A JSON-quoted string, as Terraform writes instance keys.
+pub fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+/// How many instances a resource or module call has.
+pub enum Expansion {
+    Single,
+    /// `count` or `for_each` instances with the value bound to `count` / `each`.
+    Many(Vec<(InstKey, Val)>),
+    /// The collection is unknown: checked once as a template.
+    Unknown(Val),
+}
+
+impl Expansion {
+    /// Each instance with the scope variable name (`each` or `count`) and its value.
+    pub fn instances(&self, is_count: bool) -> Vec<(InstKey, Option<(&'static str, Val)>)> {
+        let name = if is_count { "count" } else { "each" };
+        match self {
+            Expansion::Single => vec![(InstKey::None, None)],
+            Expansion::Many(items) => items
+                .iter()
+                .map(|(k, v)| (k.clone(), Some((name, v.clone()))))
+                .collect(),
+            Expansion::Unknown(v) => vec![(InstKey::None, Some((name, v.clone())))],
+        }
+    }
+}
+
+enum Slot {
+    InProgress(Span),
+    Done(Val),
+}
+
+/// One instance of a module: its definition, its variable values and memoised results.
+pub struct Instance<'c> {
+    pub sh: &'c Shared<'c>,
+    pub def: Arc<ModuleDef>,
+    /// `""`, `module.ci.`, `module.team["a"].`
+    pub prefix: String,
+    /// The modules.json key (`ci`, `a.b`), empty for the root.
+    pub key_path: String,
+    pub depth: usize,
+    /// Directories of the calling chain (cycle guard).
+    pub chain: Vec<PathBuf>,
+    /// Input values (root: tfvars and options; child: the module call's arguments).
+    pub inputs: HashMap<String, Val>,
+    /// Why a variable without input or default is unknown.
+    pub missing_reason: String,
+    vars: RefCell<HashMap<String, Val>>,
+    locals: RefCell<HashMap<String, Slot>>,
+    local_stack: RefCell<Vec<(String, Span)>>,
+    resources: RefCell<HashMap<usize, Slot>>,
+    outputs: RefCell<HashMap<String, Slot>>,
+    children: RefCell<HashMap<(String, InstKey), Result<Rc<Instance<'c>>, Val>>>,
+}
+
+fn is_err(v: &Val) -> bool {
+    matches!(&v.kind, ValKind::Unknown(u) if u.reason.starts_with(ERR))
+}
+
+pub fn err_val(expr: impl Into<String>, msg: impl std::fmt::Display, span: Span) -> Val {
+    Val::unknown(expr, format!("{ERR}{msg}"), span)
+}
+
+/// Numbers: Terraform numbers as text, formatted without a trailing `.0`.
+pub fn num_val(n: f64, span: Span) -> Val {
+    let s = if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    };
+    Val::new(ValKind::Number(s), span)
+}
+
+pub fn as_num(v: &Val) -> Option<f64> {
+    match &v.kind {
+        ValKind::Number(s) | ValKind::Str(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        _ => None,
+    }
+}
+
+/// A scalar as a string (Terraform's automatic conversion).
+pub fn as_string(v: &Val) -> Option<String> {
+    match &v.kind {
+        ValKind::Str(s) | ValKind::Number(s) => Some(s.clone()),
+        ValKind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub fn as_bool(v: &Val) -> Option<bool> {
+    match &v.kind {
+        ValKind::Bool(b) => Some(*b),
+        ValKind::Str(s) if s == "true" => Some(true),
+        ValKind::Str(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The first unknown among values (top level), for propagation.
+pub fn first_unknown<'a>(vals: impl IntoIterator<Item = &'a Val>) -> Option<&'a Val> {
+    vals.into_iter().find(|v| v.is_unknown())
+}
+
+/// Values compared the Terraform way (numbers by value, unknowns never equal).
+pub fn equal(a: &Val, b: &Val) -> Option<bool> {
+    match (&a.kind, &b.kind) {
+        (ValKind::Unknown(_), _) | (_, ValKind::Unknown(_)) => None,
+        (ValKind::Null, ValKind::Null) => Some(true),
+        (ValKind::Number(_), ValKind::Number(_)) => Some(as_num(a) == as_num(b)),
+        (ValKind::Str(x), ValKind::Str(y)) => Some(x == y),
+        (ValKind::Bool(x), ValKind::Bool(y)) => Some(x == y),
+        (ValKind::List(x), ValKind::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            for (p, q) in x.iter().zip(y) {
+                match equal(p, q) {
+                    Some(true) => {}
+                    other => return other,
+                }
+            }
+            Some(true)
+        }
+        (ValKind::Map(x), ValKind::Map(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            for (k, v) in x {
+                match b.get(&k.name) {
+                    None => return Some(false),
+                    Some(w) => match equal(v, w) {
+                        Some(true) => {}
+                        other => return other,
+                    },
+                }
+            }
+            Some(true)
+        }
+        _ => Some(false),
+    }
+}
+
+/// Map entries in Terraform's iteration order (sorted by key).
+pub fn sorted_entries(entries: &[(Key, Val)]) -> Vec<&(Key, Val)> {
+    let mut out: Vec<&(Key, Val)> = entries.iter().collect();
+    out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    out.dedup_by(|a, b| a.0.name == b.0.name);
+    out
+}
+
+impl<'c> Instance<'c> {
+    pub fn new(
+        sh: &'c Shared<'c>,
+        def: Arc<ModuleDef>,
+        prefix: String,
+        key_path: String,
+        depth: usize,
+        chain: Vec<PathBuf>,
+        inputs: HashMap<String, Val>,
+        missing_reason: String,
+    ) -> Instance<'c> {
+        Instance {
+            sh,
+            def,
+            prefix,
+            key_path,
+            depth,
+            chain,
+            inputs,
+            missing_reason,
+            vars: RefCell::default(),
+            locals: RefCell::default(),
+            local_stack: RefCell::default(),
+            resources: RefCell::default(),
+            outputs: RefCell::default(),
+            children: RefCell::default(),
+        }
+    }
+
+    /// Evaluates an attribute's expression.
+    pub fn eval(&self, e: &Expr, scope: &Scope) -> Val {
+        match e {
+            Expr::Hcl { expr, file } => self.eval_hcl(expr, *file, 0, scope),
+            Expr::Json(n) => self.eval_json(n, scope),
+        }
+    }
+
+    /// The span of an expression.
+    pub fn expr_span(e: &Expr) -> Span {
+        match e {
+            Expr::Hcl { expr, file } => span_of(*file, expr.span()),
+            Expr::Json(n) => n.span(),
+        }
+    }
+
+    pub fn eval_attr(&self, body: &Body, name: &str, scope: &Scope) -> Option<Val> {
+        body.attr(name).map(|a| self.eval(&a.expr, scope))
+    }
+
+    fn eval_json(&self, n: &JNode, scope: &Scope) -> Val {
+        match n {
+            JNode::Null(s) => Val::new(ValKind::Null, *s),
+            JNode::Bool(b, s) => Val::new(ValKind::Bool(*b), *s),
+            JNode::Number(x, s) => Val::new(ValKind::Number(x.clone()), *s),
+            JNode::Str {
+                value,
+                span,
+                template,
+                base,
+            } => match template {
+                Some(t) => {
+                    let v = self.eval_template(t, span.file, *base, scope, *span);
+                    Val { span: *span, ..v }
+                }
+                None => Val::str(value.clone(), *span),
+            },
+            JNode::List(items, s) => Val::new(
+                ValKind::List(items.iter().map(|i| self.eval_json(i, scope)).collect()),
+                *s,
+            ),
+            JNode::Map(entries, s) => Val::new(
+                ValKind::Map(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (k.clone(), self.eval_json(v, scope)))
+                        .collect(),
+                ),
+                *s,
+            ),
+        }
+    }
+
+    /// Evaluates an hcl-edit expression of `file` (spans shifted by `base`).
+    pub fn eval_hcl(&self, e: &Expression, file: FileId, base: usize, scope: &Scope) -> Val {
+        let span = span_of(file, e.span()).shifted(base);
+        let d = self.sh.depth.get();
+        if d >= MAX_DEPTH {
+            return err_val("...", "the expression is nested too deeply", span);
+        }
+        if !self.sh.step() {
+            return Val::unknown(
+                self.sh.text(span),
+                "evaluation stopped: the configuration needs too many steps to evaluate",
+                span,
+            );
+        }
+        self.sh.depth.set(d + 1);
+        let v = self.eval_inner(e, file, base, scope, span);
+        self.sh.depth.set(d);
+        v
+    }
+
+    fn eval_inner(&self, e: &Expression, file: FileId, base: usize, scope: &Scope, span: Span) -> Val {
+        match e {
+            Expression::Null(_) => Val::new(ValKind::Null, span),
+            Expression::Bool(b) => Val::new(ValKind::Bool(*b.value()), span),
+            Expression::Number(n) => Val::new(ValKind::Number(n.value().to_string()), span),
+            Expression::String(s) => Val::str(s.value().clone(), span),
+            Expression::Array(a) => {
+                let mut items = Vec::new();
+                for x in a.iter() {
+                    if items.len() >= MAX_ITEMS {
+                        return err_val(self.sh.text(span), "the list is too long", span);
+                    }
+                    items.push(self.eval_hcl(x, file, base, scope));
+                }
+                Val::new(ValKind::List(items), span)
+            }
+            Expression::Object(o) => {
+                let mut entries = Vec::new();
+                for (k, v) in o.iter() {
+                    let kspan = span_of(file, k.span()).shifted(base);
+                    let name = match k {
+                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl::edit::expr::ObjectKey::Expression(ke) => {
+                            let kv = match ke {
+                                // `(x) = ...` and `x = ...`: a bare name is a literal key
+                                Expression::Variable(i) => Val::str(i.as_str(), kspan),
+                                _ => self.eval_hcl(ke, file, base, scope),
+                            };
+                            match as_string(&kv) {
+                                Some(s) => s,
+                                None if kv.is_unknown() => {
+                                    let reason = kv
+                                        .as_unknown()
+                                        .map(|u| u.reason.clone())
+                                        .unwrap_or_default();
+                                    return Val::unknown(
+                                        self.sh.text(span),
+                                        format!("an object key is unknown: {reason}"),
+                                        span,
+                                    );
+                                }
+                                None => {
+                                    return err_val(self.sh.text(kspan), "an object key must be a string", kspan);
+                                }
+                            }
+                        }
+                    };
+                    let val = self.eval_hcl(v.expr(), file, base, scope);
+                    entries.push((Key { name, span: kspan }, val));
+                }
+                Val::new(ValKind::Map(entries), span)
+            }
+            Expression::StringTemplate(t) => self.eval_elements(t.iter(), file, base, scope, span),
+            Expression::HeredocTemplate(h) => {
+                self.eval_elements(h.template.iter(), file, base, scope, span)
+            }
+            Expression::Parenthesis(p) => {
+                let v = self.eval_hcl(p.inner(), file, base, scope);
+                Val { span, ..v }
+            }
+            Expression::Variable(id) => match scope.get(id.as_str()) {
+                Some(v) => v.clone(),
+                None => self.root_name(id.as_str(), span),
+            },
+            Expression::Conditional(c) => {
+                let cond = self.eval_hcl(&c.cond_expr, file, base, scope);
+                match as_bool(&cond) {
+                    Some(true) => self.eval_hcl(&c.true_expr, file, base, scope),
+                    Some(false) => self.eval_hcl(&c.false_expr, file, base, scope),
+                    None => match &cond.kind {
+                        ValKind::Unknown(u) => Val::unknown(
+                            self.sh.text(span),
+                            format!("the condition is unknown: {}", u.reason),
+                            span,
+                        ),
+                        _ => err_val(self.sh.text(span), "the condition is not a bool", span),
+                    },
+                }
+            }
+            Expression::FuncCall(fc) => super::functions::call(self, fc, file, base, scope, span),
+            Expression::Traversal(t) => self.eval_traversal(t, file, base, scope, span),
+            Expression::UnaryOp(u) => {
+                let v = self.eval_hcl(&u.expr, file, base, scope);
+                if v.is_unknown() {
+                    return Val { span, ..v };
+                }
+                match u.operator.value() {
+                    UnaryOperator::Neg => match as_num(&v) {
+                        Some(n) => num_val(-n, span),
+                        None => err_val(self.sh.text(span), "`-` needs a number", span),
+                    },
+                    UnaryOperator::Not => match as_bool(&v) {
+                        Some(b) => Val::new(ValKind::Bool(!b), span),
+                        None => err_val(self.sh.text(span), "`!` needs a bool", span),
+                    },
+                }
+            }
+            Expression::BinaryOp(b) => self.eval_binary(b, file, base, scope, span),
+            Expression::ForExpr(f) => self.eval_for(f, file, base, scope, span),
+        }
+    }
+
+    fn eval_binary(
+        &self,
+        b: &hcl::edit::expr::BinaryOp,
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
+        use BinaryOperator as B;
+        let op = *b.operator.value();
+        let l = self.eval_hcl(&b.lhs_expr, file, base, scope);
+        // short-circuit logic on known values
+        if matches!(op, B::And | B::Or) {
+            if let Some(lb) = as_bool(&l) {
+                if op == B::And && !lb {
+                    return Val::new(ValKind::Bool(false), span);
+                }
+                if op == B::Or && lb {
+                    return Val::new(ValKind::Bool(true), span);
+                }
+            }
+        }
+        let r = self.eval_hcl(&b.rhs_expr, file, base, scope);
+        if matches!(op, B::Eq | B::NotEq) {
+            return match equal(&l, &r) {
+                Some(e) => Val::new(ValKind::Bool(if op == B::Eq { e } else { !e }), span),
+                None => {
+                    let u = first_unknown([&l, &r]).and_then(|v| v.as_unknown());
+                    Val::unknown(
+                        self.sh.text(span),
+                        u.map_or("unknown comparison".to_string(), |u| u.reason.clone()),
+                        span,
+                    )
+                }
+            };
+        }
+        if let Some(u) = first_unknown([&l, &r]).and_then(|v| v.as_unknown()) {
+            return Val::unknown(self.sh.text(span), u.reason.clone(), span);
+        }
+        match op {
+            B::And | B::Or => match (as_bool(&l), as_bool(&r)) {
+                (Some(x), Some(y)) => {
+                    Val::new(ValKind::Bool(if op == B::And { x && y } else { x || y }), span)
+                }
+                _ => err_val(self.sh.text(span), "logical operators need bools", span),
+            },
+            _ => {
+                let (Some(x), Some(y)) = (as_num(&l), as_num(&r)) else {
+                    return err_val(self.sh.text(span), "arithmetic needs numbers", span);
+                };
+                match op {
+                    B::Plus => num_val(x + y, span),
+                    B::Minus => num_val(x - y, span),
+                    B::Mul => num_val(x * y, span),
+                    B::Div if y != 0.0 => num_val(x / y, span),
+                    B::Mod if y != 0.0 => num_val(x % y, span),
+                    B::Less => Val::new(ValKind::Bool(x < y), span),
+                    B::LessEq => Val::new(ValKind::Bool(x <= y), span),
+                    B::Greater => Val::new(ValKind::Bool(x > y), span),
+                    B::GreaterEq => Val::new(ValKind::Bool(x >= y), span),
+                    _ => err_val(self.sh.text(span), "division by zero", span),
+                }
+            }
+        }
+    }
+
+    fn eval_for(
+        &self,
+        f: &hcl::edit::expr::ForExpr,
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
+        let coll = self.eval_hcl(&f.intro.collection_expr, file, base, scope);
+        let items: Vec<(Val, Val)> = match &coll.kind {
+            ValKind::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (num_val(i as f64, v.span), v.clone()))
+                .collect(),
+            ValKind::Map(entries) => sorted_entries(entries)
+                .into_iter()
+                .map(|(k, v)| (Val::str(k.name.clone(), k.span), v.clone()))
+                .collect(),
+            ValKind::Unknown(u) => {
+                return Val::unknown(self.sh.text(span), u.reason.clone(), span);
+            }
+            ValKind::Null => {
+                return err_val(self.sh.text(span), "cannot iterate over null", span);
+            }
+            _ => return err_val(self.sh.text(span), "a for expression needs a list or map", span),
+        };
+        let kname = f.intro.key_var.as_ref().map(|k| k.as_str());
+        let vname = f.intro.value_var.as_str();
+        let mut list = Vec::new();
+        let mut map: Vec<(Key, Val)> = Vec::new();
+        for (k, v) in items {
+            if list.len() + map.len() >= MAX_ITEMS {
+                return err_val(self.sh.text(span), "the for expression builds too many items", span);
+            }
+            let s1;
+            let s2;
+            let sc: &Scope = match kname {
+                Some(kn) => {
+                    s1 = scope.with(kn, k);
+                    s2 = s1.with(vname, v);
+                    &s2
+                }
+                None => {
+                    s1 = scope.with(vname, v);
+                    &s1
+                }
+            };
+            if let Some(c) = &f.cond {
+                let cv = self.eval_hcl(&c.expr, file, base, sc);
+                match as_bool(&cv) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        let item = Val::unknown(
+                            self.sh.text(span),
+                            cv.as_unknown()
+                                .map_or("the for condition is not a bool".into(), |u| {
+                                    format!("the for condition is unknown: {}", u.reason)
+                                }),
+                            span,
+                        );
+                        if f.key_expr.is_some() {
+                            return item;
+                        }
+                        list.push(item);
+                        continue;
+                    }
+                }
+            }
+            let val = self.eval_hcl(&f.value_expr, file, base, sc);
+            match &f.key_expr {
+                None => list.push(val),
+                Some(ke) => {
+                    let kv = self.eval_hcl(ke, file, base, sc);
+                    let Some(name) = as_string(&kv) else {
+                        return Val::unknown(
+                            self.sh.text(span),
+                            kv.as_unknown()
+                                .map_or("a key is not a string".into(), |u| u.reason.clone()),
+                            span,
+                        );
+                    };
+                    if f.grouping {
+                        if let Some((_, ValKind::List(g))) = map
+                            .iter_mut()
+                            .find(|(k, _)| k.name == name)
+                            .map(|(k, v)| (k, &mut v.kind))
+                        {
+                            g.push(val);
+                        } else {
+                            let vs = val.span;
+                            map.push((Key { name, span: kv.span }, Val::new(ValKind::List(vec![val]), vs)));
+                        }
+                    } else {
+                        map.retain(|(k, _)| k.name != name);
+                        map.push((Key { name, span: kv.span }, val));
+                    }
+                }
+            }
+        }
+        if f.key_expr.is_some() {
+            Val::new(ValKind::Map(map), span)
+        } else {
+            Val::new(ValKind::List(list), span)
+        }
+    }
+
+    /// Evaluates template elements into a string, recording where each byte came from. A
+    /// template that is a single interpolation returns the value itself (any type).
+    pub fn eval_elements<'e>(
+        &self,
+        elements: impl Iterator<Item = &'e Element> + Clone,
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
+        let els: Vec<&Element> = elements.collect();
+        let non_empty: Vec<&&Element> = els
+            .iter()
+            .filter(|e| !matches!(e, Element::Literal(l) if l.value().is_empty()))
+            .collect();
+        if let [Element::Interpolation(i)] = non_empty.as_slice() {
+            let v = self.eval_hcl(&i.expr, file, base, scope);
+            return v;
+        }
+        let mut out = StrMap::new(file);
+        let mut unknown: Option<String> = None;
+        self.template_into(&els, file, base, scope, &mut out, &mut unknown, false);
+        if let Some(reason) = unknown {
+            return Val::unknown(self.sh.text(span), reason, span);
+        }
+        if out.text.len() > MAX_STR {
+            return err_val(self.sh.text(span), "the string is too long", span);
+        }
+        let text = out.text.clone();
+        if out.complete() && (text.contains('{') || text.contains('[')) {
+            self.sh.str_maps.borrow_mut().insert(span, Rc::new(out));
+        }
+        Val::str(text, span)
+    }
+
+    /// Evaluates a template (from templatefile) with its own byte map.
+    pub fn eval_template(&self, t: &Template, file: FileId, base: usize, scope: &Scope, span: Span) -> Val {
+        self.eval_elements(t.iter(), file, base, scope, span)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn template_into(
+        &self,
+        els: &[&Element],
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        out: &mut StrMap,
+        unknown: &mut Option<String>,
+        mut strip_next: bool,
+    ) {
+        let src = self.sh.file(file);
+        for el in els {
+            if out.text.len() > MAX_STR || unknown.is_some() {
+                return;
+            }
+            match el {
+                Element::Literal(l) => {
+                    let lspan = span_of(file, l.span()).shifted(base);
+                    let mut value: &str = l.value();
+                    if strip_next {
+                        value = value.trim_start();
+                        strip_next = false;
+                    }
+                    let s = src.as_ref().map(|f| f.slice(lspan)).unwrap_or("");
+                    out.push_literal(value, s, lspan.start as usize);
+                }
+                Element::Interpolation(i) => {
+                    if i.strip.strip_start() {
+                        out.trim_end();
+                    }
+                    strip_next = i.strip.strip_end();
+                    let v = self.eval_hcl(&i.expr, file, base, scope);
+                    let ispan = span_of(file, i.span()).shifted(base);
+                    match &v.kind {
+                        ValKind::Unknown(u) => *unknown = Some(u.reason.clone()),
+                        ValKind::Null => {
+                            *unknown = Some(format!("{ERR}null in a string template"));
+                        }
+                        _ => match as_string(&v) {
+                            Some(s) => out.push_whole(&s, ispan),
+                            None => *unknown = Some(format!("{ERR}a list or map cannot be interpolated")),
+                        },
+                    }
+                }
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(ifd) => {
+                        if ifd.if_expr.strip.strip_start() {
+                            out.trim_end();
+                        }
+                        let c = self.eval_hcl(&ifd.if_expr.cond_expr, file, base, scope);
+                        match as_bool(&c) {
+                            Some(true) => {
+                                let inner: Vec<&Element> = ifd.if_expr.template.iter().collect();
+                                self.template_into(&inner, file, base, scope, out, unknown, ifd.if_expr.strip.strip_end());
+                            }
+                            Some(false) => {
+                                if let Some(e) = &ifd.else_expr {
+                                    let inner: Vec<&Element> = e.template.iter().collect();
+                                    self.template_into(&inner, file, base, scope, out, unknown, e.strip.strip_end());
+                                }
+                            }
+                            None => {
+                                *unknown = Some(c.as_unknown().map_or(
+                                    format!("{ERR}the %{{if}} condition is not a bool"),
+                                    |u| u.reason.clone(),
+                                ))
+                            }
+                        }
+                        strip_next = ifd.endif_expr.strip.strip_end();
+                    }
+                    Directive::For(fd) => {
+                        let fe = &fd.for_expr;
+                        if fe.strip.strip_start() {
+                            out.trim_end();
+                        }
+                        let coll = self.eval_hcl(&fe.collection_expr, file, base, scope);
+                        let items: Vec<(Val, Val)> = match &coll.kind {
+                            ValKind::List(items) => items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, v)| (num_val(i as f64, v.span), v.clone()))
+                                .collect(),
+                            ValKind::Map(entries) => sorted_entries(entries)
+                                .into_iter()
+                                .map(|(k, v)| (Val::str(k.name.clone(), k.span), v.clone()))
+                                .collect(),
+                            ValKind::Unknown(u) => {
+                                *unknown = Some(u.reason.clone());
+                                return;
+                            }
+                            _ => {
+                                *unknown = Some(format!("{ERR}%{{for}} needs a list or map"));
+                                return;
+                            }
+                        };
+                        let inner: Vec<&Element> = fe.template.iter().collect();
+                        let vname = fe.value_var.as_str();
+                        for (k, v) in items {
+                            let s1;
+                            let s2;
+                            let sc: &Scope = match &fe.key_var {
+                                Some(kn) => {
+                                    s1 = scope.with(kn.as_str(), k);
+                                    s2 = s1.with(vname, v);
+                                    &s2
+                                }
+                                None => {
+                                    s1 = scope.with(vname, v);
+                                    &s1
+                                }
+                            };
+                            self.template_into(&inner, file, base, sc, out, unknown, fe.strip.strip_end());
+                            if unknown.is_some() || out.text.len() > MAX_STR {
+                                return;
+                            }
+                        }
+                        strip_next = fd.endfor_expr.strip.strip_end();
+                    }
+                },
+            }
+        }
+    }
+
+    /// A bare name that is not in scope.
+    fn root_name(&self, name: &str, span: Span) -> Val {
+        match name {
+            "var" | "local" | "data" | "module" | "path" | "count" | "each" | "self" | "terraform" => {
+                err_val(name, format!("`{name}` must be followed by an attribute"), span)
+            }
+            _ => err_val(name, format!("`{name}` is not defined here"), span),
+        }
+    }
+
+    fn eval_traversal(
+        &self,
+        t: &hcl::edit::expr::Traversal,
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+        let attr = |i: usize| -> Option<&str> {
+            match ops.get(i) {
+                Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+                _ => None,
+            }
+        };
+        let (val, used) = match &t.expr {
+            Expression::Variable(id) if scope.get(id.as_str()).is_none() => {
+                let name = id.as_str();
+                match name {
+                    "var" => match attr(0) {
+                        Some(v) => (self.var(v, span), 1),
+                        None => (self.root_name(name, span), ops.len()),
+                    },
+                    "local" => match attr(0) {
+                        Some(l) => (self.local(l, span), 1),
+                        None => (self.root_name(name, span), ops.len()),
+                    },
+                    "path" => {
+                        let dir = match attr(0) {
+                            Some("module") => self.def.dir.clone(),
+                            Some("root") => self.sh.top_dir.clone(),
+                            _ => PathBuf::from("."),
+                        };
+                        (Val::str(dir.to_string_lossy().replace('\\', "/"), span), 1)
+                    }
+                    "terraform" => (Val::str("default", span), 1),
+                    "data" => match (attr(0), attr(1)) {
+                        (Some(ty), Some(n)) => (self.resource_ref(true, ty, n, span), 2),
+                        _ => (self.root_name(name, span), ops.len()),
+                    },
+                    "module" => match attr(0) {
+                        Some(m) => self.module_ref(m, &ops[1..], file, base, scope, span),
+                        None => (self.root_name(name, span), ops.len()),
+                    },
+                    "self" | "count" | "each" => (
+                        Val::unknown(self.sh.text(span), format!("`{name}` is not available here"), span),
+                        ops.len(),
+                    ),
+                    _ => match attr(0) {
+                        Some(n) if self.def.resource(false, name, n).is_some() => {
+                            (self.resource_ref(false, name, n, span), 1)
+                        }
+                        Some(n) => (
+                            Val::unknown(
+                                self.sh.text(span),
+                                format!("{}{name}.{n} is not declared in {}", self.prefix, self.def.dir.display()),
+                                span,
+                            ),
+                            ops.len(),
+                        ),
+                        None => (self.root_name(name, span), ops.len()),
+                    },
+                }
+            }
+            other => (self.eval_hcl(other, file, base, scope), 0),
+        };
+        self.apply_ops(val, ops.get(used..).unwrap_or(&[]), file, base, scope, span)
+    }
+
+    /// Applies attribute access, indexing and splats.
+    fn apply_ops(
+        &self,
+        mut val: Val,
+        ops: &[&TraversalOperator],
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
+        for (i, op) in ops.iter().enumerate() {
+            if let ValKind::Unknown(u) = &val.kind {
+                let reason = u.reason.clone();
+                let expr = if reason.starts_with(ERR) { u.expr.clone() } else { self.sh.text(span) };
+                return Val::unknown(expr, reason, span);
+            }
+            val = match op {
+                TraversalOperator::GetAttr(a) => self.get_attr(&val, a.as_str(), span),
+                TraversalOperator::Index(ie) => {
+                    let k = self.eval_hcl(ie, file, base, scope);
+                    self.index(&val, &k, span)
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let k = num_val(*n.value() as f64, span);
+                    self.index(&val, &k, span)
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = ops.get(i + 1..).unwrap_or(&[]);
+                    let items = match val.kind {
+                        ValKind::List(items) => items,
+                        ValKind::Null => Vec::new(),
+                        _ => vec![val.clone()],
+                    };
+                    let out = items
+                        .into_iter()
+                        .map(|it| self.apply_ops(it, rest, file, base, scope, span))
+                        .collect();
+                    return Val::new(ValKind::List(out), span);
+                }
+            };
+        }
+        val
+    }
+
+    pub fn get_attr(&self, val: &Val, name: &str, span: Span) -> Val {
+        match &val.kind {
+            ValKind::Map(_) => match val.get(name) {
+                Some(v) => v.clone(),
+                None => Val::unknown(
+                    self.sh.text(span),
+                    match val.get("__resource__").and_then(|r| r.as_str()) {
+                        Some(addr) => format!("{addr}.{name} is known only after apply"),
+                        None => format!("{ERR}the object has no attribute `{name}`"),
+                    },
+                    span,
+                ),
+            },
+            ValKind::Unknown(_) => val.clone(),
+            _ => err_val(self.sh.text(span), format!("cannot read `.{name}` of {}", kind_name(val)), span),
+        }
+    }
+
+    pub fn index(&self, val: &Val, key: &Val, span: Span) -> Val {
+        if let ValKind::Unknown(u) = &key.kind {
+            return Val::unknown(self.sh.text(span), u.reason.clone(), span);
+        }
+        match &val.kind {
+            ValKind::List(items) => match as_num(key) {
+                Some(n) if n >= 0.0 && (n as usize) < items.len() => {
+                    items.get(n as usize).cloned().unwrap_or_else(|| Val::new(ValKind::Null, span))
+                }
+                _ => err_val(self.sh.text(span), "the index is out of range", span),
+            },
+            ValKind::Map(_) => match as_string(key) {
+                Some(k) => match val.get(&k) {
+                    Some(v) => v.clone(),
+                    None => err_val(self.sh.text(span), format!("the key {} is not in the map", quote(&k)), span),
+                },
+                None => err_val(self.sh.text(span), "a map key must be a string", span),
+            },
+            ValKind::Unknown(_) => val.clone(),
+            _ => err_val(self.sh.text(span), format!("cannot index {}", kind_name(val)), span),
+        }
+    }
+
+    /// `var.name`: input, else default, else unknown with the reason.
+    pub fn var(&self, name: &str, span: Span) -> Val {
+        if let Some(v) = self.vars.borrow().get(name) {
+            return use_site(v.clone(), span);
+        }
+        let v = if let Some(v) = self.inputs.get(name) {
+            v.clone()
+        } else {
+            match self.def.variable(name) {
+                None => err_val(format!("var.{name}"), format!("var.{name} is not declared"), span),
+                Some(decl) => match &decl.default {
+                    Some(d) => self.eval(&d.expr, &Scope::empty()),
+                    None => Val::unknown(
+                        format!("var.{name}"),
+                        self.missing_reason.replace("{}", name),
+                        span,
+                    ),
+                },
+            }
+        };
+        self.vars.borrow_mut().insert(name.to_string(), v.clone());
+        use_site(v, span)
+    }
+
+    /// `local.name`, evaluated once; a cycle is an error naming both locals.
+    pub fn local(&self, name: &str, span: Span) -> Val {
+        match self.locals.borrow().get(name) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::InProgress(decl)) => {
+                let msg = self.cycle_message(name, *decl);
+                self.sh.error(SourceError::at(*decl, msg.clone()));
+                return Val::unknown(format!("local.{name}"), format!("{ERR}{msg}"), span);
+            }
+            None => {}
+        }
+        let Some(attr) = self.def.local(name) else {
+            return err_val(format!("local.{name}"), format!("local.{name} is not declared"), span);
+        };
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress(attr.span));
+        self.local_stack.borrow_mut().push((name.to_string(), attr.span));
+        let v = self.eval(&attr.expr, &Scope::empty());
+        self.local_stack.borrow_mut().pop();
+        self.locals.borrow_mut().insert(name.to_string(), Slot::Done(v.clone()));
+        v
+    }
+
+    /// "locals form a cycle: local.a (line 3) and local.b (line 4) depend on each other".
+    fn cycle_message(&self, name: &str, decl: Span) -> String {
+        let line = |sp: Span| {
+            self.sh
+                .file(sp.file)
+                .map_or(0, |f| f.line_col(sp.start as usize).line)
+        };
+        let stack = self.local_stack.borrow();
+        match stack.last() {
+            Some((other, ospan)) if other != name => format!(
+                "locals form a cycle: local.{name} (line {}) and local.{other} (line {}) depend on each other",
+                line(decl),
+                line(*ospan)
+            ),
+            _ => format!("local.{name} (line {}) refers to itself", line(decl)),
+        }
+    }
+
+    /// How many instances `body` (a resource or module call) has.
+    pub fn expansion(&self, body: &Body, addr: &str) -> Expansion {
+        if let Some(c) = body.attr("count") {
+            let v = self.eval(&c.expr, &Scope::empty());
+            return match as_num(&v) {
+                Some(n) if n >= 0.0 => {
+                    let n = (n as usize).min(MAX_ITEMS);
+                    Expansion::Many(
+                        (0..n)
+                            .map(|i| {
+                                let idx = num_val(i as f64, c.span);
+                                let obj = Val::new(
+                                    ValKind::Map(vec![(Key { name: "index".into(), span: c.span }, idx)]),
+                                    c.span,
+                                );
+                                (InstKey::Int(i), obj)
+                            })
+                            .collect(),
+                    )
+                }
+                _ => {
+                    let reason = v.as_unknown().map_or("count is not a number".to_string(), |u| u.reason.clone());
+                    let u = Val::unknown(
+                        "count.index",
+                        format!("count of {}{addr} is unknown ({reason})", self.prefix),
+                        c.span,
+                    );
+                    let obj = Val::new(ValKind::Map(vec![(Key { name: "index".into(), span: c.span }, u)]), c.span);
+                    Expansion::Unknown(obj)
+                }
+            };
+        }
+        if let Some(f) = body.attr("for_each") {
+            let v = self.eval(&f.expr, &Scope::empty());
+            let entry = |k: String, kspan: Span, val: Val| {
+                let obj = Val::new(
+                    ValKind::Map(vec![
+                        (Key { name: "key".into(), span: kspan }, Val::str(k.clone(), kspan)),
+                        (Key { name: "value".into(), span: val.span }, val),
+                    ]),
+                    f.span,
+                );
+                (InstKey::Str(k), obj)
+            };
+            return match &v.kind {
+                ValKind::Map(entries) => Expansion::Many(
+                    sorted_entries(entries)
+                        .into_iter()
+                        .take(MAX_ITEMS)
+                        .map(|(k, val)| entry(k.name.clone(), k.span, val.clone()))
+                        .collect(),
+                ),
+                ValKind::List(items) if items.iter().all(|i| as_string(i).is_some()) => {
+                    let mut seen: Vec<(String, Span)> = items
+                        .iter()
+                        .filter_map(|i| as_string(i).map(|s| (s, i.span)))
+                        .collect();
+                    seen.sort_by(|a, b| a.0.cmp(&b.0));
+                    seen.dedup_by(|a, b| a.0 == b.0);
+                    Expansion::Many(
+                        seen.into_iter()
+                            .take(MAX_ITEMS)
+                            .map(|(s, sp)| entry(s.clone(), sp, Val::str(s, sp)))
+                            .collect(),
+                    )
+                }
+                _ => {
+                    let reason = match &v.kind {
+                        ValKind::Unknown(u) => u.reason.clone(),
+                        ValKind::List(_) => "the for_each set holds values that are not known strings".into(),
+                        _ => "for_each is not a map or set".into(),
+                    };
+                    let why = format!("for_each of {}{addr} is unknown ({reason})", self.prefix);
+                    let obj = Val::new(
+                        ValKind::Map(vec![
+                            (Key { name: "key".into(), span: f.span }, Val::unknown("each.key", why.clone(), f.span)),
+                            (Key { name: "value".into(), span: f.span }, Val::unknown("each.value", why, f.span)),
+                        ]),
+                        f.span,
+                    );
+                    Expansion::Unknown(obj)
+                }
+            };
+        }
+        Expansion::Single
+    }
+
+    /// The value of a resource or data source reference (all instances).
+    fn resource_ref(&self, data: bool, ty: &str, name: &str, span: Span) -> Val {
+        let Some((idx, res)) = self.def.resource(data, ty, name) else {
+            let what = if data { format!("data.{ty}.{name}") } else { format!("{ty}.{name}") };
+            return match (data, ty) {
+                (true, "aws_caller_identity") | (true, "aws_partition") | (true, "aws_region") => {
+                    super::resources::well_known_data(ty, &what, span)
+                }
+                _ => Val::unknown(self.sh.text(span), format!("{}{what} is not declared in this module", self.prefix), span),
+            };
+        };
+        let key = if data { idx + 1_000_000 } else { idx };
+        match self.resources.borrow().get(&key) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::InProgress(_)) => {
+                return Val::unknown(self.sh.text(span), format!("{}{} refers to itself", self.prefix, res.address()), span);
+            }
+            None => {}
+        }
+        self.resources.borrow_mut().insert(key, Slot::InProgress(res.span));
+        let v = self.resource_value(res);
+        self.resources.borrow_mut().insert(key, Slot::Done(v.clone()));
+        v
+    }
+
+    fn resource_value(&self, res: &Resource) -> Val {
+        let addr = res.address();
+        let is_count = res.body.attr("count").is_some();
+        match self.expansion(&res.body, &addr) {
+            Expansion::Single => self.instance_object(res, &InstKey::None, &Scope::empty()),
+            Expansion::Many(items) => {
+                let mut list = Vec::new();
+                let mut map = Vec::new();
+                for (k, v) in items {
+                    let sc = Scope::empty();
+                    let sc = sc.with(if is_count { "count" } else { "each" }, v);
+                    let obj = self.instance_object(res, &k, &sc);
+                    match k {
+                        InstKey::Str(s) => map.push((Key { name: s, span: res.span }, obj)),
+                        _ => list.push(obj),
+                    }
+                }
+                if is_count {
+                    Val::new(ValKind::List(list), res.span)
+                } else {
+                    Val::new(ValKind::Map(map), res.span)
+                }
+            }
+            Expansion::Unknown(v) => {
+                let reason = v
+                    .unknowns()
+                    .first()
+                    .map_or("the instances are unknown".to_string(), |(_, u)| u.reason.clone());
+                Val::unknown(format!("{}{addr}", self.prefix), reason, res.span)
+            }
+        }
+    }
+
+    /// One instance as an object: its arguments and the attributes we can compute.
+    pub fn instance_object(&self, res: &Resource, key: &InstKey, scope: &Scope) -> Val {
+        let full = format!("{}{}{}", self.prefix, res.address(), key.suffix());
+        let mut entries: Vec<(Key, Val)> = vec![(
+            Key { name: "__resource__".into(), span: res.span },
+            Val::str(full.clone(), res.span),
+        )];
+        for a in &res.body.attrs {
+            if matches!(a.name.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+                continue;
+            }
+            entries.push((Key { name: a.name.clone(), span: a.key_span }, self.eval(&a.expr, scope)));
+        }
+        let mut obj = Val::new(ValKind::Map(entries), res.span);
+        super::resources::computed_attrs(self, res, &full, scope, &mut obj);
+        obj
+    }
+
+    /// `module.name[...]...`: returns the value and how many operators were used.
+    fn module_ref(
+        &self,
+        name: &str,
+        rest: &[&TraversalOperator],
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> (Val, usize) {
+        let Some(call) = self.def.module_call(name) else {
+            return (
+                Val::unknown(self.sh.text(span), format!("module.{name} is not declared in this module"), span),
+                1 + rest.len(),
+            );
+        };
+        let has_many = call.body.attr("count").is_some() || call.body.attr("for_each").is_some();
+        let mut used = 1;
+        let key = if has_many {
+            match rest.first() {
+                Some(TraversalOperator::Index(ie)) => {
+                    used += 1;
+                    let k = self.eval_hcl(ie, file, base, scope);
+                    match (&k.kind, as_num(&k), as_string(&k)) {
+                        (ValKind::Unknown(u), _, _) => {
+                            return (Val::unknown(self.sh.text(span), u.reason.clone(), span), 1 + rest.len());
+                        }
+                        (ValKind::Number(_), Some(n), _) if n >= 0.0 => Some(InstKey::Int(n as usize)),
+                        (_, _, Some(s)) => Some(InstKey::Str(s)),
+                        _ => return (err_val(self.sh.text(span), "bad module instance key", span), 1 + rest.len()),
+                    }
+                }
+                _ => None,
+            }
+        } else {
+            Some(InstKey::None)
+        };
+        let output = match rest.get(used - 1) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        };
+        let Some(key) = key else {
+            // `module.x` with count/for_each used whole: a collection of all instances.
+            let v = self.module_all(call, span);
+            return (v, used);
+        };
+        match output {
+            Some(o) => (self.module_output(call, &key, &o, span), used + 1),
+            None => (self.module_object(call, &key, span), used),
+        }
+    }
+
+    fn module_all(&self, call: &ModuleCall, span: Span) -> Val {
+        let is_count = call.body.attr("count").is_some();
+        match self.expansion(&call.body, &format!("module.{}", call.name)) {
+            Expansion::Many(items) => {
+                let mut list = Vec::new();
+                let mut map = Vec::new();
+                for (k, _) in items {
+                    let obj = self.module_object(call, &k, span);
+                    match k {
+                        InstKey::Str(s) => map.push((Key { name: s, span }, obj)),
+                        _ => list.push(obj),
+                    }
+                }
+                if is_count {
+                    Val::new(ValKind::List(list), span)
+                } else {
+                    Val::new(ValKind::Map(map), span)
+                }
+            }
+            _ => Val::unknown(self.sh.text(span), format!("the instances of module.{} are unknown", call.name), span),
+        }
+    }
+
+    fn module_object(&self, call: &ModuleCall, key: &InstKey, span: Span) -> Val {
+        match self.child(call, key) {
+            Ok(child) => {
+                let names: Vec<String> = child.def.outputs.iter().map(|o| o.0.clone()).collect();
+                let entries = names
+                    .into_iter()
+                    .map(|n| {
+                        let v = child.output(&n, span);
+                        (Key { name: n, span }, v)
+                    })
+                    .collect();
+                Val::new(ValKind::Map(entries), span)
+            }
+            Err(u) => Val { span, ..u },
+        }
+    }
+
+    fn module_output(&self, call: &ModuleCall, key: &InstKey, name: &str, span: Span) -> Val {
+        match self.child(call, key) {
+            Ok(child) => child.output(name, span),
+            Err(u) => match u.as_unknown() {
+                Some(x) => Val::unknown(self.sh.text(span), x.reason.clone(), span),
+                None => u,
+            },
+        }
+    }
+
+    /// An output of this instance.
+    pub fn output(&self, name: &str, span: Span) -> Val {
+        match self.outputs.borrow().get(name) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::InProgress(_)) => {
+                return Val::unknown(format!("{}{name}", self.prefix), format!("{ERR}output {name} refers to itself"), span);
+            }
+            None => {}
+        }
+        let Some((_, ospan, attr)) = self.def.outputs.iter().find(|o| o.0 == name) else {
+            return err_val(
+                format!("{}{name}", self.prefix),
+                format!("the module has no output `{name}`"),
+                span,
+            );
+        };
+        self.outputs.borrow_mut().insert(name.to_string(), Slot::InProgress(*ospan));
+        let v = match attr {
+            Some(a) => self.eval(&a.expr, &Scope::empty()),
+            None => Val::new(ValKind::Null, *ospan),
+        };
+        self.outputs.borrow_mut().insert(name.to_string(), Slot::Done(v.clone()));
+        v
+    }
+
+    /// The child instance of a module call (created once). `Err` holds an unknown explaining
+    /// why its outputs cannot be known (source not on disk, cycle, depth).
+    pub fn child(&self, call: &ModuleCall, key: &InstKey) -> Result<Rc<Instance<'c>>, Val> {
+        let k = (call.name.clone(), key.clone());
+        if let Some(r) = self.children.borrow().get(&k) {
+            return r.clone();
+        }
+        let r = super::module::instantiate(self, call, key).map(Rc::new);
+        self.children.borrow_mut().insert(k, r.clone());
+        r
+    }
+}
+
+/// A variable's value as seen at its use: known values keep the span where they were written;
+/// an unknown gets the span of the use.
+fn use_site(v: Val, span: Span) -> Val {
+    if v.is_unknown() { Val { span, ..v } } else { v }
+}
+
+pub fn kind_name(v: &Val) -> &'static str {
+    match v.kind {
+        ValKind::Null => "null",
+        ValKind::Bool(_) => "a bool",
+        ValKind::Number(_) => "a number",
+        ValKind::Str(_) => "a string",
+        ValKind::List(_) => "a list",
+        ValKind::Map(_) => "an object",
+        ValKind::Unknown(_) => "an unknown value",
+    }
+}

@@ -1,0 +1,376 @@
+//! Parsing of one Terraform module directory: every `.tf` file (hcl-edit, spans kept) and every
+//! `.tf.json` file (Terraform JSON syntax, see `json_syntax`) is read once through the
+//! [`SourceMap`](crate::span::SourceMap) and turned into a small owned configuration tree
+//! ([`Body`], [`Block`], [`Attr`], [`Expr`]) that the evaluator walks. Hands on a [`ModuleDef`]:
+//! the module's variables, locals, resources, data sources, module calls and outputs, plus the
+//! parse errors and load failures of its files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hcl::edit::Span as _;
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{BlockLabel, Structure};
+
+use crate::source::{Context, LoadFailure, SourceError};
+use crate::span::{FileId, SourceFile, Span};
+use crate::value::Key;
+
+/// An expression as written: HCL native syntax, or a value of Terraform's JSON syntax.
+#[derive(Debug)]
+pub enum Expr {
+    /// An hcl-edit expression; its spans are byte offsets into `file`.
+    Hcl { expr: Expression, file: FileId },
+    Json(JNode),
+}
+
+/// A value written in Terraform JSON syntax. Strings are templates (`"${var.x}"`).
+#[derive(Debug)]
+pub enum JNode {
+    Null(Span),
+    Bool(bool, Span),
+    Number(String, Span),
+    /// A string; `template` is set when it holds `${` or `%{`, parsed with hcl-edit. The
+    /// template's spans are relative to `base` (the byte after the opening quote).
+    Str {
+        value: String,
+        span: Span,
+        template: Option<Box<hcl::edit::template::Template>>,
+        base: usize,
+    },
+    List(Vec<JNode>, Span),
+    Map(Vec<(Key, JNode)>, Span),
+}
+
+impl JNode {
+    pub fn span(&self) -> Span {
+        match self {
+            JNode::Null(s) | JNode::Bool(_, s) | JNode::Number(_, s) => *s,
+            JNode::Str { span, .. } | JNode::List(_, span) | JNode::Map(_, span) => *span,
+        }
+    }
+}
+
+/// `name = expr` with the spans of the key and of the whole attribute.
+#[derive(Debug)]
+pub struct Attr {
+    pub name: String,
+    pub key_span: Span,
+    pub span: Span,
+    pub expr: Expr,
+}
+
+/// `kind "label" ... { body }`.
+#[derive(Debug)]
+pub struct Block {
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub span: Span,
+    pub body: Body,
+}
+
+#[derive(Debug, Default)]
+pub struct Body {
+    pub attrs: Vec<Attr>,
+    pub blocks: Vec<Block>,
+}
+
+impl Body {
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn blocks<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.blocks.iter().filter(move |b| b.kind == kind)
+    }
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug)]
+pub struct Resource {
+    pub data: bool,
+    pub ty: String,
+    pub name: String,
+    pub span: Span,
+    pub body: Body,
+}
+
+impl Resource {
+    /// `aws_iam_role.x` or `data.aws_iam_policy_document.x`.
+    pub fn address(&self) -> String {
+        if self.data {
+            format!("data.{}.{}", self.ty, self.name)
+        } else {
+            format!("{}.{}", self.ty, self.name)
+        }
+    }
+}
+
+/// A `variable` block.
+#[derive(Debug)]
+pub struct Variable {
+    pub name: String,
+    pub span: Span,
+    pub default: Option<Attr>,
+}
+
+/// A `module` call.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub span: Span,
+    pub body: Body,
+}
+
+/// One parsed module directory.
+#[derive(Debug, Default)]
+pub struct ModuleDef {
+    pub dir: PathBuf,
+    pub files: Vec<(FileId, Arc<SourceFile>)>,
+    pub variables: Vec<Variable>,
+    pub locals: Vec<Attr>,
+    pub resources: Vec<Resource>,
+    pub modules: Vec<ModuleCall>,
+    pub outputs: Vec<(String, Span, Option<Attr>)>,
+    pub errors: Vec<SourceError>,
+    pub load_failures: Vec<LoadFailure>,
+}
+
+impl ModuleDef {
+    pub fn variable(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    pub fn local(&self, name: &str) -> Option<&Attr> {
+        self.locals.iter().find(|a| a.name == name)
+    }
+
+    pub fn resource(&self, data: bool, ty: &str, name: &str) -> Option<(usize, &Resource)> {
+        self.resources
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.data == data && r.ty == ty && r.name == name)
+    }
+
+    pub fn module_call(&self, name: &str) -> Option<&ModuleCall> {
+        self.modules.iter().find(|m| m.name == name)
+    }
+
+    pub fn has_resource_type(&self, ty: &str) -> bool {
+        self.resources.iter().any(|r| !r.data && r.ty == ty)
+    }
+
+    /// The literal `source` strings of the module calls (for finding local child modules).
+    pub fn module_sources(&self) -> Vec<String> {
+        self.modules
+            .iter()
+            .filter_map(|m| m.body.attr("source"))
+            .filter_map(|a| literal_string(&a.expr))
+            .collect()
+    }
+}
+
+/// The string of a literal string expression (no interpolation).
+pub fn literal_string(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Hcl { expr, .. } => match expr {
+            Expression::String(s) => Some(s.value().clone()),
+            Expression::StringTemplate(t) => {
+                let mut out = String::new();
+                for el in t.iter() {
+                    match el {
+                        hcl::edit::template::Element::Literal(l) => out.push_str(l.value()),
+                        _ => return None,
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        },
+        Expr::Json(JNode::Str {
+            value, template, ..
+        }) if template.is_none() => Some(value.clone()),
+        _ => None,
+    }
+}
+
+/// Converts an optional hcl-edit range into a span of `file`.
+pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
+    match r {
+        Some(r) => Span::new(file, r.start, r.end),
+        None => Span::new(file, 0, 0),
+    }
+}
+
+/// Lists the Terraform files of `dir` in name order: `.tf` and `.tf.json` (override files
+/// included, as plain files).
+pub fn module_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                n.ends_with(".tf") || n.ends_with(".tf.json")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
+/// Reads and parses every Terraform file of `dir`.
+pub fn parse_module(ctx: &Context, dir: &Path) -> ModuleDef {
+    let mut def = ModuleDef {
+        dir: dir.to_path_buf(),
+        ..ModuleDef::default()
+    };
+    for path in module_files(dir) {
+        let display = ctx.display_path(&path);
+        let (id, file) = match ctx.sources.load(&path, display.clone()) {
+            Ok(x) => x,
+            Err(error) => {
+                def.load_failures.push(LoadFailure { display, error });
+                continue;
+            }
+        };
+        def.files.push((id, file.clone()));
+        let is_json = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".tf.json"));
+        let body = if is_json {
+            match super::json_syntax::parse_file(&file.text, id) {
+                Ok(b) => b,
+                Err(e) => {
+                    def.errors.push(e);
+                    continue;
+                }
+            }
+        } else {
+            match parse_hcl(&file.text, id) {
+                Ok(b) => b,
+                Err(e) => {
+                    def.errors.push(e);
+                    continue;
+                }
+            }
+        };
+        collect(body, &mut def);
+    }
+    def
+}
+
+/// Parses HCL text into a [`Body`]; a syntax error carries hcl-edit's line and column.
+pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, SourceError> {
+    match hcl::edit::parser::parse_body(text) {
+        Ok(body) => Ok(convert_body(body, file)),
+        Err(e) => {
+            let loc = e.location();
+            Err(SourceError::at_line(
+                file,
+                loc.line(),
+                loc.column(),
+                format!("invalid HCL: {}", e.message()),
+            ))
+        }
+    }
+}
+
+fn convert_body(body: hcl::edit::structure::Body, file: FileId) -> Body {
+    let mut out = Body::default();
+    for s in body {
+        match s {
+            Structure::Attribute(a) => {
+                let span = span_of(file, a.span());
+                let key_span = span_of(file, a.key.span());
+                out.attrs.push(Attr {
+                    name: a.key.as_str().to_string(),
+                    key_span,
+                    span,
+                    expr: Expr::Hcl {
+                        expr: a.value,
+                        file,
+                    },
+                });
+            }
+            Structure::Block(b) => {
+                let span = span_of(file, b.span());
+                let labels = b
+                    .labels
+                    .iter()
+                    .map(|l| match l {
+                        BlockLabel::Ident(i) => i.as_str().to_string(),
+                        BlockLabel::String(s) => s.value().clone(),
+                    })
+                    .collect();
+                out.blocks.push(Block {
+                    kind: b.ident.as_str().to_string(),
+                    labels,
+                    span,
+                    body: convert_body(b.body, file),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Sorts the top-level blocks of a file into the module definition.
+pub fn collect(body: Body, def: &mut ModuleDef) {
+    for b in body.blocks {
+        let mut labels = b.labels.into_iter();
+        match b.kind.as_str() {
+            "resource" | "data" => {
+                if let (Some(ty), Some(name)) = (labels.next(), labels.next()) {
+                    def.resources.push(Resource {
+                        data: b.kind == "data",
+                        ty,
+                        name,
+                        span: b.span,
+                        body: b.body,
+                    });
+                }
+            }
+            "variable" => {
+                if let Some(name) = labels.next() {
+                    let mut body = b.body;
+                    let default = body
+                        .attrs
+                        .iter()
+                        .position(|a| a.name == "default")
+                        .map(|i| body.attrs.swap_remove(i));
+                    def.variables.push(Variable {
+                        name,
+                        span: b.span,
+                        default,
+                    });
+                }
+            }
+            "locals" => def.locals.extend(b.body.attrs),
+            "module" => {
+                if let Some(name) = labels.next() {
+                    def.modules.push(ModuleCall {
+                        name,
+                        span: b.span,
+                        body: b.body,
+                    });
+                }
+            }
+            "output" => {
+                if let Some(name) = labels.next() {
+                    let mut body = b.body;
+                    let value = body
+                        .attrs
+                        .iter()
+                        .position(|a| a.name == "value")
+                        .map(|i| body.attrs.swap_remove(i));
+                    def.outputs.push((name, b.span, value));
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Attributes of resources and data sources that are computed by AWS but can be known offline:
+//! role, policy, user and instance-profile ARNs built from their names, OIDC provider ARNs from
+//! their URL, `data.aws_caller_identity` (this account), `data.aws_partition` ("aws"),
+//! `data.aws_iam_policy` / `data.aws_iam_role` ARNs, and the JSON of
+//! `data.aws_iam_policy_document`. Anything else is "known only after apply".
+
+use crate::span::Span;
+use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+
+use super::eval::{Instance, Scope, as_string};
+use super::parse::Resource;
+
+fn set(obj: &mut Val, name: &str, v: Val) {
+    if let ValKind::Map(entries) = &mut obj.kind {
+        if let Some(e) = entries.iter_mut().find(|(k, _)| k.name == name) {
+            e.1 = v;
+        } else {
+            entries.push((
+                Key {
+                    name: name.to_string(),
+                    span: v.span,
+                },
+                v,
+            ));
+        }
+    }
+}
+
+fn known(obj: &Val, name: &str) -> Option<String> {
+    obj.get(name).and_then(as_string)
+}
+
+/// `path` with a leading and trailing slash, as IAM writes it in ARNs.
+fn iam_path(obj: &Val) -> Option<String> {
+    match obj.get("path") {
+        None => Some("/".into()),
+        Some(v) if matches!(v.kind, ValKind::Null) => Some("/".into()),
+        Some(v) => as_string(v),
+    }
+}
+
+/// The IAM name of a resource: its `name`, or an unknown saying why there is none.
+fn name_or_unknown(obj: &Val, full: &str, span: Span) -> Val {
+    match obj.get("name") {
+        Some(v) if !matches!(v.kind, ValKind::Null) => v.clone(),
+        _ => {
+            let why = if obj.get("name_prefix").is_some() {
+                format!("{full} has a name_prefix: its name is generated at apply")
+            } else {
+                format!("{full} has no name: Terraform generates one at apply")
+            };
+            Val::unknown(format!("{full}.name"), why, span)
+        }
+    }
+}
+
+fn iam_arn(obj: &Val, full: &str, kind: &str, attr: &str, span: Span) -> Val {
+    let name = name_or_unknown(obj, full, span);
+    match (as_string(&name), iam_path(obj)) {
+        (Some(n), Some(p)) => Val::str(format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{p}{n}"), span),
+        _ => Val::unknown(
+            format!("{full}.{attr}"),
+            name.as_unknown()
+                .map_or(format!("{full}.{attr} is known only after apply"), |u| u.reason.clone()),
+            span,
+        ),
+    }
+}
+
+/// An OIDC provider ARN from its URL.
+pub fn oidc_arn(url: &str, span: Span) -> Val {
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    Val::str(
+        format!("arn:aws:iam::{SELF_ACCOUNT}:oidc-provider/{host}"),
+        span,
+    )
+}
+
+/// Adds the computed attributes of one instance.
+pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope, obj: &mut Val) {
+    let span = res.span;
+    match (res.data, res.ty.as_str()) {
+        (false, "aws_iam_role") => {
+            let name = name_or_unknown(obj, full, span);
+            let arn = iam_arn(obj, full, "role", "arn", span);
+            set(obj, "arn", arn);
+            set(obj, "id", Val { ..name.clone() });
+            set(obj, "name", name);
+        }
+        (false, "aws_iam_policy") => {
+            let name = name_or_unknown(obj, full, span);
+            let arn = iam_arn(obj, full, "policy", "arn", span);
+            set(obj, "id", arn.clone());
+            set(obj, "arn", arn);
+            set(obj, "name", name);
+        }
+        (false, "aws_iam_user") => {
+            let arn = iam_arn(obj, full, "user", "arn", span);
+            set(obj, "arn", arn);
+        }
+        (false, "aws_iam_instance_profile") => {
+            let arn = iam_arn(obj, full, "instance-profile", "arn", span);
+            set(obj, "arn", arn);
+        }
+        (false, "aws_iam_openid_connect_provider") | (true, "aws_iam_openid_connect_provider") => {
+            if let Some(arn) = obj.get("arn").filter(|v| as_string(v).is_some()).cloned() {
+                set(obj, "id", arn);
+            } else if let Some(url) = known(obj, "url") {
+                let arn = oidc_arn(&url, span);
+                set(obj, "id", arn.clone());
+                set(obj, "arn", arn);
+            } else if let Some(u) = obj.get("url").filter(|v| v.is_unknown()).cloned() {
+                set(obj, "arn", Val { span, ..u });
+            }
+        }
+        (true, "aws_caller_identity") | (true, "aws_partition") | (true, "aws_region") => {
+            let wk = well_known_data(&res.ty, full, span);
+            if let ValKind::Map(entries) = wk.kind {
+                for (k, v) in entries {
+                    set(obj, &k.name, v);
+                }
+            }
+        }
+        (true, "aws_iam_policy") => {
+            if obj.get("arn").and_then(as_string).is_none() {
+                if let Some(name) = known(obj, "name") {
+                    let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
+                    set(
+                        obj,
+                        "arn",
+                        Val::str(format!("arn:aws:iam::aws:policy{prefix}{name}"), span),
+                    );
+                }
+            }
+        }
+        (true, "aws_iam_role") => {
+            if let Some(name) = known(obj, "name") {
+                set(
+                    obj,
+                    "arn",
+                    Val::str(format!("arn:aws:iam::{SELF_ACCOUNT}:role/{name}"), span),
+                );
+            }
+        }
+        (true, "aws_iam_policy_document") => {
+            let (json, minified) = super::policy_document::json_of(inst, res, scope);
+            set(obj, "json", json);
+            set(obj, "minified_json", minified);
+        }
+        _ => {}
+    }
+}
+
+/// `data.aws_caller_identity`, `data.aws_partition`, `data.aws_region` as objects.
+pub fn well_known_data(ty: &str, full: &str, span: Span) -> Val {
+    let mut obj = Val::new(
+        ValKind::Map(vec![(
+            Key {
+                name: "__resource__".into(),
+                span,
+            },
+            Val::str(full, span),
+        )]),
+        span,
+    );
+    match ty {
+        "aws_caller_identity" => {
+            set(&mut obj, "account_id", Val::str(SELF_ACCOUNT, span));
+            set(&mut obj, "id", Val::str(SELF_ACCOUNT, span));
+        }
+        "aws_partition" => {
+            set(&mut obj, "partition", Val::str("aws", span));
+            set(&mut obj, "id", Val::str("aws", span));
+            set(&mut obj, "dns_suffix", Val::str("amazonaws.com", span));
+        }
+        _ => {
+            for attr in ["name", "region", "id"] {
+                set(
+                    &mut obj,
+                    attr,
+                    Val::unknown(
+                        format!("{full}.{attr}"),
+                        "the region is chosen by the provider configuration at plan time",
+                        span,
+                    ),
+                );
+            }
+        }
+    }
+    obj
+}
