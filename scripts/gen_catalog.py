@@ -64,7 +64,6 @@ import argparse
 import datetime as _dt
 import glob
 import hashlib
-import io
 import json
 import os
 import re

@@ -152,10 +152,16 @@ fn fail(msg: &str) -> i32 {
     2
 }
 
-fn load_config(common: &Common) -> Result<Config, String> {
+/// The config given with `--config`, else `.iamlint.yaml` in the first scanned path or a parent,
+/// else in the current directory or a parent.
+fn load_config(common: &Common, first_path: Option<&PathBuf>) -> Result<Config, String> {
+    let from_path = first_path.and_then(|p| {
+        let dir = if p.is_file() { p.parent()?.to_path_buf() } else { p.clone() };
+        config::find(if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { &dir })
+    });
     let path = match &common.config {
         Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+        None => from_path.or_else(|| std::env::current_dir().ok().and_then(|d| config::find(&d))),
     };
     match path {
         Some(p) => {
@@ -221,7 +227,7 @@ pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 }
 
 fn check_cmd(a: CheckArgs, inventory: bool) -> i32 {
-    let config = match load_config(&a.common) {
+    let config = match load_config(&a.common, a.paths.first()) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
@@ -302,7 +308,7 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn rules_cmd(a: RulesArgs) -> i32 {
-    let config = match load_config(&a.common) {
+    let config = match load_config(&a.common, None) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
@@ -367,7 +373,7 @@ pub fn explain_text(r: &Rule) -> String {
 }
 
 fn explain_cmd(a: ExplainArgs) -> i32 {
-    let config = match load_config(&a.common) {
+    let config = match load_config(&a.common, None) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };

@@ -723,7 +723,8 @@ fn store() -> &'static Store {
 /// Looks up an AWS managed policy by ARN or bare name, case-insensitively:
 /// `arn:aws:iam::aws:policy/AdministratorAccess`,
 /// `arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`
-/// (any partition), `service-role/AWSLambdaBasicExecutionRole`, or
+/// (any partition, also an unresolved `${AWS::Partition}`),
+/// `service-role/AWSLambdaBasicExecutionRole`, or
 /// `AdministratorAccess` (as SAM allows). For an ARN or a name with a path,
 /// the path must be the policy's real path; use [`lookup_name`] to ignore
 /// it (e.g. to diagnose a wrong path).
@@ -731,14 +732,14 @@ pub fn lookup(arn_or_name: &str) -> Option<&'static ManagedPolicy> {
     let s = arn_or_name.trim();
     // (path or None when any path is accepted, name)
     let (path, name) = if let Some(rest) = s.strip_prefix("arn:") {
-        let mut parts = rest.splitn(5, ':');
-        let (_partition, service, region, account, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
+        // The partition may still be an unresolved `${AWS::Partition}`.
+        let rest = match rest.strip_prefix("${") {
+            Some(var) => var.split_once('}')?.1.strip_prefix(':')?,
+            None => rest.split_once(':')?.1,
+        };
+        let mut parts = rest.splitn(4, ':');
+        let (service, region, account, resource) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if service != "iam" || !region.is_empty() || account != "aws" {
             return None;
         }
@@ -836,6 +837,11 @@ mod tests {
             admin,
             get("arn:aws-cn:iam::aws:policy/AdministratorAccess")
         ));
+        assert!(std::ptr::eq(
+            admin,
+            get("arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess")
+        ));
+        assert!(lookup("arn:${AWS::Partition:iam::aws:policy/AdministratorAccess").is_none());
 
         let basic = get("arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
         assert_eq!(basic.arn_path, "/service-role/");
@@ -916,6 +922,43 @@ mod tests {
 
         let basic = get("AWSLambdaBasicExecutionRole").grants;
         assert_eq!(basic, Grants::default());
+
+        // iam:AttachUserPolicy on * but only for `iam:PolicyArn` CodeStar_*
+        // policies: a limiting condition, so no escalation.
+        let codestar = get("AWSCodeStarServiceRole");
+        assert_eq!(
+            codestar.allows("iam:AttachUserPolicy"),
+            Allowance::AnyResourceConditional
+        );
+        assert!(!codestar.grants.privilege_escalation);
+    }
+
+    #[test]
+    fn condition_keys() {
+        let lambda = get("AWSLambda_FullAccess");
+        let pass = lambda
+            .statements
+            .iter()
+            .find(|s| s.actions.iter().any(|a| a == "iam:PassRole"))
+            .expect("PassRole statement");
+        assert!(pass.conditional);
+        assert_eq!(pass.condition_keys, vec!["iam:passedtoservice"]);
+        assert!(!pass.limiting_condition());
+        assert_eq!(lambda.allows("iam:PassRole"), Allowance::AnyResource);
+        let admin = get("AdministratorAccess");
+        assert!(
+            admin
+                .statements
+                .iter()
+                .all(|s| !s.conditional && s.condition_keys.is_empty())
+        );
+        let keyed = all()
+            .iter()
+            .flat_map(|p| &p.statements)
+            .filter(|s| s.conditional)
+            .filter(|s| !s.condition_keys.is_empty())
+            .count();
+        assert!(keyed > 1000, "{keyed}");
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn extract_template(
     let params = values(&tpl.parameters, given, nested);
     let links = links(tpl, &params);
     let mut seen_imports = HashSet::new();
-    for (i, r) in tpl.resources.iter().enumerate() {
+    for r in &tpl.resources {
         let kind = match r.ty.as_str() {
             "AWS::IAM::Role" => RoleKind::Role,
             "AWS::Serverless::Function" if tpl.sam => RoleKind::Sam(sam::Kind::Function),
@@ -94,7 +94,6 @@ pub fn extract_template(
                 out.roles.push(role);
             }
         }
-        let _ = i;
     }
     nested_stacks(ctx, templates, tpl, &params, prefix, chain, out);
 }
@@ -161,11 +160,13 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
             for item in list_items(entry) {
                 for item in branches(res, item) {
                     if let Some(mp) = ref_to(res, item, "AWS::IAM::ManagedPolicy") {
+                        // A managed policy of this template: its document is attached.
                         if attached.insert(mp.id.clone()) {
                             if let Some(p) = standalone_policy(res, mp) {
                                 role.inline_policies.push(p);
                             }
                         }
+                        continue;
                     }
                     if let Some(v) = res.resolve(item) {
                         for arn in v.items() {

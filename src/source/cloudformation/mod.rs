@@ -1,11 +1,158 @@
-//! CloudFormation loader.
+//! CloudFormation loader: recognises templates by content among YAML, JSON and `.template`
+//! candidates (plus the stacks a CDK `manifest.json` lists), parses each once in parallel,
+//! resolves intrinsics, conditions, parameters and mappings offline, and hands on the IAM model
+//! of every role (`AWS::IAM::Role`, SAM's implicit roles, roles of local nested stacks) with
+//! errors and notices.
+//!
+//! Modules: `template` (recognise and parse), `parameters`, `intrinsics`, `conditions` (and role
+//! variants), `extract` (roles and linked policies, nested stacks), `sam`, `sam_policies`,
+//! `cdk`. The YAML DOM is `crate::source::yaml`.
 
-// Entry point placeholder so the crate builds while the loader is written; the loader's own
-// mod.rs replaces this whole file.
-#[allow(unused_variables)]
-pub fn extract(
-    ctx: &crate::source::Context,
-    files: &[std::path::PathBuf],
-) -> crate::source::Extraction {
-    crate::source::Extraction::default()
+mod cdk;
+mod conditions;
+mod extract;
+mod intrinsics;
+mod parameters;
+mod sam;
+mod sam_policies;
+mod template;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use crate::source::{Context, Extraction, SourceError};
+
+use template::{Outcome, Template};
+
+pub use conditions::MAX_VARIANTS;
+
+/// Reads the candidate files and returns the roles of every template among them.
+pub fn extract(ctx: &crate::source::Context, files: &[std::path::PathBuf]) -> crate::source::Extraction {
+    let mut out = Extraction::default();
+    let user = parameters::user_parameters(ctx);
+    out.errors.extend(user.errors);
+    out.load_failures.extend(user.load_failures);
+
+    // Each file once, whatever path reached it.
+    let mut seen = HashSet::new();
+    let mut candidates: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for f in files {
+        let c = f.canonicalize().unwrap_or_else(|_| f.clone());
+        if seen.insert(c.clone()) {
+            candidates.push((f.clone(), c));
+        }
+    }
+    let listed: Vec<PathBuf> = candidates
+        .par_iter()
+        .filter(|(p, _)| cdk::is_manifest(p))
+        .flat_map_iter(|(p, _)| cdk::manifest_templates(ctx, p))
+        .collect();
+    for p in listed {
+        let c = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if seen.insert(c.clone()) {
+            candidates.push((p, c));
+        }
+    }
+    candidates.sort();
+
+    let outcomes: Vec<(PathBuf, Outcome)> = candidates
+        .par_iter()
+        .map(|(p, c)| (c.clone(), template::read(ctx, p)))
+        .collect();
+
+    let mut parsed: HashMap<PathBuf, Arc<Template>> = HashMap::new();
+    let mut order: Vec<PathBuf> = Vec::new();
+    for (c, outcome) in outcomes {
+        match outcome {
+            Outcome::Ignored => {}
+            Outcome::LoadFailure(f) => out.load_failures.push(f),
+            Outcome::Errors(e) => out.errors.extend(e),
+            Outcome::Template(t, e) => {
+                out.errors.extend(e);
+                order.push(c.clone());
+                parsed.insert(c, Arc::from(t));
+            }
+        }
+    }
+
+    // Templates that another template names as a nested stack are read through it, with the
+    // parameters it passes, not on their own.
+    let nested: HashSet<PathBuf> = parsed.values().flat_map(|t| static_children(t)).collect();
+    let registry = Registry {
+        parsed,
+        extra: Mutex::new(HashMap::new()),
+    };
+    let results: Vec<Extraction> = order
+        .par_iter()
+        .filter(|c| !nested.contains(*c))
+        .filter_map(|c| registry.parsed.get(c))
+        .map(|t| {
+            let mut one = Extraction::default();
+            let mut chain = vec![t.path.canonicalize().unwrap_or_else(|_| t.path.clone())];
+            extract::extract_template(ctx, &registry, t, &user.given, false, "", &mut chain, &mut one);
+            one
+        })
+        .collect();
+    for r in results {
+        out.merge(r);
+    }
+    out
+}
+
+/// Local nested templates a template names literally (for deciding what is top-level).
+fn static_children(t: &Template) -> Vec<PathBuf> {
+    let dir = t.path.parent().unwrap_or(Path::new("."));
+    t.resources
+        .iter()
+        .filter(|r| r.ty == "AWS::CloudFormation::Stack")
+        .filter_map(|r| {
+            let rel = r
+                .metadata_str("aws:asset:path")
+                .or_else(|| r.property("TemplateURL").and_then(crate::value::Val::as_str))?;
+            let rel = rel.strip_prefix("file://").unwrap_or(rel);
+            if rel.contains("://") {
+                return None;
+            }
+            dir.join(rel).canonicalize().ok()
+        })
+        .collect()
+}
+
+struct Registry {
+    parsed: HashMap<PathBuf, Arc<Template>>,
+    extra: Mutex<HashMap<PathBuf, Result<Arc<Template>, Vec<SourceError>>>>,
+}
+
+impl extract::Templates for Registry {
+    fn get(&self, ctx: &Context<'_>, path: &Path) -> Result<Arc<Template>, Vec<SourceError>> {
+        if let Some(t) = self.parsed.get(path) {
+            return Ok(t.clone());
+        }
+        if let Some(r) = self.extra.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+            return r.clone();
+        }
+        let r = match template::read(ctx, path) {
+            Outcome::Template(t, errors) if errors.is_empty() => Ok(Arc::from(t)),
+            Outcome::Template(_, errors) | Outcome::Errors(errors) => Err(errors),
+            Outcome::LoadFailure(f) => Err(vec![SourceError::whole_file(
+                ctx.sources.find(path).unwrap_or_default(),
+                format!("the nested template {} cannot be read: {}", f.display, f.error),
+            )]),
+            Outcome::Ignored => Err(vec![SourceError::whole_file(
+                ctx.sources.find(path).unwrap_or_default(),
+                format!(
+                    "the nested template {} is not a CloudFormation template",
+                    ctx.display_path(path)
+                ),
+            )]),
+        };
+        self.extra
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), r.clone());
+        r
+    }
 }

@@ -1,0 +1,205 @@
+//! End-to-end benchmark: generates a tree of Terraform modules and CloudFormation templates
+//! (YAML and JSON) with roles, then times full runs of the check (discover, parse, resolve,
+//! check). `cargo bench --bench full_run` runs 5,000 and 10,000 files; set
+//! `IAMLINT_BENCH_FILES=N` for another size. Under `cargo test` it runs a small tree once as a
+//! smoke test. Prints files per second and the process's peak resident memory.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use iamlint::config::Config;
+use iamlint::rules;
+use iamlint::run::{self, Options};
+
+fn write(path: &Path, text: &str) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+const MODULE: &str = r#"variable "name" { type = string }
+variable "trusted_arns" { type = list(string) }
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = var.trusted_arns
+    }
+  }
+}
+resource "aws_iam_role" "this" {
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+output "arn" { value = aws_iam_role.this.arn }
+"#;
+
+fn terraform_dir(i: usize) -> (String, String) {
+    let main = format!(
+        r#"locals {{
+  partner = "2109876{i:05}"
+}}
+resource "aws_iam_role" "ci_{i}" {{
+  name = "ci-{i}"
+  assume_role_policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Principal = {{ AWS = "arn:aws:iam::${{local.partner}}:root" }}
+      Action    = "sts:AssumeRole"
+      Condition = {{ StringEquals = {{ "sts:ExternalId" = "x{i}" }} }}
+    }}]
+  }})
+}}
+resource "aws_iam_role_policy" "ci_{i}" {{
+  role = aws_iam_role.ci_{i}.id
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::bucket-{i}/*" }}]
+  }})
+}}
+module "team" {{
+  source       = "../../modules/role"
+  name         = "team-{i}"
+  trusted_arns = [var.team_account == "" ? "arn:aws:iam::111122223333:root" : "arn:aws:iam::${{var.team_account}}:root"]
+}}
+"#
+    );
+    let vars = format!("variable \"team_account\" {{\n  default = \"3333{i:08}\"\n}}\n");
+    (main, vars)
+}
+
+fn cfn_yaml(i: usize) -> String {
+    format!(
+        r#"AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  TrustedAccount:
+    Type: String
+    Default: "4444{i:08}"
+Resources:
+  Role{i}:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub "role-${{AWS::StackName}}-{i}"
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: !Sub "arn:${{AWS::Partition}}:iam::${{TrustedAccount}}:root"
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: [s3:GetObject, s3:ListBucket]
+                Resource: "*"
+  Fn{i}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: lambda.amazonaws.com}}
+            Action: sts:AssumeRole
+"#
+    )
+}
+
+fn cfn_json(i: usize) -> String {
+    format!(
+        r#"{{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {{"Vendor{i}": {{"Type": "AWS::IAM::Role", "Properties": {{"AssumeRolePolicyDocument": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"AWS": {{"Fn::Join": ["", ["arn:", {{"Ref": "AWS::Partition"}}, ":iam::464622532012:root"]]}}}}, "Action": "sts:AssumeRole", "Condition": {{"StringEquals": {{"sts:ExternalId": "e{i}"}}}}}}]}}}}}}}}}}"#
+    )
+}
+
+/// Writes `files` files: Terraform directories (main.tf + variables.tf calling a shared module),
+/// CloudFormation YAML and JSON, in the ratio 2:2:1 by file count.
+pub fn generate(root: &Path, files: usize) -> usize {
+    write(&root.join("modules/role/main.tf"), MODULE);
+    let mut n = 1;
+    let mut i = 0;
+    while n < files {
+        match i % 4 {
+            0 | 1 => {
+                let (main, vars) = terraform_dir(i);
+                write(&root.join(format!("stacks/s{i}/main.tf")), &main);
+                write(&root.join(format!("stacks/s{i}/variables.tf")), &vars);
+                n += 2;
+            }
+            2 => {
+                write(&root.join(format!("cfn/t{i}.yaml")), &cfn_yaml(i));
+                n += 1;
+            }
+            _ => {
+                write(&root.join(format!("cfn/t{i}.json")), &cfn_json(i));
+                n += 1;
+            }
+        }
+        i += 1;
+    }
+    n
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+}
+
+fn bench(files: usize, runs: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = generate(dir.path(), files);
+    let rules = rules::builtin().expect("rules");
+    let opts = Options {
+        paths: vec![dir.path().to_path_buf()],
+        ..Options::default()
+    };
+    let config = Config::default();
+    let mut times: Vec<Duration> = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let o = run::check(&opts, &config, &rules).expect("run");
+        times.push(t.elapsed());
+        last = Some(o);
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let o = last.expect("one run");
+    assert!(o.errors.is_empty(), "generated corpus has errors: {:?}", &o.errors[..o.errors.len().min(3)]);
+    println!(
+        "files={written} roles={} findings={} median={:.3}s min={:.3}s files/s={:.0} peak_rss={} MiB threads={}",
+        o.roles.len(),
+        o.findings.len(),
+        median.as_secs_f64(),
+        times[0].as_secs_f64(),
+        written as f64 / median.as_secs_f64(),
+        peak_rss_kib().map_or(0, |k| k / 1024),
+        rayon::current_num_threads(),
+    );
+}
+
+fn main() {
+    let is_bench = std::env::args().any(|a| a == "--bench");
+    if !is_bench {
+        // `cargo test --all-targets`: a smoke run on a small tree.
+        bench(200, 1);
+        return;
+    }
+    match std::env::var("IAMLINT_BENCH_FILES").ok().and_then(|v| v.parse().ok()) {
+        Some(n) => bench(n, 5),
+        None => {
+            for n in [1_250, 2_500, 5_000, 10_000] {
+                bench(n, 5);
+            }
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! From evaluated module instances to the IAM model: every `aws_iam_role` instance becomes a
+//! [`Role`] (trust policy, inline policies, managed policy ARNs, boundary, session duration), and
+//! the resources that attach things to roles (`aws_iam_role_policy`, the attachment resources,
+//! the exclusive-management resources, instance profiles) are linked to the roles they name, by
+//! reference or by literal role name, within one root module and its children. `aws_iam_policy`
+//! documents attached by ARN or reference become [`AttachedPolicy`]s; other ARNs stay
+//! [`ManagedPolicyRef`]s. Module calls whose source is not on disk become notices.
+
+use crate::iam::model::{
+    AttachedPolicy, DocumentKind, ManagedPolicyRef, PolicyDocument, Problem, ProblemCode, Role,
+    SourceKind, Str,
+};
+use crate::iam::policy::parse_document;
+use crate::source::Notice;
+use crate::span::Span;
+use crate::value::{Unknown, Val, ValKind};
+
+use super::eval::{Expansion, InstKey, Instance, Scope, as_string};
+use super::parse::{Body, Resource};
+use super::policy_document::{BlockItem, each_block};
+
+/// What something attaches to roles.
+enum LinkWhat {
+    Inline(AttachedPolicy),
+    Arn(Val),
+    Note(String),
+}
+
+struct Link {
+    origin: String,
+    refs: Vec<Val>,
+    what: LinkWhat,
+}
+
+struct CodePolicy {
+    address: String,
+    arn: Val,
+    policy: AttachedPolicy,
+}
+
+/// Roles and links gathered over an instance tree.
+#[derive(Default)]
+pub struct Collected {
+    roles: Vec<(Role, Val)>,
+    links: Vec<Link>,
+    policies: Vec<CodePolicy>,
+    /// Managed policy ARNs written on roles (role index, origin, arn).
+    role_arns: Vec<(usize, String, Val)>,
+}
+
+/// A policy document from an attribute value: a JSON string (with spans recovered), an
+/// object, or unknown.
+pub fn policy_from(inst: &Instance, v: &Val, kind: DocumentKind) -> (Option<PolicyDocument>, Option<(Span, Unknown)>) {
+    match &v.kind {
+        ValKind::Unknown(u) => (None, Some((v.span, u.clone()))),
+        ValKind::Null => (None, None),
+        ValKind::Map(_) => (Some(parse_document(v, kind)), None),
+        _ => match super::functions::decode(inst, v) {
+            Ok(doc) => (Some(parse_document(&doc, kind)), None),
+            Err(e) => (
+                Some(PolicyDocument {
+                    kind,
+                    span: v.span,
+                    version: None,
+                    statements: Vec::new(),
+                    problems: vec![Problem {
+                        span: v.span,
+                        code: ProblemCode::NotADocument,
+                        message: format!("the policy is not valid JSON: {e}"),
+                    }],
+                    unknowns: Vec::new(),
+                }),
+                None,
+            ),
+        },
+    }
+}
+
+fn opt_str(inst: &Instance, body: &Body, name: &str, scope: &Scope) -> Option<Str> {
+    let v = inst.eval_attr(body, name, scope)?;
+    if matches!(v.kind, ValKind::Null) {
+        return None;
+    }
+    Some(Str::from_val(&v))
+}
+
+fn list_of(v: Val) -> Vec<Val> {
+    match v.kind {
+        ValKind::List(items) => items,
+        ValKind::Null => Vec::new(),
+        _ => vec![v],
+    }
+}
+
+/// Walks an instance and its children, collecting roles and links.
+pub fn walk(inst: &Instance, out: &mut Collected) {
+    for res in inst.def.resources.iter().filter(|r| !r.data) {
+        if !matches!(
+            res.ty.as_str(),
+            "aws_iam_role"
+                | "aws_iam_role_policy"
+                | "aws_iam_role_policy_attachment"
+                | "aws_iam_policy_attachment"
+                | "aws_iam_role_policies_exclusive"
+                | "aws_iam_role_policy_attachments_exclusive"
+                | "aws_iam_instance_profile"
+                | "aws_iam_policy"
+        ) {
+            continue;
+        }
+        let is_count = res.body.attr("count").is_some();
+        let exp = inst.expansion(&res.body, &res.address());
+        let template_note = match &exp {
+            Expansion::Unknown(v) => v.unknowns().first().map(|(_, u)| {
+                let what = if is_count { "count" } else { "for_each" };
+                let reason = u
+                    .reason
+                    .split_once(" is unknown (")
+                    .map_or(u.reason.as_str(), |(_, r)| r.strip_suffix(')').unwrap_or(r));
+                format!("checked once as a template: {what} is unknown ({reason})")
+            }),
+            _ => None,
+        };
+        for (key, bound) in exp.instances(is_count) {
+            let empty = Scope::empty();
+            let scope = match &bound {
+                Some((n, v)) => empty.with(n, v.clone()),
+                None => Scope::empty(),
+            };
+            one_resource(inst, res, &key, &scope, template_note.clone(), out);
+        }
+    }
+    for call in &inst.def.modules {
+        let is_count = call.body.attr("count").is_some();
+        let exp = inst.expansion(&call.body, &format!("module.{}", call.name));
+        let mut noticed = false;
+        for (key, _) in exp.instances(is_count) {
+            match inst.child(call, &key) {
+                Ok(child) => walk(&child, out),
+                Err(u) => {
+                    if !noticed {
+                        noticed = true;
+                        module_notice(inst, call, &u);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The "module-not-found" notice, listing the inputs that look like IAM principals.
+fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
+    let addr = format!("{}module.{}", inst.prefix, call.name);
+    let why = u.as_unknown().map_or(String::new(), |u| u.reason.clone());
+    let empty = Scope::empty();
+    let mut parts = Vec::new();
+    for a in &call.body.attrs {
+        if matches!(a.name.as_str(), "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
+            continue;
+        }
+        let lname = a.name.to_ascii_lowercase();
+        let by_name = ["role", "arn", "account", "principal", "trusted", "oidc", "subject", "repo"]
+            .iter()
+            .any(|w| lname.contains(w));
+        let v = inst.eval(&a.expr, &empty);
+        let by_value = looks_like_principal(&v);
+        if by_name || by_value {
+            let shown = match &v.kind {
+                ValKind::Unknown(_) => inst.sh.text(a.span).split_once('=').map_or(String::new(), |(_, r)| r.trim().to_string()),
+                _ => super::functions::encode(&v),
+            };
+            parts.push(format!("{} = {}", a.name, shown));
+        }
+    }
+    let source = call
+        .body
+        .attr("source")
+        .and_then(|a| super::parse::literal_string(&a.expr))
+        .unwrap_or_default();
+    let detail = why
+        .strip_prefix(&format!("{addr} ("))
+        .and_then(|r| r.strip_suffix(") was not read"))
+        .unwrap_or(&why)
+        .to_string();
+    let detail = if detail.starts_with("source ") { detail } else { format!("source {source}, {detail}") };
+    let message = if parts.is_empty() {
+        format!("{addr} ({detail}): its roles were not checked; run terraform init")
+    } else {
+        format!(
+            "{addr} ({detail}) receives {}: its trust was not checked; run terraform init",
+            parts.join(", ")
+        )
+    };
+    let span = call.body.attr("source").map_or(call.span, |a| a.span);
+    inst.sh.notices.borrow_mut().push(Notice {
+        kind: "module-not-found".into(),
+        span,
+        address: addr,
+        message,
+    });
+}
+
+fn looks_like_principal(v: &Val) -> bool {
+    match &v.kind {
+        ValKind::Str(s) => s.starts_with("arn:") || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())),
+        ValKind::Number(s) => s.len() == 12,
+        ValKind::List(items) => items.iter().any(looks_like_principal),
+        ValKind::Map(entries) => entries.iter().any(|(_, v)| looks_like_principal(v)),
+        _ => false,
+    }
+}
+
+fn one_resource(inst: &Instance, res: &Resource, key: &InstKey, scope: &Scope, note: Option<String>, out: &mut Collected) {
+    let address = format!("{}{}{}", inst.prefix, res.address(), key.suffix());
+    let body = &res.body;
+    match res.ty.as_str() {
+        "aws_iam_role" => {
+            let name = opt_str(inst, body, "name", scope).or_else(|| opt_str(inst, body, "name_prefix", scope));
+            let mut role = Role {
+                address: address.clone(),
+                source: SourceKind::Terraform,
+                span: res.span,
+                resource_type: res.ty.clone(),
+                name,
+                path: opt_str(inst, body, "path", scope),
+                trust: None,
+                trust_span: None,
+                trust_unknown: None,
+                inline_policies: Vec::new(),
+                managed_policies: Vec::new(),
+                permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
+                max_session_duration: opt_str(inst, body, "max_session_duration", scope),
+                notes: note.into_iter().collect(),
+                metadata: Vec::new(),
+            };
+            if let Some(a) = body.attr("assume_role_policy") {
+                let v = inst.eval(&a.expr, scope);
+                role.trust_span = Some(a.span);
+                let (doc, unknown) = policy_from(inst, &v, DocumentKind::Trust);
+                role.trust = doc;
+                role.trust_unknown = unknown;
+            }
+            each_block(inst, body, "inline_policy", scope, &mut |item| match item {
+                BlockItem::Block(b, sc, sp) => {
+                    let pv = inst.eval_attr(b, "policy", sc);
+                    let (document, unknown) = match &pv {
+                        Some(v) => policy_from(inst, v, DocumentKind::Identity),
+                        None => (None, None),
+                    };
+                    if pv.is_none() && b.attr("name").is_none() {
+                        return; // `inline_policy {}` removes inline policies
+                    }
+                    role.inline_policies.push(AttachedPolicy {
+                        origin: "inline".into(),
+                        name: opt_str(inst, b, "name", sc),
+                        span: sp,
+                        document,
+                        unknown,
+                    });
+                }
+                BlockItem::Unknown(u) => role.inline_policies.push(AttachedPolicy {
+                    origin: "inline".into(),
+                    name: None,
+                    span: u.span,
+                    document: None,
+                    unknown: u.as_unknown().map(|x| (u.span, x.clone())),
+                }),
+            });
+            let obj = inst.instance_object(res, key, scope);
+            let idx = out.roles.len();
+            if let Some(arns) = inst.eval_attr(body, "managed_policy_arns", scope) {
+                for arn in list_of(arns) {
+                    out.role_arns.push((idx, format!("{address}.managed_policy_arns"), arn));
+                }
+            }
+            out.roles.push((role, obj));
+        }
+        "aws_iam_role_policy" => {
+            let refs = inst.eval_attr(body, "role", scope).into_iter().collect();
+            let pv = inst.eval_attr(body, "policy", scope);
+            let (document, unknown) = match &pv {
+                Some(v) => policy_from(inst, v, DocumentKind::Identity),
+                None => (None, None),
+            };
+            out.links.push(Link {
+                origin: address.clone(),
+                refs,
+                what: LinkWhat::Inline(AttachedPolicy {
+                    origin: address,
+                    name: opt_str(inst, body, "name", scope),
+                    span: res.span,
+                    document,
+                    unknown,
+                }),
+            });
+        }
+        "aws_iam_role_policy_attachment" => {
+            let refs = inst.eval_attr(body, "role", scope).into_iter().collect();
+            if let Some(arn) = inst.eval_attr(body, "policy_arn", scope) {
+                out.links.push(Link { origin: address, refs, what: LinkWhat::Arn(arn) });
+            }
+        }
+        "aws_iam_policy_attachment" => {
+            let refs = inst.eval_attr(body, "roles", scope).map(list_of).unwrap_or_default();
+            if let Some(arn) = inst.eval_attr(body, "policy_arn", scope) {
+                out.links.push(Link { origin: address, refs, what: LinkWhat::Arn(arn) });
+            }
+        }
+        "aws_iam_role_policy_attachments_exclusive" => {
+            let refs: Vec<Val> = inst.eval_attr(body, "role_name", scope).into_iter().collect();
+            for arn in inst.eval_attr(body, "policy_arns", scope).map(list_of).unwrap_or_default() {
+                out.links.push(Link { origin: address.clone(), refs: refs.clone(), what: LinkWhat::Arn(arn) });
+            }
+            out.links.push(Link {
+                origin: address.clone(),
+                refs,
+                what: LinkWhat::Note(format!("its managed policy attachments are managed exclusively by {address}")),
+            });
+        }
+        "aws_iam_role_policies_exclusive" => {
+            let refs = inst.eval_attr(body, "role_name", scope).into_iter().collect();
+            out.links.push(Link {
+                origin: address.clone(),
+                refs,
+                what: LinkWhat::Note(format!("its inline policies are managed exclusively by {address}")),
+            });
+        }
+        "aws_iam_instance_profile" => {
+            let refs = inst.eval_attr(body, "role", scope).into_iter().collect();
+            out.links.push(Link {
+                origin: address.clone(),
+                refs,
+                what: LinkWhat::Note(format!("used by the instance profile {address} (EC2 instances can assume it)")),
+            });
+        }
+        "aws_iam_policy" => {
+            let obj = inst.instance_object(res, key, scope);
+            let arn = obj.get("arn").cloned().unwrap_or_else(|| Val::new(ValKind::Null, res.span));
+            let pv = inst.eval_attr(body, "policy", scope);
+            let (document, unknown) = match &pv {
+                Some(v) => policy_from(inst, v, DocumentKind::Identity),
+                None => (None, None),
+            };
+            out.policies.push(CodePolicy {
+                address: address.clone(),
+                arn,
+                policy: AttachedPolicy {
+                    origin: address,
+                    name: opt_str(inst, body, "name", scope),
+                    span: res.span,
+                    document,
+                    unknown,
+                },
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The address a reference's unknown stands for (`aws_iam_role.x` from `aws_iam_role.x.name`).
+fn ref_address(u: &Unknown) -> Option<&str> {
+    let (addr, attr) = u.expr.rsplit_once('.')?;
+    matches!(attr, "name" | "id" | "arn" | "unique_id").then_some(addr)
+}
+
+/// Attaches the links to the roles and returns the roles.
+pub fn link(c: Collected) -> Vec<Role> {
+    let Collected { mut roles, links, policies, role_arns } = c;
+    let targets = |r: &Val, roles: &[(Role, Val)]| -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, (role, obj)) in roles.iter().enumerate() {
+            let hit = match &r.kind {
+                ValKind::Str(s) => {
+                    obj.get("name").and_then(as_string).as_deref() == Some(s.as_str())
+                        || obj.get("arn").and_then(as_string).as_deref() == Some(s.as_str())
+                }
+                ValKind::Unknown(u) => ref_address(u) == Some(role.address.as_str()),
+                _ => false,
+            };
+            if hit {
+                out.push(i);
+            }
+        }
+        out
+    };
+    let resolve_arn = |origin: &str, arn: &Val| -> Result<AttachedPolicy, ManagedPolicyRef> {
+        for p in &policies {
+            let hit = match (&arn.kind, &p.arn.kind) {
+                (ValKind::Str(a), ValKind::Str(b)) => a == b,
+                (ValKind::Unknown(u), _) => ref_address(u) == Some(p.address.as_str()),
+                _ => false,
+            };
+            if hit {
+                return Ok(p.policy.clone());
+            }
+        }
+        Err(ManagedPolicyRef { origin: origin.to_string(), arn: Str::from_val(arn) })
+    };
+    for (idx, origin, arn) in role_arns {
+        let r = resolve_arn(&origin, &arn);
+        if let Some((role, _)) = roles.get_mut(idx) {
+            match r {
+                Ok(p) => role.inline_policies.push(p),
+                Err(m) => role.managed_policies.push(m),
+            }
+        }
+    }
+    for link in links {
+        let mut hits: Vec<usize> = link.refs.iter().flat_map(|r| targets(r, &roles)).collect();
+        hits.sort_unstable();
+        hits.dedup();
+        for i in hits {
+            let Some((role, _)) = roles.get_mut(i) else {
+                continue;
+            };
+            match &link.what {
+                LinkWhat::Inline(p) => role.inline_policies.push(p.clone()),
+                LinkWhat::Arn(arn) => match resolve_arn(&link.origin, arn) {
+                    Ok(p) => role.inline_policies.push(p),
+                    Err(m) => role.managed_policies.push(m),
+                },
+                LinkWhat::Note(n) => role.notes.push(n.clone()),
+            }
+        }
+    }
+    roles.into_iter().map(|(r, _)| r).collect()
+}
