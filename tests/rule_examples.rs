@@ -6,9 +6,22 @@ use iamlint::config;
 use iamlint::rules::{self, ExampleKind};
 use iamlint::run::{self, Options};
 
-fn run_example(rule_id: &str, file: &str, text: &str, cfg: Option<&str>) -> Vec<String> {
+fn run_example(
+    rule_id: &str,
+    file: &str,
+    text: &str,
+    cfg: Option<&str>,
+    extra: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join(file), text).expect("write example");
+    for (name, body) in extra {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, body).expect("write example file");
+    }
     let config = match cfg {
         Some(c) => config::parse(c, "example config", None).expect("example config"),
         None => config::Config::default(),
@@ -48,7 +61,7 @@ fn every_rule_has_bad_and_good_examples_that_behave() {
             for (file, text) in variants {
                 let Some(text) = text else { continue };
                 ran += 1;
-                let found = run_example(&rule.id, file, text, ex.config.as_deref());
+                let found = run_example(&rule.id, file, text, ex.config.as_deref(), &ex.files);
                 let hit = found.iter().any(|f| f.starts_with(&format!("{} ", rule.id)));
                 match ex.expect {
                     ExampleKind::Bad if !hit => failures.push(format!(

@@ -64,7 +64,10 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
         let span = f.span.start as usize..f.span.end as usize;
         let mut labels = vec![Label::primary(f.span.file, span).with_message(f.title.clone())];
         for (s, msg) in &f.labels {
-            if s.file == f.span.file {
+            // A label over a long block (a whole statement) buries the primary span; keep
+            // short ones only.
+            let lines = o.sources.range(*s).map_or(0, |(a, b)| b.line - a.line);
+            if s.file == f.span.file && lines <= 3 {
                 labels.push(
                     Label::secondary(s.file, s.start as usize..s.end as usize)
                         .with_message(msg.clone()),

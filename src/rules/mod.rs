@@ -204,6 +204,9 @@ pub struct Example {
     /// Config (as `.iamlint.yaml` text) to run the example with.
     #[serde(default)]
     pub config: Option<String>,
+    /// Other files the example needs (a local module, a parameter file), by relative path.
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

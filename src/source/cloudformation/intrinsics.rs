@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::span::Span;
-use crate::value::{Key, SELF_ACCOUNT, Unknown, Val, ValKind};
+use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
 
 use super::conditions::Choice;
 use super::parameters::ParamValue;
@@ -713,11 +713,6 @@ fn cidr_v4(block: &str, count: &str, bits: &str) -> Option<Vec<String>> {
             })
             .collect(),
     )
-}
-
-/// An unknown with a reason, for callers outside the resolver.
-pub fn unknown_at(expr: &str, reason: &str, span: Span) -> Val {
-    Val::new(ValKind::Unknown(Unknown::new(expr, reason)), span)
 }
 
 #[cfg(test)]

@@ -52,8 +52,8 @@ fn scalar_text(v: &Val) -> Option<String> {
 /// A value given for a parameter from outside the template.
 #[derive(Clone, Debug)]
 pub enum Given {
-    /// From `--parameter` or a parameter file (`origin` says which).
-    Text { value: String, origin: String },
+    /// From `--parameter` or a parameter file.
+    Text { value: String },
     /// From a parent stack's `Parameters`, resolved in the parent.
     Value(Val),
 }
@@ -169,7 +169,6 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
                 continue;
             }
         };
-        let origin = format!("parameter file {display}");
         match &root.kind {
             ValKind::List(items) => {
                 for item in items {
@@ -179,10 +178,7 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
                         (Some(k), Some(value)) => {
                             out.given.insert(
                                 k,
-                                Given::Text {
-                                    value,
-                                    origin: origin.clone(),
-                                },
+                                Given::Text { value },
                             );
                         }
                         _ if item.get("UsePreviousValue").is_some() => {}
@@ -200,10 +196,7 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
                             Some(value) => {
                                 out.given.insert(
                                     k.name.clone(),
-                                    Given::Text {
-                                        value,
-                                        origin: origin.clone(),
-                                    },
+                                    Given::Text { value },
                                 );
                             }
                             None => out.errors.push(SourceError::at(
@@ -227,10 +220,7 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
     for (k, v) in &ctx.options.cfn_parameters {
         out.given.insert(
             k.clone(),
-            Given::Text {
-                value: v.clone(),
-                origin: "--parameter".into(),
-            },
+            Given::Text { value: v.clone() },
         );
     }
     out

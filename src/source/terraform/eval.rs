@@ -24,7 +24,7 @@ use crate::span::{FileId, SourceFile, Span};
 use crate::value::{Key, Val, ValKind};
 
 use super::module::ModuleCache;
-use super::parse::{Attr, Body, Expr, JNode, ModuleCall, ModuleDef, Resource, span_of};
+use super::parse::{Body, Expr, JNode, ModuleCall, ModuleDef, Resource, span_of};
 use super::strmap::StrMap;
 
 /// Deepest expression nesting evaluated.
@@ -46,6 +46,7 @@ pub struct Shared<'c> {
     pub top_dir: PathBuf,
     pub errors: RefCell<Vec<SourceError>>,
     pub notices: RefCell<Vec<Notice>>,
+    pub load_failures: RefCell<Vec<crate::source::LoadFailure>>,
     /// JSON text produced by jsonencode / policy documents → the structured value with spans.
     pub json_vals: RefCell<HashMap<String, Val>>,
     /// Byte maps of template strings, by the span of the template.
@@ -67,6 +68,7 @@ impl<'c> Shared<'c> {
             top_dir,
             errors: RefCell::default(),
             notices: RefCell::default(),
+            load_failures: RefCell::default(),
             json_vals: RefCell::default(),
             str_maps: RefCell::default(),
             files: RefCell::default(),
@@ -247,10 +249,6 @@ pub struct Instance<'c> {
     resources: RefCell<HashMap<usize, Slot>>,
     outputs: RefCell<HashMap<String, Slot>>,
     children: RefCell<HashMap<(String, InstKey), Result<Rc<Instance<'c>>, Val>>>,
-}
-
-fn is_err(v: &Val) -> bool {
-    matches!(&v.kind, ValKind::Unknown(u) if u.reason.starts_with(ERR))
 }
 
 pub fn err_val(expr: impl Into<String>, msg: impl std::fmt::Display, span: Span) -> Val {
@@ -726,7 +724,7 @@ impl<'c> Instance<'c> {
     /// template that is a single interpolation returns the value itself (any type).
     pub fn eval_elements<'e>(
         &self,
-        elements: impl Iterator<Item = &'e Element> + Clone,
+        elements: impl Iterator<Item = &'e Element>,
         file: FileId,
         base: usize,
         scope: &Scope,

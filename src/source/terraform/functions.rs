@@ -752,7 +752,6 @@ impl Call<'_, '_> {
             _ => return Err(self.err("the variables must be an object")),
         };
         let root = Scope::empty();
-        let mut scopes: Vec<Scope> = Vec::new();
         // Build a chain of scopes; each borrows the previous one.
         fn eval_with<'s>(
             inst: &Instance,
@@ -770,7 +769,6 @@ impl Call<'_, '_> {
                 }
             }
         }
-        let _ = &mut scopes;
         let v = eval_with(self.inst, &tpl, id, whole, &root, &entries);
         Ok(v)
     }
@@ -916,31 +914,21 @@ pub fn decode(inst: &Instance, v: &Val) -> Result<Val, String> {
     if let Some(val) = inst.sh.json_vals.borrow().get(text) {
         return Ok(val.clone());
     }
-    let mut parsed = crate::source::json::parse(text, v.span.file, 0)
-        .map_err(|e| format!("the string is not valid JSON ({} at byte {})", e.message, e.offset))?;
     let map = inst.sh.str_maps.borrow().get(&v.span).cloned();
-    match map {
-        Some(m) if m.text == text && m.complete() => super::strmap::remap(&mut parsed, &m),
+    let mut parsed = match map {
+        Some(m) if m.text == text && m.complete() => {
+            let mut parsed = crate::source::json::parse(text, v.span.file, 0)
+                .map_err(|e| format!("the string is not valid JSON ({} at byte {})", e.message, e.offset))?;
+            super::strmap::remap(&mut parsed, &m);
+            parsed
+        }
         _ => {
             let src = inst.sh.file(v.span.file);
             let slice = src.as_ref().map(|f| f.slice(v.span)).unwrap_or("");
-            if slice == text {
-                super::strmap::shift(&mut parsed, v.span.file, v.span.start as usize);
-            } else if !slice.is_empty() && text.len() <= super::strmap::MAX_MAPPED {
-                let mut m = super::strmap::StrMap::new(v.span.file);
-                m.push_literal(text, slice, v.span.start as usize);
-                let end = v.span.end;
-                let all_found = m.map.iter().all(|(a, _)| *a < end);
-                if all_found {
-                    super::strmap::remap(&mut parsed, &m);
-                } else {
-                    super::strmap::respan(&mut parsed, v.span);
-                }
-            } else {
-                super::strmap::respan(&mut parsed, v.span);
-            }
+            super::strmap::decode_in_source(text, v.span, slice)
+                .map_err(|e| format!("the string is not valid JSON ({e})"))?
         }
-    }
+    };
     placeholders(&mut parsed);
     Ok(parsed)
 }

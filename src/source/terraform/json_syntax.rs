@@ -56,6 +56,7 @@ pub fn parse_file(text: &str, file: FileId) -> Result<Body, SourceError> {
             "variable" | "module" | "output" => {
                 for (name, objs) in entries(val) {
                     for obj in objects(objs) {
+                        let span = obj.span;
                         let b = if k.name == "variable" {
                             variable_body(obj, file)
                         } else {
@@ -64,7 +65,7 @@ pub fn parse_file(text: &str, file: FileId) -> Result<Body, SourceError> {
                         body.blocks.push(Block {
                             kind: k.name.clone(),
                             labels: vec![name.name.clone()],
-                            span: obj.span,
+                            span,
                             body: b,
                         });
                     }

@@ -1,12 +1,112 @@
-//! Terraform loader (placeholder module path, filled in by its own change).
+//! Terraform loader. Owns everything from `.tf` / `.tf.json` / tfvars / plan JSON files to IAM
+//! [`Role`](crate::iam::model::Role)s: parsing (`parse`, `json_syntax`), evaluation of
+//! expressions, variables, locals, functions and modules (`eval`, `functions`, `vars`,
+//! `module`, `resources`), policy documents (`policy_document`), role extraction and linking
+//! (`extract`) and plans (`plan`). Hands on an [`Extraction`].
+//!
+//! Each directory is a module. Directories called by another scanned directory as a local
+//! module are evaluated only through their callers (their roles get `module.x.` addresses);
+//! the others are root modules, evaluated in parallel with their tfvars.
 
-// Entry point placeholder so the crate builds while the loader is written; the loader's own
-// mod.rs replaces this whole file.
-#[allow(unused_variables)]
-pub fn extract(
-    ctx: &crate::source::Context,
-    dirs: &std::collections::BTreeSet<std::path::PathBuf>,
-    plans: &[std::path::PathBuf],
-) -> crate::source::Extraction {
-    crate::source::Extraction::default()
+mod eval;
+mod extract;
+mod functions;
+mod json_syntax;
+mod module;
+mod parse;
+mod plan;
+mod policy_document;
+mod resources;
+pub(crate) mod strmap;
+mod vars;
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::source::{Context, Extraction};
+
+use eval::{Instance, Shared};
+use module::{ModuleCache, is_local_source, join_normal};
+
+/// Reads the Terraform modules in `dirs` and the plan files in `plans`.
+pub fn extract(ctx: &Context, dirs: &BTreeSet<PathBuf>, plans: &[PathBuf]) -> Extraction {
+    let cache = ModuleCache::default();
+    let parsed: Vec<(PathBuf, parse::ModuleDef)> = dirs
+        .par_iter()
+        .map(|d| (d.clone(), parse::parse_module(ctx, d)))
+        .collect();
+    // Directories that a scanned directory calls as a local module.
+    let mut called: HashSet<PathBuf> = HashSet::new();
+    for (dir, def) in &parsed {
+        for src in def.module_sources() {
+            if is_local_source(&src) {
+                let child = join_normal(dir, &src);
+                let child = child.canonicalize().unwrap_or(child);
+                let me = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+                if child != me {
+                    called.insert(child);
+                }
+            }
+        }
+    }
+    let mut roots = Vec::new();
+    for (dir, def) in parsed {
+        let canon = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        if !called.contains(&canon) {
+            roots.push(dir.clone());
+        }
+        cache.insert(&dir, def);
+    }
+    let results: Vec<Extraction> = roots
+        .par_iter()
+        .map(|dir| evaluate_root(ctx, &cache, dir))
+        .collect();
+    let mut out = Extraction::default();
+    for r in results {
+        out.merge(r);
+    }
+    for def in cache.all() {
+        out.errors.extend(def.errors.iter().cloned());
+        out.load_failures.extend(def.load_failures.iter().cloned());
+    }
+    let plan_results: Vec<Extraction> = plans.par_iter().map(|p| plan::extract(ctx, p)).collect();
+    for r in plan_results {
+        out.merge(r);
+    }
+    out.roles.sort_by(|a, b| a.address.cmp(&b.address).then(a.span.cmp(&b.span)));
+    out.notices.sort_by(|a, b| a.address.cmp(&b.address));
+    out.notices.dedup();
+    out.errors.dedup();
+    out
+}
+
+/// Evaluates one root module and everything it calls.
+fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
+    let def = cache.get(ctx, dir);
+    let sh = Shared::new(ctx, cache, dir.to_path_buf());
+    let inputs = vars::root_inputs(&sh, &def);
+    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let root = Instance::new(
+        &sh,
+        Arc::clone(&def),
+        String::new(),
+        String::new(),
+        0,
+        vec![canon],
+        inputs,
+        "var.{} has no default and no value in any tfvars file".into(),
+    );
+    let mut collected = extract::Collected::default();
+    extract::walk(&root, &mut collected);
+    let roles = extract::link(collected);
+    drop(root);
+    Extraction {
+        roles,
+        errors: sh.errors.take(),
+        load_failures: sh.load_failures.take(),
+        notices: sh.notices.take(),
+    }
 }

@@ -156,10 +156,6 @@ impl ModuleDef {
         self.modules.iter().find(|m| m.name == name)
     }
 
-    pub fn has_resource_type(&self, ty: &str) -> bool {
-        self.resources.iter().any(|r| !r.data && r.ty == ty)
-    }
-
     /// The literal `source` strings of the module calls (for finding local child modules).
     pub fn module_sources(&self) -> Vec<String> {
         self.modules

@@ -201,3 +201,25 @@ mod tests {
         assert_eq!(m.span(2, 3), Span::new(FileId(0), 10, 11));
     }
 }
+
+/// Parses JSON `text` that was written (escaped, quoted, or indented) inside the source range
+/// `span` whose text is `slice`: spans are aligned to the source where every character is
+/// found, else every span is `span`.
+pub fn decode_in_source(text: &str, span: Span, slice: &str) -> Result<Val, String> {
+    let mut parsed = crate::source::json::parse(text, span.file, 0)
+        .map_err(|e| format!("{} at byte {}", e.message, e.offset))?;
+    if slice == text {
+        shift(&mut parsed, span.file, span.start as usize);
+        return Ok(parsed);
+    }
+    if !slice.is_empty() && text.len() <= MAX_MAPPED {
+        let mut m = StrMap::new(span.file);
+        m.push_literal(text, slice, span.start as usize);
+        if m.map.iter().all(|(a, _)| *a < span.end) {
+            remap(&mut parsed, &m);
+            return Ok(parsed);
+        }
+    }
+    respan(&mut parsed, span);
+    Ok(parsed)
+}

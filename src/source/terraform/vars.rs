@@ -1,0 +1,125 @@
+//! Values of a root module's variables, in Terraform's precedence order: `TF_VAR_name`
+//! environment values, `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
+//! lexical order, then `--var-file` files and `--var` values. Later sources override earlier
+//! ones. Command-line and environment values have no file: they take the span of the variable
+//! block they set.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::{LoadFailure, SourceError};
+use crate::value::{Val, ValKind};
+
+use super::eval::{Instance, Scope, Shared};
+use super::parse::{ModuleDef, parse_hcl};
+use super::strmap::respan;
+
+/// The tfvars files of `dir` in precedence order.
+fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for n in ["terraform.tfvars", "terraform.tfvars.json"] {
+        let p = dir.join(n);
+        if p.is_file() {
+            out.push(p);
+        }
+    }
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| {
+                    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    (n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")) && p.is_file()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    out.extend(auto);
+    out
+}
+
+/// Reads one tfvars file (HCL or JSON) into `out`.
+fn read_file(sh: &Shared, consts: &Instance, path: &Path, out: &mut HashMap<String, Val>) {
+    let display = sh.ctx.display_path(path);
+    let (id, f) = match sh.ctx.sources.load(path, display.clone()) {
+        Ok(x) => x,
+        Err(error) => {
+            sh.load_failures.borrow_mut().push(LoadFailure { display, error });
+            return;
+        }
+    };
+    if path.to_string_lossy().ends_with(".json") {
+        match crate::source::json::parse(&f.text, id, 0) {
+            Ok(Val { kind: ValKind::Map(entries), .. }) => {
+                for (k, v) in entries {
+                    out.insert(k.name, v);
+                }
+            }
+            Ok(v) => sh.error(SourceError::at(v.span, "a tfvars JSON file must hold an object")),
+            Err(e) => sh.error(SourceError::at(
+                crate::span::Span::new(id, e.offset, e.offset + 1),
+                format!("invalid tfvars JSON: {}", e.message),
+            )),
+        }
+        return;
+    }
+    match parse_hcl(&f.text, id) {
+        Ok(body) => {
+            for a in &body.attrs {
+                out.insert(a.name.clone(), consts.eval(&a.expr, &Scope::empty()));
+            }
+        }
+        Err(e) => sh.error(e),
+    }
+}
+
+/// A `--var` or `TF_VAR_` value: an HCL expression when it looks like one, else a string.
+fn cli_value(consts: &Instance, def: &ModuleDef, name: &str, raw: &str) -> Option<Val> {
+    let decl = def.variable(name)?;
+    let t = raw.trim_start();
+    let mut v = if t.starts_with('[') || t.starts_with('{') || t.starts_with('"') {
+        match hcl::edit::parser::parse_expr(raw) {
+            // A parsed expression has spans into `raw`, not a file: evaluate, then re-span.
+            Ok(e) => consts.eval_hcl(&e, decl.span.file, 0, &Scope::empty()),
+            Err(_) => Val::str(raw, decl.span),
+        }
+    } else {
+        Val::str(raw, decl.span)
+    };
+    respan(&mut v, decl.span);
+    Some(v)
+}
+
+/// The input values of a root module.
+pub fn root_inputs(sh: &Shared, def: &Arc<ModuleDef>) -> HashMap<String, Val> {
+    let consts = Instance::new(
+        sh,
+        Arc::new(ModuleDef::default()),
+        String::new(),
+        String::new(),
+        0,
+        Vec::new(),
+        HashMap::new(),
+        "{} is not known in a tfvars file".into(),
+    );
+    let mut out = HashMap::new();
+    for (name, raw) in &sh.ctx.options.tf_env_vars {
+        if let Some(v) = cli_value(&consts, def, name, raw) {
+            out.insert(name.clone(), v);
+        }
+    }
+    for p in tfvars_files(&def.dir) {
+        read_file(sh, &consts, &p, &mut out);
+    }
+    for p in &sh.ctx.options.tf_var_files {
+        read_file(sh, &consts, p, &mut out);
+    }
+    for (name, raw) in &sh.ctx.options.tf_vars {
+        if let Some(v) = cli_value(&consts, def, name, raw) {
+            out.insert(name.clone(), v);
+        }
+    }
+    out
+}
