@@ -57,6 +57,9 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default)]
     disable: Vec<String>,
+    /// Rules that are off by default (`enabled_by_default: false`) to turn on.
+    #[serde(default)]
+    enable: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, RuleSetting>,
     /// Extra rule directories, relative to the config file.
@@ -74,6 +77,8 @@ pub struct Config {
     pub trusted_organizations: Vec<String>,
     pub exclude: Vec<String>,
     pub disabled: Vec<String>,
+    /// Rules that are off by default, turned on.
+    pub enabled: Vec<String>,
     pub severity_overrides: BTreeMap<String, Severity>,
     pub rules_dirs: Vec<PathBuf>,
     pub severity_threshold: Option<Severity>,
@@ -146,6 +151,7 @@ pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, Co
         trusted_organizations: raw.trusted_organizations,
         exclude: raw.exclude,
         disabled: raw.disable,
+        enabled: raw.enable,
         severity_threshold: raw.severity_threshold,
         ..Config::default()
     };

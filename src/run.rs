@@ -94,6 +94,7 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
     let active: Vec<Rule> = rules
         .iter()
         .filter(|r| !config.disabled.iter().any(|d| d == &r.id))
+        .filter(|r| r.enabled_by_default || config.enabled.iter().any(|e| e == &r.id))
         .cloned()
         .map(|mut r| {
             if let Some(s) = config.severity_overrides.get(&r.id) {

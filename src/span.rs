@@ -114,7 +114,22 @@ impl SourceFile {
 /// hands out shared [`SourceFile`]s and loads each path once.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Mutex<Vec<Arc<SourceFile>>>,
+    inner: Mutex<Files>,
+}
+
+#[derive(Debug, Default)]
+struct Files {
+    list: Vec<Arc<SourceFile>>,
+    by_path: std::collections::HashMap<PathBuf, FileId>,
+}
+
+impl Files {
+    fn push(&mut self, file: Arc<SourceFile>) -> FileId {
+        let id = FileId(self.list.len() as u32);
+        self.by_path.entry(file.path.clone()).or_insert(id);
+        self.list.push(file);
+        id
+    }
 }
 
 /// Files larger than this are not read: no IaC file is this big, and a hostile one must not
@@ -147,25 +162,26 @@ impl std::fmt::Display for LoadError {
 }
 
 impl SourceMap {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<SourceFile>>> {
-        // A poisoned lock only means another thread panicked while pushing; the vector is
-        // still consistent.
-        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Files> {
+        // A poisoned lock only means another thread panicked while pushing; the map is still
+        // consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Adds a file whose text the caller already has (tests, stdin).
     pub fn add(&self, file: SourceFile) -> FileId {
-        let mut files = self.lock();
-        files.push(Arc::new(file));
-        FileId(files.len() as u32 - 1)
+        self.lock().push(Arc::new(file))
     }
 
     /// Reads a file (once per path) with the size, binary and UTF-8 checks. A leading BOM is
     /// dropped, as Terraform and CloudFormation do.
     pub fn load(&self, path: &Path, display: String) -> Result<(FileId, Arc<SourceFile>), LoadError> {
-        if let Some(id) = self.find(path) {
-            if let Some(f) = self.get(id) {
-                return Ok((id, f));
+        {
+            let files = self.lock();
+            if let Some(id) = files.by_path.get(path) {
+                if let Some(f) = files.list.get(id.0 as usize) {
+                    return Ok((*id, f.clone()));
+                }
             }
         }
         let meta = std::fs::metadata(path).map_err(|e| LoadError::Io(e.to_string()))?;
@@ -179,20 +195,23 @@ impl SourceMap {
         let text = decode(&bytes)?;
         let mut files = self.lock();
         // Another thread may have loaded it meanwhile.
-        if let Some(i) = files.iter().position(|f| f.path == path) {
-            return Ok((FileId(i as u32), files[i].clone()));
+        if let Some(id) = files.by_path.get(path).copied() {
+            if let Some(f) = files.list.get(id.0 as usize) {
+                return Ok((id, f.clone()));
+            }
         }
         let file = Arc::new(SourceFile::new(path.to_path_buf(), display, text.into()));
-        files.push(file.clone());
-        Ok((FileId(files.len() as u32 - 1), file))
+        let id = files.push(file.clone());
+        Ok((id, file))
     }
 
     pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
-        self.lock().get(id.0 as usize).cloned()
+        self.lock().list.get(id.0 as usize).cloned()
     }
 
     pub fn all(&self) -> Vec<(FileId, Arc<SourceFile>)> {
         self.lock()
+            .list
             .iter()
             .enumerate()
             .map(|(i, f)| (FileId(i as u32), f.clone()))
@@ -200,10 +219,7 @@ impl SourceMap {
     }
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.lock()
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.lock().by_path.get(path).copied()
     }
 
     /// Start and end positions of a span, 1-based.

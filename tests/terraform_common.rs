@@ -9,7 +9,9 @@ use iamlint::source::{Context, Extraction, ResolveOptions};
 use iamlint::span::{SourceMap, Span};
 
 pub fn testdata(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform").join(case)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/terraform")
+        .join(case)
 }
 
 /// Every directory under `root` holding .tf / .tf.json files, skipping hidden ones (as
@@ -18,7 +20,9 @@ pub fn tf_dirs(root: &Path) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().to_string();
@@ -44,7 +48,11 @@ pub fn run_with(case: &str, options: ResolveOptions, plans: &[PathBuf]) -> Run {
     let sources = SourceMap::default();
     let dirs = tf_dirs(&root);
     let ex = {
-        let ctx = Context { sources: &sources, root: root.clone(), options: &options };
+        let ctx = Context {
+            sources: &sources,
+            root: root.clone(),
+            options: &options,
+        };
         iamlint::source::terraform::extract(&ctx, &dirs, plans)
     };
     Run { sources, ex }
@@ -68,7 +76,11 @@ impl Run {
     }
 
     pub fn line(&self, span: Span) -> usize {
-        self.sources.range(span).expect("span in a loaded file").0.line
+        self.sources
+            .range(span)
+            .expect("span in a loaded file")
+            .0
+            .line
     }
 
     pub fn file(&self, span: Span) -> String {
@@ -90,6 +102,9 @@ impl Run {
     }
 
     pub fn values(&self, address: &str) -> Vec<String> {
-        self.principals(address).into_iter().map(|(_, v, _)| v).collect()
+        self.principals(address)
+            .into_iter()
+            .map(|(_, v, _)| v)
+            .collect()
     }
 }

@@ -253,6 +253,58 @@ pub fn requires_mfa(st: &Statement) -> bool {
     })
 }
 
+/// Condition keys that do not stop a principal from using a permission statement within its
+/// own account: which service a role is passed to or called through, the region, transport, and
+/// own-account or organization checks (the managed-policy data uses the same list).
+pub const NON_LIMITING_PERMISSION_KEYS: &[&str] = crate::iam::managed::NON_LIMITING_CONDITION_KEYS;
+
+/// True when a permission statement's conditions may limit who can use it or on what, so that a
+/// rule must not claim it grants the action everywhere. A condition under IfExists or
+/// ForAllValues (passes when the key is missing), a Like pattern of `*` alone, a `Null` test and
+/// the keys of [`NON_LIMITING_PERMISSION_KEYS`] do not limit; anything else does, and so does a
+/// Condition block that could not be resolved.
+pub fn limits_permission(st: &Statement) -> bool {
+    if st.condition_unknown.is_some() {
+        return true;
+    }
+    st.conditions.iter().any(|c| {
+        let (Some(op_name), Some(key)) = (c.operator.get(), c.key.get()) else {
+            return true;
+        };
+        let lower = key.to_ascii_lowercase();
+        if NON_LIMITING_PERMISSION_KEYS.contains(&lower.as_str()) {
+            return false;
+        }
+        let Some(op) = parse_operator(op_name) else {
+            // An unknown operator never matches: the statement applies nowhere.
+            return true;
+        };
+        if op.if_exists || op.set == SetOp::ForAllValues || op.kind == OpKind::Null {
+            return false;
+        }
+        if c.values.iter().any(|v| v.get().is_none()) {
+            return true;
+        }
+        let open = op.like
+            && !op.negated
+            && c.values
+                .iter()
+                .any(|v| v.get().is_some_and(|t| !t.is_empty() && t.chars().all(|ch| ch == '*')));
+        !open
+    })
+}
+
+/// The literal values a statement pins `key` to (`StringEquals aws:PrincipalOrgID o-x`), or
+/// `None` when the key is not restricted to literals.
+pub fn pinned_values(st: &Statement, key: &str) -> Option<Vec<String>> {
+    match constraint(&st.conditions, key) {
+        Constraint::OneOf { values, .. } if !values.is_empty() && values.iter().all(|v| !v.pattern) => {
+            Some(values.into_iter().map(|v| v.text).collect())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,11 @@ pub fn gaps(provider: Provider, issuer: &str, st: &Statement) -> Vec<Gap> {
             if let Some(s) = &sub {
                 subject_gaps(s, &sub_label, extra, github_scope, &mut out, st.span);
             }
+            for gap in out.iter_mut().filter(|g| g.weakness == Weakness::SubMissing) {
+                gap.detail.push_str(
+                    " (IAM now rejects such a trust policy at CreateRole and UpdateAssumeRolePolicy, so it will fail to deploy; an older role that has it is open to every repository on GitHub)",
+                );
+            }
         }
         Provider::EksIrsa => {
             if let Some(s) = &sub {
@@ -151,7 +156,13 @@ pub fn gaps(provider: Provider, issuer: &str, st: &Statement) -> Vec<Gap> {
                     Provider::Gitlab | Provider::TerraformCloud | Provider::Buildkite
                 );
                 let pinned_by_aud = !shared_issuer && aud_pins;
-                subject_gaps(s, &sub_label, pinned_by_aud, generic_scope, &mut out, st.span);
+                let scope: fn(&Allowed) -> Width = match provider {
+                    Provider::Gitlab => gitlab_scope,
+                    Provider::TerraformCloud => terraform_cloud_scope,
+                    Provider::Buildkite => buildkite_scope,
+                    _ => generic_scope,
+                };
+                subject_gaps(s, &sub_label, pinned_by_aud, scope, &mut out, st.span);
             }
         }
     }
@@ -173,11 +184,20 @@ fn github_scope(v: &Allowed) -> Width {
     let t = v.text.as_str();
     // repo:OWNER/REPO:..., with wildcards anywhere before the repository name opening it.
     let Some(rest) = t.strip_prefix("repo:") else {
-        // Custom sub formats (repository_owner_id:..., repository_id:...) or a bare pattern.
+        // Custom sub formats: `repository_owner_id:123:repository_id:456:...`. An immutable
+        // repository id (or repository name) fixed without a wildcard pins the repository; an
+        // owner alone admits all of its repositories.
         if t.starts_with('*') || t.starts_with('?') {
             return Width::Any;
         }
-        return Width::Pinned;
+        let fixed = |key: &str| claim_value(t, key).is_some_and(|v| !has_wild(v));
+        if fixed("repository_id") || fixed("repository") || fixed("repo") {
+            return Width::Pinned;
+        }
+        if fixed("repository_owner_id") || fixed("repository_owner") {
+            return Width::OwnerWide;
+        }
+        return Width::Any;
     };
     let (owner, after) = match rest.split_once('/') {
         Some(x) => x,
@@ -211,6 +231,64 @@ fn eks_scope(v: &Allowed) -> Width {
         }
         _ => Width::Any,
     }
+}
+
+fn has_wild(s: &str) -> bool {
+    s.contains('*') || s.contains('?')
+}
+
+/// The value after `key:` in a `key:value:key:value` subject (`organization:acme:workspace:x`).
+fn claim_value<'t>(text: &'t str, key: &str) -> Option<&'t str> {
+    let parts: Vec<&str> = text.split(':').collect();
+    parts
+        .iter()
+        .position(|p| *p == key)
+        .and_then(|i| parts.get(i + 1).copied())
+}
+
+/// `owner` and `project` keys of a `key:value` subject: a wildcard in the owner (or no owner)
+/// admits everyone; a wildcard in the project (or none) admits the owner's projects.
+fn kv_scope(v: &Allowed, owner: &str, project: &str) -> Width {
+    if !v.pattern {
+        return Width::Pinned;
+    }
+    match claim_value(&v.text, owner) {
+        Some(o) if !o.is_empty() && !has_wild(o) => match claim_value(&v.text, project) {
+            Some(p) if !p.is_empty() && !has_wild(p) => Width::Pinned,
+            _ => Width::OwnerWide,
+        },
+        _ => Width::Any,
+    }
+}
+
+/// GitLab: `project_path:GROUP/PROJECT:ref_type:branch:ref:main`.
+fn gitlab_scope(v: &Allowed) -> Width {
+    if !v.pattern {
+        return Width::Pinned;
+    }
+    match claim_value(&v.text, "project_path") {
+        Some(path) => {
+            let (group, project) = path.split_once('/').unwrap_or((path, ""));
+            if group.is_empty() || has_wild(group) {
+                Width::Any
+            } else if project.is_empty() || has_wild(project) {
+                Width::OwnerWide
+            } else {
+                Width::Pinned
+            }
+        }
+        None => Width::Any,
+    }
+}
+
+/// Terraform Cloud: `organization:ORG:project:PROJECT:workspace:WS:run_phase:apply`.
+fn terraform_cloud_scope(v: &Allowed) -> Width {
+    kv_scope(v, "organization", "workspace")
+}
+
+/// Buildkite: `organization:ORG:pipeline:PIPELINE:ref:...`.
+fn buildkite_scope(v: &Allowed) -> Width {
+    kv_scope(v, "organization", "pipeline")
 }
 
 fn generic_scope(v: &Allowed) -> Width {

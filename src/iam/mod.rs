@@ -9,3 +9,6 @@ pub mod principals;
 pub mod trust;
 pub mod actions;
 pub mod managed;
+pub mod escalation;
+pub mod permissions;
+pub mod services;

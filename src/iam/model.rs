@@ -90,6 +90,73 @@ pub enum ProblemCode {
     Conflicting,
     /// A document that is not a JSON object, or has no Statement.
     NotADocument,
+    /// `Version` is missing: IAM reads the policy as 2008-10-17 (no policy variables).
+    MissingVersion,
+    /// `Version` is 2008-10-17: policy variables such as `${aws:username}` are literal text.
+    OldVersion,
+    /// A `Principal` in an identity policy (IAM rejects it).
+    PrincipalInIdentity,
+    /// `Resource` or `NotResource` in a trust policy (IAM rejects it).
+    ResourceInTrust,
+    /// `NotPrincipal` in a trust policy (IAM rejects it).
+    NotPrincipalInTrust,
+    /// A trust policy statement without `Principal`.
+    MissingPrincipal,
+    /// A resource that is neither `*` nor an ARN (IAM rejects it).
+    InvalidArn,
+    /// Two statements with the same Sid.
+    DuplicateSid,
+    /// A statement that can never apply (NotAction `*`, an unknown condition operator, an
+    /// account id in an ARN that no account has).
+    NeverMatches,
+    /// An action or service prefix that AWS does not have.
+    UnknownAction,
+}
+
+impl ProblemCode {
+    /// The rule-file name of the code.
+    pub fn id(self) -> &'static str {
+        match self {
+            ProblemCode::UnknownElement => "unknown_element",
+            ProblemCode::BadType => "bad_type",
+            ProblemCode::BadEffect => "bad_effect",
+            ProblemCode::BadVersion => "bad_version",
+            ProblemCode::ActionElement => "action_element",
+            ProblemCode::Conflicting => "conflicting",
+            ProblemCode::NotADocument => "not_a_document",
+            ProblemCode::MissingVersion => "missing_version",
+            ProblemCode::OldVersion => "old_version",
+            ProblemCode::PrincipalInIdentity => "principal_in_identity",
+            ProblemCode::ResourceInTrust => "resource_in_trust",
+            ProblemCode::NotPrincipalInTrust => "not_principal_in_trust",
+            ProblemCode::MissingPrincipal => "missing_principal",
+            ProblemCode::InvalidArn => "invalid_arn",
+            ProblemCode::DuplicateSid => "duplicate_sid",
+            ProblemCode::NeverMatches => "never_matches",
+            ProblemCode::UnknownAction => "unknown_action",
+        }
+    }
+
+    /// Every code, for rule-file validation.
+    pub const ALL: &'static [ProblemCode] = &[
+        ProblemCode::UnknownElement,
+        ProblemCode::BadType,
+        ProblemCode::BadEffect,
+        ProblemCode::BadVersion,
+        ProblemCode::ActionElement,
+        ProblemCode::Conflicting,
+        ProblemCode::NotADocument,
+        ProblemCode::MissingVersion,
+        ProblemCode::OldVersion,
+        ProblemCode::PrincipalInIdentity,
+        ProblemCode::ResourceInTrust,
+        ProblemCode::NotPrincipalInTrust,
+        ProblemCode::MissingPrincipal,
+        ProblemCode::InvalidArn,
+        ProblemCode::DuplicateSid,
+        ProblemCode::NeverMatches,
+        ProblemCode::UnknownAction,
+    ];
 }
 
 /// What a policy document is attached as; decides which elements are required.

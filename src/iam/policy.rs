@@ -79,7 +79,212 @@ pub fn parse_document(v: &Val, kind: DocumentKind) -> PolicyDocument {
             }),
         },
     }
+    check_grammar(&mut doc);
     doc
+}
+
+/// The grammar checks that need the whole document: Version, elements that the document's
+/// kind forbids or requires, resource ARNs, duplicate Sids, statements that can never apply
+/// and actions that AWS does not have.
+fn check_grammar(doc: &mut PolicyDocument) {
+    let mut problems = Vec::new();
+    let has_statements = !doc.statements.is_empty();
+    match &doc.version {
+        None if has_statements => problems.push(Problem {
+            span: doc.span,
+            code: ProblemCode::MissingVersion,
+            message: "the policy has no Version: IAM reads it with the 2008-10-17 grammar, in which policy variables such as ${aws:username} are literal text".into(),
+        }),
+        Some(v) => match v.get() {
+            Some("2012-10-17") | None => {}
+            Some("2008-10-17") => problems.push(Problem {
+                span: v.span,
+                code: ProblemCode::OldVersion,
+                message: "Version 2008-10-17 treats policy variables such as ${aws:username} as literal text; use 2012-10-17".into(),
+            }),
+            Some(other) => problems.push(Problem {
+                span: v.span,
+                code: ProblemCode::BadVersion,
+                message: format!(
+                    "Version `{other}` is not a policy language version (2012-10-17 or 2008-10-17); IAM rejects the policy"
+                ),
+            }),
+        },
+        None => {}
+    }
+    let mut sids: Vec<&str> = Vec::new();
+    for st in &doc.statements {
+        if let Some(sid) = st.sid.as_ref() {
+            if let Some(text) = sid.get() {
+                if sids.contains(&text) {
+                    problems.push(Problem {
+                        span: sid.span,
+                        code: ProblemCode::DuplicateSid,
+                        message: format!("Sid `{text}` is used by an earlier statement of the same policy"),
+                    });
+                } else {
+                    sids.push(text);
+                }
+            }
+        }
+        check_statement(st, doc.kind, &mut problems);
+    }
+    doc.problems.extend(problems);
+}
+
+fn check_statement(st: &Statement, kind: DocumentKind, out: &mut Vec<Problem>) {
+    match kind {
+        DocumentKind::Identity => {
+            for set in [&st.principal, &st.not_principal].into_iter().flatten() {
+                out.push(Problem {
+                    span: set.key_span,
+                    code: ProblemCode::PrincipalInIdentity,
+                    message: "a permission policy cannot name a Principal: the principal is the identity it is attached to; IAM rejects the policy".into(),
+                });
+            }
+        }
+        DocumentKind::Trust => {
+            for set in [&st.resource, &st.not_resource].into_iter().flatten() {
+                out.push(Problem {
+                    span: set.key_span,
+                    code: ProblemCode::ResourceInTrust,
+                    message: "a trust policy cannot have Resource or NotResource (the resource is the role itself); IAM rejects it with \"Has prohibited field Resource\"".into(),
+                });
+            }
+            // Allow with NotPrincipal is reported by its own rule (it is also an open door).
+            if let (Some(np), Some(Effect::Deny)) = (&st.not_principal, st.effect) {
+                out.push(Problem {
+                    span: np.key_span,
+                    code: ProblemCode::NotPrincipalInTrust,
+                    message: "NotPrincipal is not supported in a role trust policy; IAM rejects it".into(),
+                });
+            }
+            if st.principal.is_none() && st.not_principal.is_none() {
+                out.push(Problem {
+                    span: st.span,
+                    code: ProblemCode::MissingPrincipal,
+                    message: "a trust policy statement needs a Principal; IAM rejects it without one".into(),
+                });
+            }
+        }
+    }
+    if kind == DocumentKind::Identity {
+        for set in [&st.resource, &st.not_resource].into_iter().flatten() {
+            for r in &set.items {
+                if let Some(text) = r.get() {
+                    if let Some(p) = check_resource(text, r.span) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+    }
+    let allow = st.effect == Some(Effect::Allow);
+    if allow {
+        for (set, what) in [(&st.not_action, "NotAction"), (&st.not_resource, "NotResource")] {
+            if let Some(set) = set {
+                if let Some(star) = set.items.iter().find(|s| s.get().is_some_and(all_stars)) {
+                    out.push(Problem {
+                        span: star.span,
+                        code: ProblemCode::NeverMatches,
+                        message: format!("{what} `*` excludes everything: this Allow statement grants nothing"),
+                    });
+                }
+            }
+        }
+    }
+    for c in &st.conditions {
+        if let Some(op) = c.operator.get() {
+            if crate::iam::conditions::parse_operator(op).is_none() {
+                out.push(Problem {
+                    span: c.operator.span,
+                    code: ProblemCode::NeverMatches,
+                    message: format!(
+                        "`{op}` is not a condition operator: IAM rejects the policy or the statement never applies"
+                    ),
+                });
+            }
+        }
+    }
+    for set in [&st.action, &st.not_action].into_iter().flatten() {
+        for a in &set.items {
+            if let Some(text) = a.get() {
+                if let Some(p) = check_action(text, a.span) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+}
+
+fn all_stars(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b == b'*')
+}
+
+fn check_action(text: &str, span: Span) -> Option<Problem> {
+    use crate::iam::actions::{check, ActionCheck};
+    let (code, message) = match check(text) {
+        ActionCheck::Ok => return None,
+        ActionCheck::Malformed { reason } => (
+            ProblemCode::BadType,
+            format!("`{text}` is not an action ({reason}); IAM rejects the policy"),
+        ),
+        ActionCheck::UnknownService { prefix, suggestion } => (
+            ProblemCode::UnknownAction,
+            format!(
+                "`{text}`: no AWS service has the prefix `{prefix}`{}",
+                suggestion
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            ),
+        ),
+        ActionCheck::UnknownAction { suggestion } => (
+            ProblemCode::UnknownAction,
+            format!(
+                "`{text}` matches no action of the service{}",
+                suggestion
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            ),
+        ),
+    };
+    Some(Problem { span, code, message })
+}
+
+/// A resource must be `*` or an ARN; an ARN whose account is not an account id never matches.
+fn check_resource(text: &str, span: Span) -> Option<Problem> {
+    if all_stars(text) || text.contains("${") {
+        return None;
+    }
+    let Some(rest) = text.strip_prefix("arn:") else {
+        return Some(Problem {
+            span,
+            code: ProblemCode::InvalidArn,
+            message: format!("resource `{text}` is neither \"*\" nor an ARN (arn:partition:service:region:account:resource); IAM rejects the policy"),
+        });
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    if parts.len() < 5 {
+        return Some(Problem {
+            span,
+            code: ProblemCode::InvalidArn,
+            message: format!("resource `{text}` is not a complete ARN (arn:partition:service:region:account:resource); IAM rejects the policy"),
+        });
+    }
+    let account = parts[3];
+    let account_ok = account.is_empty()
+        || account == "aws"
+        || account == crate::value::SELF_ACCOUNT
+        || account.contains(['*', '?'])
+        || crate::iam::principals::is_account_id(account);
+    if !account_ok {
+        return Some(Problem {
+            span,
+            code: ProblemCode::NeverMatches,
+            message: format!("`{account}` in resource `{text}` is not a 12-digit account id: the ARN matches no resource"),
+        });
+    }
+    None
 }
 
 fn read_statement(v: &Val, doc: &mut PolicyDocument) {

@@ -6,6 +6,8 @@
 use crate::iam::conditions::{self, constraint};
 use crate::iam::federation;
 use crate::iam::model::{DocumentKind, Effect, PolicyDocument, Problem, Role, Statement};
+use crate::iam::permissions::{self, Permissions};
+use crate::iam::services;
 use crate::iam::principals::{relate, Class, IdentityKind, Relation, Trust};
 use crate::iam::trust::{self, Grant};
 use crate::rules::*;
@@ -40,7 +42,7 @@ pub struct Env<'a> {
 }
 
 /// One item of a scope.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Item<'a> {
     role: Option<&'a Role>,
     doc: Option<&'a PolicyDocument>,
@@ -49,6 +51,11 @@ struct Item<'a> {
     unknown: Option<(Span, &'a Unknown)>,
     notice: Option<&'a Notice>,
     problem: Option<&'a Problem>,
+    /// The role's trust grants and risky permissions (role and role_permission scopes).
+    grants: &'a [Grant<'a>],
+    perms: &'a [permissions::Hit],
+    /// The permission this item is about (role_permission scope).
+    perm: Option<&'a permissions::Hit>,
 }
 
 /// The outcome of a predicate: whether it holds, and what it found.
@@ -56,6 +63,12 @@ struct Item<'a> {
 struct Hit {
     detail: Option<String>,
     span: Option<Span>,
+    /// Secondary places the predicate found (the permission line of a combination).
+    labels: Vec<(Span, String)>,
+    /// The trust grant (index into `Item::grants`) that a `trust` predicate matched.
+    grant: Option<usize>,
+    /// The permission (index into `Item::perms`) that a `permission` predicate matched.
+    perm: Option<usize>,
 }
 
 fn preds_for(scope: Scope) -> &'static [&'static str] {
@@ -72,12 +85,22 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "has_condition",
             "requires_mfa",
             "allows_action",
+            "confused_deputy",
         ],
         Scope::TrustStatement => &["effect", "uses", "allows_action", "has_condition", "requires_mfa", "restricted"],
-        Scope::PolicyStatement => &["effect", "uses", "allows_action", "has_condition"],
-        Scope::Role | Scope::Unresolved => &[],
+        Scope::PolicyStatement => &[
+            "effect",
+            "uses",
+            "allows_action",
+            "has_condition",
+            "wildcard_service",
+            "wildcard_write",
+            "resource_wildcard",
+        ],
+        Scope::Role | Scope::RolePermission => &["trust", "permission"],
+        Scope::Unresolved => &[],
         Scope::Notice => &["notice_kind"],
-        Scope::DocumentProblem => &["document_kind"],
+        Scope::DocumentProblem => &["document_kind", "problem"],
     }
 }
 
@@ -101,7 +124,29 @@ fn pred_name(p: &Pred) -> &'static str {
         Pred::AllowsAction(_) => "allows_action",
         Pred::NoticeKind(_) => "notice_kind",
         Pred::DocumentKind(_) => "document_kind",
+        Pred::Problem(_) => "problem",
+        Pred::ConfusedDeputy(_) => "confused_deputy",
+        Pred::WildcardService(_) => "wildcard_service",
+        Pred::WildcardWrite(_) => "wildcard_write",
+        Pred::ResourceWildcard(_) => "resource_wildcard",
+        Pred::Trust(_) => "trust",
+        Pred::Permission(_) => "permission",
     }
+}
+
+/// True when the rule needs the role's permission summary.
+fn uses_permissions(rule: &Rule) -> bool {
+    fn walk(p: &Pred) -> bool {
+        match p {
+            Pred::All(ps) | Pred::Any(ps) => ps.iter().any(walk),
+            Pred::Not(p) | Pred::Trust(p) => walk(p),
+            Pred::Permission(_) => true,
+            _ => false,
+        }
+    }
+    rule.scope == Scope::RolePermission
+        || rule.matcher.as_ref().is_some_and(walk)
+        || rule.severity_by.iter().any(|s| walk(&s.when))
 }
 
 /// Checks that every predicate applies to the scope and that its arguments are known names.
@@ -149,6 +194,27 @@ pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
                     Some(bad) => Err(format!("`{bad}` is not an action (service:Action)")),
                     None => Ok(()),
                 },
+                Pred::Problem(v) => {
+                    let known: Vec<&str> = crate::iam::model::ProblemCode::ALL
+                        .iter()
+                        .map(|c| c.id())
+                        .collect();
+                    check_names(v, &known, "problem code")
+                }
+                Pred::Permission(v) => {
+                    let known: Vec<&str> = permissions::Kind::ALL.iter().map(|k| k.id()).collect();
+                    check_names(v, &known, "permission kind")
+                }
+                Pred::WildcardService(v) => {
+                    match v.iter().find(|s| {
+                        s.as_str() != "*" && !crate::iam::actions::service_known(s)
+                    }) {
+                        Some(bad) => Err(format!("`{bad}` is not a service prefix")),
+                        None => Ok(()),
+                    }
+                }
+                Pred::Trust(inner) => check_pred(inner, Scope::TrustPrincipal)
+                    .map_err(|e| format!("in `trust`: {e}")),
                 _ => Ok(()),
             }
         }
@@ -161,10 +227,12 @@ fn placeholders_for(scope: Scope) -> &'static [&'static str] {
     match scope {
         Scope::TrustPrincipal => &["principal", "principal_type", "account", "relation", "provider", "restriction"],
         Scope::TrustStatement | Scope::PolicyStatement => &["sid", "statement"],
-        Scope::Role => &[],
         Scope::Unresolved => &["expr", "reason"],
         Scope::Notice => &["message", "kind"],
         Scope::DocumentProblem => &["message", "document"],
+        Scope::RolePermission => &["permission", "principal", "principal_type", "account", "provider"],
+        // A `trust` predicate fills the principal placeholders, a `permission` one `permission`.
+        Scope::Role => &["permission", "principal", "principal_type", "account", "provider"],
     }
 }
 
@@ -191,13 +259,19 @@ pub fn check_message(msg: &str, scope: Scope) -> Result<(), String> {
 /// Runs `rules` over `roles` and `notices`.
 pub fn evaluate(rules: &[Rule], roles: &[Role], notices: &[Notice], env: &Env) -> Vec<Finding> {
     use rayon::prelude::*;
+    let need_perms = rules.iter().any(uses_permissions);
     let mut out: Vec<Finding> = roles
         .par_iter()
         .flat_map_iter(|role| {
             let grants: Vec<Grant> = role.trust.as_ref().map(trust::grants).unwrap_or_default();
+            let perms = if need_perms {
+                Permissions::of(role).summary()
+            } else {
+                Vec::new()
+            };
             let mut found = Vec::new();
             for rule in rules {
-                eval_role(rule, role, &grants, env, &mut found);
+                eval_role(rule, role, &grants, &perms, env, &mut found);
             }
             found
         })
@@ -214,9 +288,19 @@ pub fn evaluate(rules: &[Rule], roles: &[Role], notices: &[Notice], env: &Env) -
     out
 }
 
-fn eval_role(rule: &Rule, role: &Role, grants: &[Grant], env: &Env, out: &mut Vec<Finding>) {
+fn eval_role<'a>(
+    rule: &Rule,
+    role: &'a Role,
+    grants: &'a [Grant<'a>],
+    perms: &'a [permissions::Hit],
+    env: &Env,
+    out: &mut Vec<Finding>,
+) {
     let base = Item {
         role: Some(role),
+        doc: role.trust.as_ref(),
+        grants,
+        perms,
         ..Item::default()
     };
     match rule.scope {
@@ -261,6 +345,16 @@ fn eval_role(rule: &Rule, role: &Role, grants: &[Grant], env: &Env, out: &mut Ve
         Scope::Role => {
             let span = role.trust_span.unwrap_or(role.span);
             emit(rule, &base, env, span, &role.address, out);
+        }
+        Scope::RolePermission => {
+            for p in perms {
+                let item = Item {
+                    perm: Some(p),
+                    ..base
+                };
+                let address = p.primary.address.clone().unwrap_or_else(|| role.address.clone());
+                emit(rule, &item, env, p.primary.span, &address, out);
+            }
         }
         Scope::Unresolved => {
             let mut seen = std::collections::HashSet::new();
@@ -312,14 +406,31 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         .iter()
         .find(|s| eval(&s.when, item, env).is_some())
         .map_or(rule.severity, |s| s.severity);
+    // What the predicates chose (a trust grant, a permission) fills the placeholders.
+    let chosen = Item {
+        grant: item.grant.or_else(|| hit.grant.and_then(|i| item.grants.get(i))),
+        perm: item.perm.or_else(|| hit.perm.and_then(|i| item.perms.get(i))),
+        ..*item
+    };
+    let item = &chosen;
     let message = render(&rule.message, item, env, &hit, resource);
     let mut labels = Vec::new();
+    let span = hit.span.unwrap_or(span);
     if let Some(st) = item.statement {
         if st.span != span {
             labels.push((st.span, "in this statement".to_string()));
         }
     }
-    let span = hit.span.unwrap_or(span);
+    if let Some(p) = item.perm.filter(|_| item.perm.is_some() && hit.perm.is_none()) {
+        for o in &p.others {
+            labels.push((o.span, o.label.clone()));
+        }
+    }
+    for l in &hit.labels {
+        if l.0 != span && !labels.contains(l) {
+            labels.push(l.clone());
+        }
+    }
     let mut notes = Vec::new();
     if let Some(role) = item.role {
         notes.extend(role.notes.iter().cloned());
@@ -333,6 +444,12 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         .or_else(|| item.problem.map(|p| p.message.clone()))
         .or_else(|| item.notice.map(|n| n.message.clone()))
         .unwrap_or_default();
+    let subject = match item.perm {
+        Some(p) if item.grant.is_some() || item.statement.is_none() => {
+            format!("{subject}|{}", p.name)
+        }
+        _ => subject,
+    };
     out.push(Finding {
         rule: rule.id.clone(),
         title: rule.title.clone(),
@@ -363,6 +480,9 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 if h.span.is_some() {
                     acc.span = h.span;
                 }
+                acc.labels.extend(h.labels);
+                acc.grant = acc.grant.or(h.grant);
+                acc.perm = acc.perm.or(h.perm);
             }
             Some(acc)
         }
@@ -387,7 +507,10 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 Class::Invalid(why) => Some(why.clone()),
                 _ => None,
             };
-            kinds.contains(&k).then_some(Hit { detail, span: None })
+            kinds.contains(&k).then_some(Hit {
+                detail,
+                ..Hit::default()
+            })
         }
         Pred::Relation(rels) => {
             let g = item.grant?;
@@ -438,6 +561,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 .map(|gap| Hit {
                     detail: Some(gap.detail),
                     span: gap.span.filter(|s| *s != g.statement.span),
+                    ..Hit::default()
                 })
         }
         Pred::Restricted(b) => {
@@ -495,7 +619,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 .find(|a| trust::covers_action(st, a))
                 .map(|a| Hit {
                     detail: Some(a.clone()),
-                    span: None,
+                    ..Hit::default()
                 })
         }
         Pred::NoticeKind(kinds) => {
@@ -509,7 +633,152 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 DocKindName::Identity => d.kind == DocumentKind::Identity,
             })
         }
+        Pred::Problem(codes) => {
+            let p = item.problem?;
+            holds(codes.iter().any(|c| c == p.code.id()))
+        }
+        Pred::ConfusedDeputy(b) => {
+            let g = item.grant?;
+            let Class::Service { name, .. } = &g.class else {
+                return None;
+            };
+            let Some(entry) = services::source_key_service(name) else {
+                return holds(!*b);
+            };
+            let pinned = g.restricted_by.is_some()
+                || services::SOURCE_KEYS
+                    .iter()
+                    .any(|k| constraint(&g.statement.conditions, k).restricts());
+            if g.statement.condition_unknown.is_some() {
+                return None;
+            }
+            (pinned != *b).then(|| Hit {
+                detail: Some(entry.reference.to_string()),
+                ..Hit::default()
+            })
+        }
+        Pred::WildcardService(svcs) => {
+            let st = item.statement?;
+            if !st.is_allow() {
+                return None;
+            }
+            let a = st.action.as_ref()?;
+            a.items.iter().find_map(|s| {
+                let t = s.get()?;
+                let (svc, name) = t.split_once(':')?;
+                let whole = !name.is_empty() && name.bytes().all(|b| b == b'*');
+                let listed = svcs.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc));
+                (whole && listed && !svc.contains(['*', '?'])).then(|| Hit {
+                    detail: Some(t.to_string()),
+                    span: Some(s.span),
+                    ..Hit::default()
+                })
+            })
+        }
+        Pred::WildcardWrite(b) => {
+            let st = item.statement?;
+            let found = wildcard_write(st);
+            match (found, *b) {
+                (Some(h), true) => Some(h),
+                (None, false) => Some(Hit::default()),
+                _ => None,
+            }
+        }
+        Pred::ResourceWildcard(b) => {
+            let st = item.statement?;
+            holds(permissions::applies_to_all_resources(st) == *b)
+        }
+        Pred::Trust(inner) => {
+            for (i, g) in item.grants.iter().enumerate() {
+                let sub = Item {
+                    statement: Some(g.statement),
+                    grant: Some(g),
+                    perm: None,
+                    ..*item
+                };
+                if let Some(h) = eval(inner, &sub, env) {
+                    let span = g.principal.value.span;
+                    let mut hit = Hit {
+                        detail: h.detail,
+                        grant: Some(i),
+                        labels: h.labels,
+                        ..Hit::default()
+                    };
+                    if item.perm.is_some() {
+                        hit.labels.push((span, format!("{} can assume the role", g.principal.value.render())));
+                    } else {
+                        hit.span = Some(span);
+                    }
+                    return Some(hit);
+                }
+            }
+            None
+        }
+        Pred::Permission(kinds) => {
+            let wanted = |p: &permissions::Hit| kinds.iter().any(|k| k == p.kind.id());
+            if let Some(p) = item.perm {
+                return wanted(p).then(|| Hit {
+                    detail: Some(p.detail.clone()),
+                    ..Hit::default()
+                });
+            }
+            // The most severe grant first: the summary lists them in that order.
+            let (i, p) = item.perms.iter().enumerate().find(|(_, p)| wanted(p))?;
+            let mut labels = vec![(p.primary.span, p.primary.label.clone())];
+            labels.extend(p.others.iter().map(|o| (o.span, o.label.clone())));
+            Some(Hit {
+                detail: Some(p.detail.clone()),
+                labels,
+                perm: Some(i),
+                ..Hit::default()
+            })
+        }
     }
+}
+
+/// The first wildcard action pattern (not `*` alone) of an unconditioned Allow on all
+/// resources that covers Write or Permissions-management actions, with a count.
+fn wildcard_write(st: &Statement) -> Option<Hit> {
+    use crate::iam::actions::{self, AccessLevel};
+    if !st.is_allow()
+        || !permissions::applies_to_all_resources(st)
+        || crate::iam::conditions::limits_permission(st)
+    {
+        return None;
+    }
+    let a = st.action.as_ref()?;
+    a.items.iter().find_map(|s| {
+        let t = s.get()?;
+        if !t.contains(['*', '?']) || t.bytes().all(|b| b == b'*') || t == "*:*" {
+            return None;
+        }
+        let mutating = |a: &actions::Action| {
+            matches!(a.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
+        };
+        if !actions::any_match(t, mutating) {
+            return None;
+        }
+        let (mut write, mut perms) = (0usize, 0usize);
+        for a in actions::iter_matches(t) {
+            match a.level {
+                AccessLevel::Write => write += 1,
+                AccessLevel::PermissionsManagement => perms += 1,
+                _ => {}
+            }
+        }
+        let detail = match (write, perms) {
+            (w, 0) => format!("`{t}` allows {w} write actions on all resources"),
+            (0, p) => format!("`{t}` allows {p} permissions-management actions on all resources"),
+            (w, p) => format!(
+                "`{t}` allows {w} write and {p} permissions-management actions on all resources"
+            ),
+        };
+        Some(Hit {
+            detail: Some(detail),
+            span: Some(s.span),
+            ..Hit::default()
+        })
+    })
 }
 
 /// The relation and label of a grant's account; `None` for principals without one.
@@ -600,6 +869,7 @@ fn placeholder(name: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) ->
             .or_else(|| item.notice.map(|n| n.message.clone()))
             .unwrap_or_default(),
         "kind" => item.notice.map(|n| n.kind.clone()).unwrap_or_default(),
+        "permission" => item.perm.map(|p| p.name.clone()).unwrap_or_default(),
         "document" => match item.doc.map(|d| d.kind) {
             Some(DocumentKind::Trust) => "trust policy".into(),
             Some(DocumentKind::Identity) => "permission policy".into(),

@@ -64,6 +64,10 @@ pub enum Scope {
     Notice,
     /// Each shape problem of a trust or permission policy document.
     DocumentProblem,
+    /// Each risky grant of the role's effective permissions (inline, customer managed in the
+    /// code, AWS managed by ARN): full admin, full IAM, an escalation path, PassRole or
+    /// AssumeRole on `*`, a broad data read. Findings point at the action or managed policy ARN.
+    RolePermission,
 }
 
 impl Scope {
@@ -76,6 +80,7 @@ impl Scope {
             Scope::Unresolved => "unresolved",
             Scope::Notice => "notice",
             Scope::DocumentProblem => "document_problem",
+            Scope::RolePermission => "role_permission",
         }
     }
 }
@@ -126,6 +131,29 @@ pub enum Pred {
     NoticeKind(Vec<String>),
     /// document_problem: the document is a trust or identity policy.
     DocumentKind(DocKindName),
+    /// document_problem: the problem's code (missing_version, principal_in_identity,
+    /// unknown_action, ...; see `iam::model::ProblemCode::id`).
+    Problem(Vec<String>),
+    /// trust_principal: a service principal of a service that sends aws:SourceArn /
+    /// aws:SourceAccount (see `iam::services`) whose trust does not pin them.
+    ConfusedDeputy(bool),
+    /// policy_statement: an Allow whose Action names every action of one of these services
+    /// (`iam:*`); `"*"` stands for any service.
+    WildcardService(Vec<String>),
+    /// policy_statement: an Allow on all resources without a limiting condition whose Action
+    /// has a wildcard pattern (other than `*` alone) covering Write or Permissions-management
+    /// actions.
+    WildcardWrite(bool),
+    /// policy_statement: the statement applies to all resources (`*`, an ARN of wildcards, or
+    /// NotResource).
+    ResourceWildcard(bool),
+    /// role / role_permission: some principal of the trust policy (after Deny subtraction)
+    /// satisfies the trust_principal predicate. In `role` scope the finding points at it.
+    Trust(Box<Pred>),
+    /// role / role_permission: the role's effective permissions include one of these grants:
+    /// admin, iam_write, privilege_escalation, pass_role_any, assume_role_any, data_read. In
+    /// `role` scope the grant's place is added as a label.
+    Permission(Vec<String>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -239,9 +267,16 @@ pub struct Rule {
     pub equivalents: Vec<String>,
     #[serde(default)]
     pub examples: Vec<Example>,
+    /// `false` for rules that run only when the config enables them (`enable: [ID]`).
+    #[serde(default = "default_true")]
+    pub enabled_by_default: bool,
     /// Where the rule came from (`builtin:rules/x.yaml` or a path); not part of the file.
     #[serde(skip)]
     pub origin: String,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// A rule file error: file, line, column and what was wrong.

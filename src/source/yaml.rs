@@ -94,7 +94,11 @@ pub struct YamlError {
 
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (line {}, column {})", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} (line {}, column {})",
+            self.message, self.line, self.column
+        )
     }
 }
 
@@ -158,7 +162,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Document, YamlError> {
                 // syntax is still checked by the parser and their comments are kept.
             }
             Event::DocumentEnd => b.done = true,
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) | Event::Anchor(..) => {}
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(..)
+            | Event::Anchor(..) => {}
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = b.tag(tag.as_deref(), span.tag_span());
                 let quoted = !matches!(style, ScalarStyle::Plain);
@@ -575,12 +582,25 @@ mod tests {
 
     #[test]
     fn scalars_keep_their_text() {
-        let v = root("Version: 2012-10-17\nAccount: 123456789012\nQuoted: 'true'\nFlag: true\nRef: !Ref Y\nEmpty:\n");
-        assert_eq!(v.get("Version").map(|x| &x.kind), Some(&ValKind::Str("2012-10-17".into())));
+        let v = root(
+            "Version: 2012-10-17\nAccount: 123456789012\nQuoted: 'true'\nFlag: true\nRef: !Ref Y\nEmpty:\n",
+        );
+        assert_eq!(
+            v.get("Version").map(|x| &x.kind),
+            Some(&ValKind::Str("2012-10-17".into()))
+        );
         assert_eq!(v.get("Account").and_then(Val::as_str), Some("123456789012"));
-        assert_eq!(v.get("Quoted").map(|x| &x.kind), Some(&ValKind::Str("true".into())));
+        assert_eq!(
+            v.get("Quoted").map(|x| &x.kind),
+            Some(&ValKind::Str("true".into()))
+        );
         assert_eq!(v.get("Flag").map(|x| &x.kind), Some(&ValKind::Bool(true)));
-        assert_eq!(v.get("Ref").and_then(|r| r.get("Ref")).and_then(Val::as_str), Some("Y"));
+        assert_eq!(
+            v.get("Ref")
+                .and_then(|r| r.get("Ref"))
+                .and_then(Val::as_str),
+            Some("Y")
+        );
         assert_eq!(v.get("Empty").map(|x| &x.kind), Some(&ValKind::Null));
     }
 
@@ -609,7 +629,10 @@ mod tests {
         }
         let start = std::time::Instant::now();
         let e = parse(&bomb, FileId(0));
-        assert!(matches!(&e, Err(err) if err.message.contains("alias bomb")), "{e:?}");
+        assert!(
+            matches!(&e, Err(err) if err.message.contains("alias bomb")),
+            "{e:?}"
+        );
         assert!(start.elapsed().as_secs() < 2);
         let deep = "[".repeat(100_000);
         assert!(parse(&deep, FileId(0)).is_err());

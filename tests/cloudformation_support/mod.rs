@@ -17,7 +17,9 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().to_string();
@@ -26,7 +28,10 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
             }
             if p.is_dir() {
                 todo.push(p);
-            } else if [".yaml", ".yml", ".json", ".template"].iter().any(|x| name.ends_with(x)) {
+            } else if [".yaml", ".yml", ".json", ".template"]
+                .iter()
+                .any(|x| name.ends_with(x))
+            {
                 out.push(p);
             }
         }
@@ -43,9 +48,16 @@ pub struct Run {
 pub fn run_with(dirs: &[&str], options: ResolveOptions) -> Run {
     let sources = SourceMap::default();
     let root = testdata();
-    let files: Vec<PathBuf> = dirs.iter().flat_map(|d| files_under(&root.join(d))).collect();
+    let files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| files_under(&root.join(d)))
+        .collect();
     let out = {
-        let ctx = Context { sources: &sources, root: root.clone(), options: &options };
+        let ctx = Context {
+            sources: &sources,
+            root: root.clone(),
+            options: &options,
+        };
         iamlint::source::cloudformation::extract(&ctx, &files)
     };
     Run { sources, out }
@@ -57,13 +69,26 @@ pub fn run(dirs: &[&str]) -> Run {
 
 impl Run {
     pub fn roles(&self, address: &str) -> Vec<&Role> {
-        self.out.roles.iter().filter(|r| r.address == address).collect()
+        self.out
+            .roles
+            .iter()
+            .filter(|r| r.address == address)
+            .collect()
     }
 
     pub fn role(&self, address: &str) -> &Role {
         let found = self.roles(address);
-        assert_eq!(found.len(), 1, "expected one role {address}, found {}: {:?}", found.len(),
-            self.out.roles.iter().map(|r| &r.address).collect::<Vec<_>>());
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one role {address}, found {}: {:?}",
+            found.len(),
+            self.out
+                .roles
+                .iter()
+                .map(|r| &r.address)
+                .collect::<Vec<_>>()
+        );
         found[0]
     }
 
@@ -72,7 +97,10 @@ impl Run {
     }
 
     pub fn text(&self, span: Span) -> String {
-        self.sources.get(span.file).map(|f| f.slice(span).to_string()).unwrap_or_default()
+        self.sources
+            .get(span.file)
+            .map(|f| f.slice(span).to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -92,5 +120,8 @@ pub fn principals(role: &Role) -> Vec<(String, String)> {
 }
 
 pub fn managed_arns(role: &Role) -> Vec<String> {
-    role.managed_policies.iter().map(|m| m.arn.render()).collect()
+    role.managed_policies
+        .iter()
+        .map(|m| m.arn.render())
+        .collect()
 }

@@ -53,7 +53,9 @@ impl Resolver<'_> {
                 if self.branching && self.pending.is_empty() {
                     self.ask(choice);
                 }
-                Err(format!("condition {name} cannot be decided offline: {reason}"))
+                Err(format!(
+                    "condition {name} cannot be decided offline: {reason}"
+                ))
             }
         }
     }
@@ -176,14 +178,19 @@ pub fn note(
 ) -> String {
     match c {
         Choice::Condition(name) => {
-            format!("when condition {name} is {}", if i == 0 { "true" } else { "false" })
+            format!(
+                "when condition {name} is {}",
+                if i == 0 { "true" } else { "false" }
+            )
         }
         Choice::Param(name) => {
             let value = match params.get(name) {
                 Some(ParamValue::Choice(allowed)) => allowed.get(i).cloned().unwrap_or_default(),
                 _ => String::new(),
             };
-            format!("with parameter {name} = {value} (no value was given; each AllowedValue is checked)")
+            format!(
+                "with parameter {name} = {value} (no value was given; each AllowedValue is checked)"
+            )
         }
     }
 }

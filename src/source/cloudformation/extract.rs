@@ -105,7 +105,10 @@ enum RoleKind {
 }
 
 fn expr_text(tpl: &Template, span: Span) -> String {
-    tpl.text(span).split_whitespace().collect::<Vec<_>>().join(" ")
+    tpl.text(span)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Checks a resource's `Condition` attribute. `None`: the resource is not created in this
@@ -121,9 +124,7 @@ pub fn resource_exists(res: &mut Resolver<'_>, r: &Resource, notes: &mut Vec<Str
                 // The driver branches on it and builds again.
                 return false;
             }
-            notes.push(format!(
-                "checked as if condition {c} were true: {reason}"
-            ));
+            notes.push(format!("checked as if condition {c} were true: {reason}"));
             true
         }
     }
@@ -136,8 +137,14 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
     }
     let mut role = new_role(address, r, "AWS::IAM::Role");
     role.notes = notes;
-    role.name = r.property("RoleName").and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v));
-    role.path = r.property("Path").and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v));
+    role.name = r
+        .property("RoleName")
+        .and_then(|v| res.resolve(v))
+        .map(|v| Str::from_val(&v));
+    role.path = r
+        .property("Path")
+        .and_then(|v| res.resolve(v))
+        .map(|v| Str::from_val(&v));
     if let Some((k, raw)) = r.property_entry("AssumeRolePolicyDocument") {
         let span = Span::new(k.span.file, k.span.start as usize, raw.span.end as usize);
         role.trust_span = Some(span);
@@ -198,7 +205,11 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         if !resource_exists(res, p, &mut ignored) {
             continue;
         }
-        let key = if p.ty == "AWS::IAM::RolePolicy" { "RoleName" } else { "Roles" };
+        let key = if p.ty == "AWS::IAM::RolePolicy" {
+            "RoleName"
+        } else {
+            "Roles"
+        };
         let Some(raw) = p.property(key) else {
             continue;
         };
@@ -218,7 +229,8 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         }
     }
     if let Some(path) = r.metadata_str("aws:cdk:path") {
-        role.metadata.push(("aws:cdk:path".into(), path.to_string()));
+        role.metadata
+            .push(("aws:cdk:path".into(), path.to_string()));
     }
     Some(role)
 }
@@ -301,7 +313,10 @@ fn standalone_policy(res: &mut Resolver<'_>, p: &Resource) -> Option<AttachedPol
     };
     let mut out = AttachedPolicy {
         origin: p.id.clone(),
-        name: p.property(name_key).and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v)),
+        name: p
+            .property(name_key)
+            .and_then(|v| res.resolve(v))
+            .map(|v| Str::from_val(&v)),
         span: p.span,
         document: None,
         unknown: None,
@@ -326,7 +341,8 @@ fn branches<'v>(res: &mut Resolver<'_>, v: &'v Val) -> Vec<&'v Val> {
         match intrinsic(x) {
             Some(("Fn::If", arg)) => {
                 let items = list_items(arg);
-                let (Some(c), Some(a), Some(b)) = (items.first(), items.get(1), items.get(2)) else {
+                let (Some(c), Some(a), Some(b)) = (items.first(), items.get(1), items.get(2))
+                else {
                     out.push(x);
                     continue;
                 };
@@ -515,7 +531,16 @@ fn nested_stacks(
             }
         }
         chain.push(canonical);
-        extract_template(ctx, templates, &child, &given, true, &format!("{address}/"), chain, out);
+        extract_template(
+            ctx,
+            templates,
+            &child,
+            &given,
+            true,
+            &format!("{address}/"),
+            chain,
+            out,
+        );
         chain.pop();
     }
 }

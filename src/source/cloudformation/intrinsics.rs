@@ -122,7 +122,8 @@ impl<'t> Resolver<'t> {
 
     /// Resolves to a value; `AWS::NoValue` becomes null.
     pub fn value(&mut self, v: &Val) -> Val {
-        self.resolve(v).unwrap_or_else(|| Val::new(ValKind::Null, v.span))
+        self.resolve(v)
+            .unwrap_or_else(|| Val::new(ValKind::Null, v.span))
     }
 
     fn call(&mut self, v: &Val, name: &str, arg: &Val) -> Option<Val> {
@@ -159,7 +160,9 @@ impl<'t> Resolver<'t> {
             "Fn::Length" => {
                 let l = self.value(arg);
                 Some(match &l.kind {
-                    ValKind::List(items) => Val::new(ValKind::Number(items.len().to_string()), v.span),
+                    ValKind::List(items) => {
+                        Val::new(ValKind::Number(items.len().to_string()), v.span)
+                    }
                     ValKind::Unknown(u) => self.unknown(v, u.reason.clone()),
                     _ => self.unknown(v, "Fn::Length needs a list"),
                 })
@@ -181,7 +184,10 @@ impl<'t> Resolver<'t> {
                     Err(reason) => self.unknown(v, reason),
                 })
             }
-            other => Some(self.unknown(v, format!("{other} is not an intrinsic function iamlint evaluates"))),
+            other => Some(self.unknown(
+                v,
+                format!("{other} is not an intrinsic function iamlint evaluates"),
+            )),
         }
     }
 
@@ -218,7 +224,9 @@ impl<'t> Resolver<'t> {
                 return Some(self.unknown(v, format!("{name} is known only at deployment")));
             }
             "AWS::NotificationARNs" => {
-                return Some(self.unknown(v, "the stack's notification ARNs are given at deployment"));
+                return Some(
+                    self.unknown(v, "the stack's notification ARNs are given at deployment"),
+                );
             }
             _ => {}
         }
@@ -274,11 +282,16 @@ impl<'t> Resolver<'t> {
                 },
                 _ => self.unknown(
                     v,
-                    format!("the physical id of {name} ({ty}) is assigned when the stack is deployed"),
+                    format!(
+                        "the physical id of {name} ({ty}) is assigned when the stack is deployed"
+                    ),
                 ),
             });
         }
-        Some(self.unknown(v, format!("{name} is neither a parameter nor a resource of this template")))
+        Some(self.unknown(
+            v,
+            format!("{name} is neither a parameter nor a resource of this template"),
+        ))
     }
 
     fn named(&mut self, v: &Val, id: &str, prop: &str, what: &str) -> Val {
@@ -295,7 +308,9 @@ impl<'t> Resolver<'t> {
     pub fn resource_name(&mut self, id: &str, prop: &str) -> Result<String, String> {
         let tpl = self.tpl;
         let Some(raw) = tpl.resource(id).and_then(|r| r.property(prop)) else {
-            return Err(format!("{id} has no {prop}; CloudFormation generates the name"));
+            return Err(format!(
+                "{id} has no {prop}; CloudFormation generates the name"
+            ));
         };
         if self.depth >= MAX_CALL_DEPTH {
             return Err("intrinsic functions nest too deeply".into());
@@ -328,7 +343,9 @@ impl<'t> Resolver<'t> {
     fn fn_if(&mut self, v: &Val, arg: &Val) -> Option<Val> {
         let items = list_items(arg);
         let (Some(cond), Some(a), Some(b)) = (items.first(), items.get(1), items.get(2)) else {
-            return Some(self.unknown(v, "Fn::If needs [condition, value if true, value if false]"));
+            return Some(
+                self.unknown(v, "Fn::If needs [condition, value if true, value if false]"),
+            );
         };
         let Some(name) = cond.as_str().map(str::to_string) else {
             return Some(self.unknown(v, "Fn::If needs a condition name"));
@@ -489,9 +506,10 @@ impl<'t> Resolver<'t> {
                 self.iam_arn(&res, "instance-profile", "InstanceProfileName"),
                 v.span,
             ),
-            ("AWS::IAM::Role", "RoleId") | ("AWS::IAM::User", "UserId") => {
-                self.unknown(v, format!("the unique id of {res} is assigned by IAM at creation"))
-            }
+            ("AWS::IAM::Role", "RoleId") | ("AWS::IAM::User", "UserId") => self.unknown(
+                v,
+                format!("the unique id of {res} is assigned by IAM at creation"),
+            ),
             _ => self.unknown(
                 v,
                 format!("attribute {attr} of {res} ({ty}) is known only after deployment"),
@@ -545,7 +563,10 @@ impl<'t> Resolver<'t> {
     fn find_in_map(&mut self, v: &Val, arg: &Val) -> Val {
         let items = list_items(arg);
         let (Some(m), Some(k1), Some(k2)) = (items.first(), items.get(1), items.get(2)) else {
-            return self.unknown(v, "Fn::FindInMap needs [map, top-level key, second-level key]");
+            return self.unknown(
+                v,
+                "Fn::FindInMap needs [map, top-level key, second-level key]",
+            );
         };
         let default = items.get(3).and_then(|d| d.get("DefaultValue"));
         let m = self.value(m);
@@ -553,7 +574,11 @@ impl<'t> Resolver<'t> {
         let k2 = self.value(k2);
         let tpl = self.tpl;
         let Some(map_name) = m.as_str() else {
-            return self.unknown(v, m.as_unknown().map_or("the map name is not a string".into(), |u| u.reason.clone()));
+            return self.unknown(
+                v,
+                m.as_unknown()
+                    .map_or("the map name is not a string".into(), |u| u.reason.clone()),
+            );
         };
         let Some(map) = tpl.mappings.as_ref().and_then(|ms| ms.get(map_name)) else {
             return match default {
@@ -581,12 +606,20 @@ impl<'t> Resolver<'t> {
                     first
                 } else {
                     let reason = reason.clone();
-                    return self.unknown(v, format!("the mapping {map_name} is looked up with an unknown key: {reason}"));
+                    return self.unknown(
+                        v,
+                        format!(
+                            "the mapping {map_name} is looked up with an unknown key: {reason}"
+                        ),
+                    );
                 }
             }
             (_, Err(reason)) => {
                 let reason = reason.clone();
-                return self.unknown(v, format!("the mapping {map_name} is looked up with an unknown key: {reason}"));
+                return self.unknown(
+                    v,
+                    format!("the mapping {map_name} is looked up with an unknown key: {reason}"),
+                );
             }
         };
         match (found, default) {
@@ -610,9 +643,16 @@ impl<'t> Resolver<'t> {
 
     fn cidr(&mut self, v: &Val, arg: &Val) -> Val {
         let items = list_items(arg);
-        let parts: Vec<Result<String, String>> =
-            items.iter().map(|x| { let r = self.value(x); self.text_of(&r) }).collect();
-        let (Some(Ok(block)), Some(Ok(count)), Some(Ok(bits))) = (parts.first(), parts.get(1), parts.get(2)) else {
+        let parts: Vec<Result<String, String>> = items
+            .iter()
+            .map(|x| {
+                let r = self.value(x);
+                self.text_of(&r)
+            })
+            .collect();
+        let (Some(Ok(block)), Some(Ok(count)), Some(Ok(bits))) =
+            (parts.first(), parts.get(1), parts.get(2))
+        else {
             let reason = parts
                 .iter()
                 .find_map(|p| p.as_ref().err().cloned())
@@ -699,7 +739,12 @@ fn cidr_v4(block: &str, count: &str, bits: &str) -> Option<Vec<String>> {
         return None;
     }
     let new_prefix = 32 - bits;
-    let base = u32::from(ip) & if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let base = u32::from(ip)
+        & if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - prefix)
+        };
     let step = 1u64 << bits;
     let room = 1u64 << (32 - prefix);
     if u64::from(count) * step > room {

@@ -30,7 +30,10 @@ use template::{Outcome, Template};
 pub use conditions::MAX_VARIANTS;
 
 /// Reads the candidate files and returns the roles of every template among them.
-pub fn extract(ctx: &crate::source::Context, files: &[std::path::PathBuf]) -> crate::source::Extraction {
+pub fn extract(
+    ctx: &crate::source::Context,
+    files: &[std::path::PathBuf],
+) -> crate::source::Extraction {
     let mut out = Extraction::default();
     let user = parameters::user_parameters(ctx);
     out.errors.extend(user.errors);
@@ -92,7 +95,16 @@ pub fn extract(ctx: &crate::source::Context, files: &[std::path::PathBuf]) -> cr
         .map(|t| {
             let mut one = Extraction::default();
             let mut chain = vec![t.path.canonicalize().unwrap_or_else(|_| t.path.clone())];
-            extract::extract_template(ctx, &registry, t, &user.given, false, "", &mut chain, &mut one);
+            extract::extract_template(
+                ctx,
+                &registry,
+                t,
+                &user.given,
+                false,
+                "",
+                &mut chain,
+                &mut one,
+            );
             one
         })
         .collect();
@@ -109,9 +121,10 @@ fn static_children(t: &Template) -> Vec<PathBuf> {
         .iter()
         .filter(|r| r.ty == "AWS::CloudFormation::Stack")
         .filter_map(|r| {
-            let rel = r
-                .metadata_str("aws:asset:path")
-                .or_else(|| r.property("TemplateURL").and_then(crate::value::Val::as_str))?;
+            let rel = r.metadata_str("aws:asset:path").or_else(|| {
+                r.property("TemplateURL")
+                    .and_then(crate::value::Val::as_str)
+            })?;
             let rel = rel.strip_prefix("file://").unwrap_or(rel);
             if rel.contains("://") {
                 return None;
@@ -131,7 +144,12 @@ impl extract::Templates for Registry {
         if let Some(t) = self.parsed.get(path) {
             return Ok(t.clone());
         }
-        if let Some(r) = self.extra.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        if let Some(r) = self
+            .extra
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
             return r.clone();
         }
         let r = match template::read(ctx, path) {
@@ -139,7 +157,10 @@ impl extract::Templates for Registry {
             Outcome::Template(_, errors) | Outcome::Errors(errors) => Err(errors),
             Outcome::LoadFailure(f) => Err(vec![SourceError::whole_file(
                 ctx.sources.find(path).unwrap_or_default(),
-                format!("the nested template {} cannot be read: {}", f.display, f.error),
+                format!(
+                    "the nested template {} cannot be read: {}",
+                    f.display, f.error
+                ),
             )]),
             Outcome::Ignored => Err(vec![SourceError::whole_file(
                 ctx.sources.find(path).unwrap_or_default(),

@@ -19,7 +19,11 @@ pub struct ParamDecl {
 
 impl ParamDecl {
     pub fn read(_key: &Key, v: &Val) -> ParamDecl {
-        let ty = v.get("Type").and_then(Val::as_str).unwrap_or("String").to_string();
+        let ty = v
+            .get("Type")
+            .and_then(Val::as_str)
+            .unwrap_or("String")
+            .to_string();
         let default = v.get("Default").cloned();
         let allowed = v
             .get("AllowedValues")
@@ -218,10 +222,8 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
         }
     }
     for (k, v) in &ctx.options.cfn_parameters {
-        out.given.insert(
-            k.clone(),
-            Given::Text { value: v.clone() },
-        );
+        out.given
+            .insert(k.clone(), Given::Text { value: v.clone() });
     }
     out
 }

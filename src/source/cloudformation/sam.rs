@@ -49,7 +49,12 @@ pub fn managed_arn(name: &str) -> String {
 
 /// The implicit role of a SAM function or state machine, or `None` when it names a `Role` or
 /// does not exist in this variant.
-pub fn implicit_role(res: &mut Resolver<'_>, r: &Resource, kind: Kind, address: &str) -> Option<Role> {
+pub fn implicit_role(
+    res: &mut Resolver<'_>,
+    r: &Resource,
+    kind: Kind,
+    address: &str,
+) -> Option<Role> {
     let mut notes = Vec::new();
     if !resource_exists(res, r, &mut notes) {
         return None;
@@ -80,11 +85,18 @@ pub fn implicit_role(res: &mut Resolver<'_>, r: &Resource, kind: Kind, address: 
     role.notes.push(format!(
         "the role SAM creates for {address} (no Role property); CloudFormation names it"
     ));
-    role.path = props.get("RolePath").and_then(|v| res.resolve(v)).map(|v| Str::from_val(&v));
+    role.path = props
+        .get("RolePath")
+        .and_then(|v| res.resolve(v))
+        .map(|v| Str::from_val(&v));
     let at = r.key_span;
     match props.entry("AssumeRolePolicyDocument") {
         Some((k, raw)) => {
-            role.trust_span = Some(Span::new(k.span.file, k.span.start as usize, raw.span.end as usize));
+            role.trust_span = Some(Span::new(
+                k.span.file,
+                k.span.start as usize,
+                raw.span.end as usize,
+            ));
             if let Some(v) = res.resolve(raw) {
                 match document(&v, DocumentKind::Trust) {
                     Ok(doc) => role.trust = Some(doc),
@@ -98,12 +110,19 @@ pub fn implicit_role(res: &mut Resolver<'_>, r: &Resource, kind: Kind, address: 
                 Kind::StateMachine => "states.amazonaws.com",
             };
             role.trust_span = Some(at);
-            role.trust = Some(parse_document(&default_trust(service, at), DocumentKind::Trust));
+            role.trust = Some(parse_document(
+                &default_trust(service, at),
+                DocumentKind::Trust,
+            ));
         }
     }
     if kind == Kind::Function {
         managed(&mut role, "AWSLambdaBasicExecutionRole", at);
-        if props.get("VpcConfig").and_then(|v| res.resolve(v)).is_some() {
+        if props
+            .get("VpcConfig")
+            .and_then(|v| res.resolve(v))
+            .is_some()
+        {
             managed(&mut role, "AWSLambdaVPCAccessExecutionRole", at);
         }
         if let Some(t) = props.get("Tracing").and_then(|v| res.resolve(v)) {
@@ -120,7 +139,11 @@ pub fn implicit_role(res: &mut Resolver<'_>, r: &Resource, kind: Kind, address: 
                     Some("MSK") => "AWSLambdaMSKExecutionRole",
                     _ => continue,
                 };
-                if !role.managed_policies.iter().any(|m| m.arn.get() == Some(&managed_arn(policy))) {
+                if !role
+                    .managed_policies
+                    .iter()
+                    .any(|m| m.arn.get() == Some(&managed_arn(policy)))
+                {
                     managed(&mut role, policy, e.span);
                 }
             }
@@ -145,7 +168,8 @@ pub fn implicit_role(res: &mut Resolver<'_>, r: &Resource, kind: Kind, address: 
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
     if let Some(path) = r.metadata_str("aws:cdk:path") {
-        role.metadata.push(("aws:cdk:path".into(), path.to_string()));
+        role.metadata
+            .push(("aws:cdk:path".into(), path.to_string()));
     }
     Some(role)
 }
@@ -180,7 +204,9 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
                     _ => {
                         for arn in v.items() {
                             let arn = match arn.as_str() {
-                                Some(s) if !s.starts_with("arn:") => Str::known(managed_arn(s), arn.span),
+                                Some(s) if !s.starts_with("arn:") => {
+                                    Str::known(managed_arn(s), arn.span)
+                                }
                                 _ => Str::from_val(arn),
                             };
                             role.managed_policies.push(ManagedPolicyRef {
@@ -210,7 +236,8 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
         }
         ValKind::Map(entries) => {
             for (k, params) in entries {
-                role.inline_policies.push(expand_template(res, k, params, item));
+                role.inline_policies
+                    .push(expand_template(res, k, params, item));
             }
         }
         ValKind::Unknown(u) => role.inline_policies.push(AttachedPolicy {
@@ -249,7 +276,10 @@ fn expand_template(res: &mut Resolver<'_>, k: &Key, params: &Val, item: &Val) ->
             Some(raw) => res.value(raw),
             None => Val::unknown(
                 format!("{}.{name}", k.name),
-                format!("the policy template {} is missing its parameter {name}", k.name),
+                format!(
+                    "the policy template {} is missing its parameter {name}",
+                    k.name
+                ),
                 params.span,
             ),
         };
@@ -263,7 +293,10 @@ fn expand_template(res: &mut Resolver<'_>, k: &Key, params: &Val, item: &Val) ->
         Err(e) => {
             p.unknown = Some((
                 item.span,
-                crate::value::Unknown::new(k.name.clone(), format!("internal: policy template {}: {}", k.name, e.message)),
+                crate::value::Unknown::new(
+                    k.name.clone(),
+                    format!("internal: policy template {}: {}", k.name, e.message),
+                ),
             ));
             return p;
         }
@@ -305,7 +338,12 @@ fn default_trust(service: &str, span: Span) -> Val {
     let s = |x: &str| Val::str(x, span);
     let map = |entries: Vec<(&str, Val)>| {
         Val::new(
-            ValKind::Map(entries.into_iter().map(|(k, v)| (key(k, span), v)).collect()),
+            ValKind::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (key(k, span), v))
+                    .collect(),
+            ),
             span,
         )
     };
@@ -316,10 +354,16 @@ fn default_trust(service: &str, span: Span) -> Val {
             Val::new(
                 ValKind::List(vec![map(vec![
                     ("Effect", s("Allow")),
-                    ("Action", Val::new(ValKind::List(vec![s("sts:AssumeRole")]), span)),
+                    (
+                        "Action",
+                        Val::new(ValKind::List(vec![s("sts:AssumeRole")]), span),
+                    ),
                     (
                         "Principal",
-                        map(vec![("Service", Val::new(ValKind::List(vec![s(service)]), span))]),
+                        map(vec![(
+                            "Service",
+                            Val::new(ValKind::List(vec![s(service)]), span),
+                        )]),
                     ),
                 ])]),
                 span,
@@ -370,7 +414,9 @@ fn dead_letter_policy(dlq: &Val) -> Option<AttachedPolicy> {
 /// items first), scalars taken from the resource.
 pub fn merge(global: &Val, local: &Val) -> Val {
     match (&global.kind, &local.kind) {
-        (ValKind::Map(g), ValKind::Map(l)) if intrinsic(global).is_none() && intrinsic(local).is_none() => {
+        (ValKind::Map(g), ValKind::Map(l))
+            if intrinsic(global).is_none() && intrinsic(local).is_none() =>
+        {
             let mut out: Vec<(Key, Val)> = Vec::with_capacity(g.len() + l.len());
             for (k, v) in g {
                 match l.iter().rev().find(|(lk, _)| lk.name == k.name) {

@@ -24,8 +24,16 @@ macro_rules! sub1 {
     };
 }
 
-const S3_BUCKET: &str = sub1!("arn:${AWS::Partition}:s3:::${bucketName}", "bucketName", "BucketName");
-const S3_OBJECTS: &str = sub1!("arn:${AWS::Partition}:s3:::${bucketName}/*", "bucketName", "BucketName");
+const S3_BUCKET: &str = sub1!(
+    "arn:${AWS::Partition}:s3:::${bucketName}",
+    "bucketName",
+    "BucketName"
+);
+const S3_OBJECTS: &str = sub1!(
+    "arn:${AWS::Partition}:s3:::${bucketName}/*",
+    "bucketName",
+    "BucketName"
+);
 const DDB_TABLE: &str = sub1!(
     "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${tableName}",
     "tableName",
@@ -183,8 +191,5 @@ pub fn get(name: &str) -> Option<PolicyTemplate> {
         ),
         _ => return None,
     };
-    Some(PolicyTemplate {
-        params,
-        statements,
-    })
+    Some(PolicyTemplate { params, statements })
 }

@@ -48,7 +48,10 @@ impl Resource {
 
     /// A string in the resource's Metadata, such as `aws:cdk:path`.
     pub fn metadata_str(&self, key: &str) -> Option<&str> {
-        self.body.get("Metadata").and_then(|m| m.get(key)).and_then(Val::as_str)
+        self.body
+            .get("Metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Val::as_str)
     }
 }
 
@@ -102,7 +105,11 @@ pub fn looks_like_template(text: &str) -> bool {
         || text.contains("\"Resources\"")
         || text.lines().any(|l| {
             let l = l.trim_start_matches(['\'', '"']);
-            l.starts_with("Resources") && l.trim_start_matches("Resources").trim_start_matches(['\'', '"']).trim_start().starts_with(':')
+            l.starts_with("Resources")
+                && l.trim_start_matches("Resources")
+                    .trim_start_matches(['\'', '"'])
+                    .trim_start()
+                    .starts_with(':')
         })
 }
 
@@ -221,7 +228,9 @@ pub fn from_val(root: Val, file: FileId, source: Arc<SourceFile>, path: &Path) -
     let ValKind::Map(entries) = root.kind else {
         return None;
     };
-    let has_version = entries.iter().any(|(k, _)| k.name == "AWSTemplateFormatVersion");
+    let has_version = entries
+        .iter()
+        .any(|(k, _)| k.name == "AWSTemplateFormatVersion");
     let sam = entries
         .iter()
         .any(|(k, v)| k.name == "Transform" && is_sam_transform(v));
@@ -269,8 +278,15 @@ pub fn from_val(root: Val, file: FileId, source: Arc<SourceFile>, path: &Path) -
             "Resources" => {
                 if let ValKind::Map(rs) = v.kind {
                     for (rk, rv) in rs {
-                        let ty = rv.get("Type").and_then(Val::as_str).unwrap_or("").to_string();
-                        let condition = rv.get("Condition").and_then(Val::as_str).map(str::to_string);
+                        let ty = rv
+                            .get("Type")
+                            .and_then(Val::as_str)
+                            .unwrap_or("")
+                            .to_string();
+                        let condition = rv
+                            .get("Condition")
+                            .and_then(Val::as_str)
+                            .map(str::to_string);
                         let span = Span::new(file, rk.span.start as usize, rv.span.end as usize);
                         t.index.insert(rk.name.clone(), t.resources.len());
                         t.resources.push(Resource {

@@ -123,7 +123,9 @@ impl<'c> Shared<'c> {
             .build()
             .ok()
             .map(Rc::new);
-        self.regexes.borrow_mut().insert(pattern.to_string(), r.clone());
+        self.regexes
+            .borrow_mut()
+            .insert(pattern.to_string(), r.clone());
         r
     }
 
@@ -267,7 +269,9 @@ pub fn num_val(n: f64, span: Span) -> Val {
 
 pub fn as_num(v: &Val) -> Option<f64> {
     match &v.kind {
-        ValKind::Number(s) | ValKind::Str(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        ValKind::Number(s) | ValKind::Str(s) => {
+            s.trim().parse::<f64>().ok().filter(|n| n.is_finite())
+        }
         _ => None,
     }
 }
@@ -444,7 +448,14 @@ impl<'c> Instance<'c> {
         v
     }
 
-    fn eval_inner(&self, e: &Expression, file: FileId, base: usize, scope: &Scope, span: Span) -> Val {
+    fn eval_inner(
+        &self,
+        e: &Expression,
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
         match e {
             Expression::Null(_) => Val::new(ValKind::Null, span),
             Expression::Bool(b) => Val::new(ValKind::Bool(*b.value()), span),
@@ -486,7 +497,11 @@ impl<'c> Instance<'c> {
                                     );
                                 }
                                 None => {
-                                    return err_val(self.sh.text(kspan), "an object key must be a string", kspan);
+                                    return err_val(
+                                        self.sh.text(kspan),
+                                        "an object key must be a string",
+                                        kspan,
+                                    );
                                 }
                             }
                         }
@@ -587,9 +602,10 @@ impl<'c> Instance<'c> {
         }
         match op {
             B::And | B::Or => match (as_bool(&l), as_bool(&r)) {
-                (Some(x), Some(y)) => {
-                    Val::new(ValKind::Bool(if op == B::And { x && y } else { x || y }), span)
-                }
+                (Some(x), Some(y)) => Val::new(
+                    ValKind::Bool(if op == B::And { x && y } else { x || y }),
+                    span,
+                ),
                 _ => err_val(self.sh.text(span), "logical operators need bools", span),
             },
             _ => {
@@ -637,7 +653,13 @@ impl<'c> Instance<'c> {
             ValKind::Null => {
                 return err_val(self.sh.text(span), "cannot iterate over null", span);
             }
-            _ => return err_val(self.sh.text(span), "a for expression needs a list or map", span),
+            _ => {
+                return err_val(
+                    self.sh.text(span),
+                    "a for expression needs a list or map",
+                    span,
+                );
+            }
         };
         let kname = f.intro.key_var.as_ref().map(|k| k.as_str());
         let vname = f.intro.value_var.as_str();
@@ -645,7 +667,11 @@ impl<'c> Instance<'c> {
         let mut map: Vec<(Key, Val)> = Vec::new();
         for (k, v) in items {
             if list.len() + map.len() >= MAX_ITEMS {
-                return err_val(self.sh.text(span), "the for expression builds too many items", span);
+                return err_val(
+                    self.sh.text(span),
+                    "the for expression builds too many items",
+                    span,
+                );
             }
             let s1;
             let s2;
@@ -704,11 +730,23 @@ impl<'c> Instance<'c> {
                             g.push(val);
                         } else {
                             let vs = val.span;
-                            map.push((Key { name, span: kv.span }, Val::new(ValKind::List(vec![val]), vs)));
+                            map.push((
+                                Key {
+                                    name,
+                                    span: kv.span,
+                                },
+                                Val::new(ValKind::List(vec![val]), vs),
+                            ));
                         }
                     } else {
                         map.retain(|(k, _)| k.name != name);
-                        map.push((Key { name, span: kv.span }, val));
+                        map.push((
+                            Key {
+                                name,
+                                span: kv.span,
+                            },
+                            val,
+                        ));
                     }
                 }
             }
@@ -756,7 +794,14 @@ impl<'c> Instance<'c> {
     }
 
     /// Evaluates a template (from templatefile) with its own byte map.
-    pub fn eval_template(&self, t: &Template, file: FileId, base: usize, scope: &Scope, span: Span) -> Val {
+    pub fn eval_template(
+        &self,
+        t: &Template,
+        file: FileId,
+        base: usize,
+        scope: &Scope,
+        span: Span,
+    ) -> Val {
         self.eval_elements(t.iter(), file, base, scope, span)
     }
 
@@ -801,7 +846,10 @@ impl<'c> Instance<'c> {
                         }
                         _ => match as_string(&v) {
                             Some(s) => out.push_whole(&s, ispan),
-                            None => *unknown = Some(format!("{ERR}a list or map cannot be interpolated")),
+                            None => {
+                                *unknown =
+                                    Some(format!("{ERR}a list or map cannot be interpolated"))
+                            }
                         },
                     }
                 }
@@ -814,12 +862,28 @@ impl<'c> Instance<'c> {
                         match as_bool(&c) {
                             Some(true) => {
                                 let inner: Vec<&Element> = ifd.if_expr.template.iter().collect();
-                                self.template_into(&inner, file, base, scope, out, unknown, ifd.if_expr.strip.strip_end());
+                                self.template_into(
+                                    &inner,
+                                    file,
+                                    base,
+                                    scope,
+                                    out,
+                                    unknown,
+                                    ifd.if_expr.strip.strip_end(),
+                                );
                             }
                             Some(false) => {
                                 if let Some(e) = &ifd.else_expr {
                                     let inner: Vec<&Element> = e.template.iter().collect();
-                                    self.template_into(&inner, file, base, scope, out, unknown, e.strip.strip_end());
+                                    self.template_into(
+                                        &inner,
+                                        file,
+                                        base,
+                                        scope,
+                                        out,
+                                        unknown,
+                                        e.strip.strip_end(),
+                                    );
                                 }
                             }
                             None => {
@@ -872,7 +936,15 @@ impl<'c> Instance<'c> {
                                     &s1
                                 }
                             };
-                            self.template_into(&inner, file, base, sc, out, unknown, fe.strip.strip_end());
+                            self.template_into(
+                                &inner,
+                                file,
+                                base,
+                                sc,
+                                out,
+                                unknown,
+                                fe.strip.strip_end(),
+                            );
                             if unknown.is_some() || out.text.len() > MAX_STR {
                                 return;
                             }
@@ -887,9 +959,12 @@ impl<'c> Instance<'c> {
     /// A bare name that is not in scope.
     fn root_name(&self, name: &str, span: Span) -> Val {
         match name {
-            "var" | "local" | "data" | "module" | "path" | "count" | "each" | "self" | "terraform" => {
-                err_val(name, format!("`{name}` must be followed by an attribute"), span)
-            }
+            "var" | "local" | "data" | "module" | "path" | "count" | "each" | "self"
+            | "terraform" => err_val(
+                name,
+                format!("`{name}` must be followed by an attribute"),
+                span,
+            ),
             _ => err_val(name, format!("`{name}` is not defined here"), span),
         }
     }
@@ -939,7 +1014,11 @@ impl<'c> Instance<'c> {
                         None => (self.root_name(name, span), ops.len()),
                     },
                     "self" | "count" | "each" => (
-                        Val::unknown(self.sh.text(span), format!("`{name}` is not available here"), span),
+                        Val::unknown(
+                            self.sh.text(span),
+                            format!("`{name}` is not available here"),
+                            span,
+                        ),
                         ops.len(),
                     ),
                     _ => match attr(0) {
@@ -949,7 +1028,11 @@ impl<'c> Instance<'c> {
                         Some(n) => (
                             Val::unknown(
                                 self.sh.text(span),
-                                format!("{}{name}.{n} is not declared in {}", self.prefix, self.def.dir.display()),
+                                format!(
+                                    "{}{name}.{n} is not declared in {}",
+                                    self.prefix,
+                                    self.def.dir.display()
+                                ),
                                 span,
                             ),
                             ops.len(),
@@ -976,7 +1059,11 @@ impl<'c> Instance<'c> {
         for (i, op) in ops.iter().enumerate() {
             if let ValKind::Unknown(u) = &val.kind {
                 let reason = u.reason.clone();
-                let expr = if reason.starts_with(ERR) { u.expr.clone() } else { self.sh.text(span) };
+                let expr = if reason.starts_with(ERR) {
+                    u.expr.clone()
+                } else {
+                    self.sh.text(span)
+                };
                 return Val::unknown(expr, reason, span);
             }
             val = match op {
@@ -1010,6 +1097,10 @@ impl<'c> Instance<'c> {
     pub fn get_attr(&self, val: &Val, name: &str, span: Span) -> Val {
         match &val.kind {
             ValKind::Map(_) => match val.get(name) {
+                // A computed attribute of a resource carries the resource's span: point at the use.
+                Some(v) if v.span == val.span && val.get("__resource__").is_some() => {
+                    Val { span, ..v.clone() }
+                }
                 Some(v) => v.clone(),
                 None => Val::unknown(
                     self.sh.text(span),
@@ -1021,7 +1112,11 @@ impl<'c> Instance<'c> {
                 ),
             },
             ValKind::Unknown(_) => val.clone(),
-            _ => err_val(self.sh.text(span), format!("cannot read `.{name}` of {}", kind_name(val)), span),
+            _ => err_val(
+                self.sh.text(span),
+                format!("cannot read `.{name}` of {}", kind_name(val)),
+                span,
+            ),
         }
     }
 
@@ -1031,20 +1126,29 @@ impl<'c> Instance<'c> {
         }
         match &val.kind {
             ValKind::List(items) => match as_num(key) {
-                Some(n) if n >= 0.0 && (n as usize) < items.len() => {
-                    items.get(n as usize).cloned().unwrap_or_else(|| Val::new(ValKind::Null, span))
-                }
+                Some(n) if n >= 0.0 && (n as usize) < items.len() => items
+                    .get(n as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Val::new(ValKind::Null, span)),
                 _ => err_val(self.sh.text(span), "the index is out of range", span),
             },
             ValKind::Map(_) => match as_string(key) {
                 Some(k) => match val.get(&k) {
                     Some(v) => v.clone(),
-                    None => err_val(self.sh.text(span), format!("the key {} is not in the map", quote(&k)), span),
+                    None => err_val(
+                        self.sh.text(span),
+                        format!("the key {} is not in the map", quote(&k)),
+                        span,
+                    ),
                 },
                 None => err_val(self.sh.text(span), "a map key must be a string", span),
             },
             ValKind::Unknown(_) => val.clone(),
-            _ => err_val(self.sh.text(span), format!("cannot index {}", kind_name(val)), span),
+            _ => err_val(
+                self.sh.text(span),
+                format!("cannot index {}", kind_name(val)),
+                span,
+            ),
         }
     }
 
@@ -1057,7 +1161,11 @@ impl<'c> Instance<'c> {
             v.clone()
         } else {
             match self.def.variable(name) {
-                None => err_val(format!("var.{name}"), format!("var.{name} is not declared"), span),
+                None => err_val(
+                    format!("var.{name}"),
+                    format!("var.{name} is not declared"),
+                    span,
+                ),
                 Some(decl) => match &decl.default {
                     Some(d) => self.eval(&d.expr, &Scope::empty()),
                     None => Val::unknown(
@@ -1084,15 +1192,23 @@ impl<'c> Instance<'c> {
             None => {}
         }
         let Some(attr) = self.def.local(name) else {
-            return err_val(format!("local.{name}"), format!("local.{name} is not declared"), span);
+            return err_val(
+                format!("local.{name}"),
+                format!("local.{name} is not declared"),
+                span,
+            );
         };
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Slot::InProgress(attr.span));
-        self.local_stack.borrow_mut().push((name.to_string(), attr.span));
+        self.local_stack
+            .borrow_mut()
+            .push((name.to_string(), attr.span));
         let v = self.eval(&attr.expr, &Scope::empty());
         self.local_stack.borrow_mut().pop();
-        self.locals.borrow_mut().insert(name.to_string(), Slot::Done(v.clone()));
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
         v
     }
 
@@ -1126,7 +1242,13 @@ impl<'c> Instance<'c> {
                             .map(|i| {
                                 let idx = num_val(i as f64, c.span);
                                 let obj = Val::new(
-                                    ValKind::Map(vec![(Key { name: "index".into(), span: c.span }, idx)]),
+                                    ValKind::Map(vec![(
+                                        Key {
+                                            name: "index".into(),
+                                            span: c.span,
+                                        },
+                                        idx,
+                                    )]),
                                     c.span,
                                 );
                                 (InstKey::Int(i), obj)
@@ -1135,13 +1257,24 @@ impl<'c> Instance<'c> {
                     )
                 }
                 _ => {
-                    let reason = v.as_unknown().map_or("count is not a number".to_string(), |u| u.reason.clone());
+                    let reason = v
+                        .as_unknown()
+                        .map_or("count is not a number".to_string(), |u| u.reason.clone());
                     let u = Val::unknown(
                         "count.index",
                         format!("count of {}{addr} is unknown ({reason})", self.prefix),
                         c.span,
                     );
-                    let obj = Val::new(ValKind::Map(vec![(Key { name: "index".into(), span: c.span }, u)]), c.span);
+                    let obj = Val::new(
+                        ValKind::Map(vec![(
+                            Key {
+                                name: "index".into(),
+                                span: c.span,
+                            },
+                            u,
+                        )]),
+                        c.span,
+                    );
                     Expansion::Unknown(obj)
                 }
             };
@@ -1151,8 +1284,20 @@ impl<'c> Instance<'c> {
             let entry = |k: String, kspan: Span, val: Val| {
                 let obj = Val::new(
                     ValKind::Map(vec![
-                        (Key { name: "key".into(), span: kspan }, Val::str(k.clone(), kspan)),
-                        (Key { name: "value".into(), span: val.span }, val),
+                        (
+                            Key {
+                                name: "key".into(),
+                                span: kspan,
+                            },
+                            Val::str(k.clone(), kspan),
+                        ),
+                        (
+                            Key {
+                                name: "value".into(),
+                                span: val.span,
+                            },
+                            val,
+                        ),
                     ]),
                     f.span,
                 );
@@ -1183,14 +1328,28 @@ impl<'c> Instance<'c> {
                 _ => {
                     let reason = match &v.kind {
                         ValKind::Unknown(u) => u.reason.clone(),
-                        ValKind::List(_) => "the for_each set holds values that are not known strings".into(),
+                        ValKind::List(_) => {
+                            "the for_each set holds values that are not known strings".into()
+                        }
                         _ => "for_each is not a map or set".into(),
                     };
                     let why = format!("for_each of {}{addr} is unknown ({reason})", self.prefix);
                     let obj = Val::new(
                         ValKind::Map(vec![
-                            (Key { name: "key".into(), span: f.span }, Val::unknown("each.key", why.clone(), f.span)),
-                            (Key { name: "value".into(), span: f.span }, Val::unknown("each.value", why, f.span)),
+                            (
+                                Key {
+                                    name: "key".into(),
+                                    span: f.span,
+                                },
+                                Val::unknown("each.key", why.clone(), f.span),
+                            ),
+                            (
+                                Key {
+                                    name: "value".into(),
+                                    span: f.span,
+                                },
+                                Val::unknown("each.value", why, f.span),
+                            ),
                         ]),
                         f.span,
                     );
@@ -1204,25 +1363,41 @@ impl<'c> Instance<'c> {
     /// The value of a resource or data source reference (all instances).
     fn resource_ref(&self, data: bool, ty: &str, name: &str, span: Span) -> Val {
         let Some((idx, res)) = self.def.resource(data, ty, name) else {
-            let what = if data { format!("data.{ty}.{name}") } else { format!("{ty}.{name}") };
+            let what = if data {
+                format!("data.{ty}.{name}")
+            } else {
+                format!("{ty}.{name}")
+            };
             return match (data, ty) {
                 (true, "aws_caller_identity") | (true, "aws_partition") | (true, "aws_region") => {
                     super::resources::well_known_data(ty, &what, span)
                 }
-                _ => Val::unknown(self.sh.text(span), format!("{}{what} is not declared in this module", self.prefix), span),
+                _ => Val::unknown(
+                    self.sh.text(span),
+                    format!("{}{what} is not declared in this module", self.prefix),
+                    span,
+                ),
             };
         };
         let key = if data { idx + 1_000_000 } else { idx };
         match self.resources.borrow().get(&key) {
             Some(Slot::Done(v)) => return v.clone(),
             Some(Slot::InProgress(_)) => {
-                return Val::unknown(self.sh.text(span), format!("{}{} refers to itself", self.prefix, res.address()), span);
+                return Val::unknown(
+                    self.sh.text(span),
+                    format!("{}{} refers to itself", self.prefix, res.address()),
+                    span,
+                );
             }
             None => {}
         }
-        self.resources.borrow_mut().insert(key, Slot::InProgress(res.span));
+        self.resources
+            .borrow_mut()
+            .insert(key, Slot::InProgress(res.span));
         let v = self.resource_value(res);
-        self.resources.borrow_mut().insert(key, Slot::Done(v.clone()));
+        self.resources
+            .borrow_mut()
+            .insert(key, Slot::Done(v.clone()));
         v
     }
 
@@ -1239,7 +1414,13 @@ impl<'c> Instance<'c> {
                     let sc = sc.with(if is_count { "count" } else { "each" }, v);
                     let obj = self.instance_object(res, &k, &sc);
                     match k {
-                        InstKey::Str(s) => map.push((Key { name: s, span: res.span }, obj)),
+                        InstKey::Str(s) => map.push((
+                            Key {
+                                name: s,
+                                span: res.span,
+                            },
+                            obj,
+                        )),
                         _ => list.push(obj),
                     }
                 }
@@ -1253,7 +1434,9 @@ impl<'c> Instance<'c> {
                 let reason = v
                     .unknowns()
                     .first()
-                    .map_or("the instances are unknown".to_string(), |(_, u)| u.reason.clone());
+                    .map_or("the instances are unknown".to_string(), |(_, u)| {
+                        u.reason.clone()
+                    });
                 Val::unknown(format!("{}{addr}", self.prefix), reason, res.span)
             }
         }
@@ -1263,14 +1446,26 @@ impl<'c> Instance<'c> {
     pub fn instance_object(&self, res: &Resource, key: &InstKey, scope: &Scope) -> Val {
         let full = format!("{}{}{}", self.prefix, res.address(), key.suffix());
         let mut entries: Vec<(Key, Val)> = vec![(
-            Key { name: "__resource__".into(), span: res.span },
+            Key {
+                name: "__resource__".into(),
+                span: res.span,
+            },
             Val::str(full.clone(), res.span),
         )];
         for a in &res.body.attrs {
-            if matches!(a.name.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+            if matches!(
+                a.name.as_str(),
+                "count" | "for_each" | "depends_on" | "provider"
+            ) {
                 continue;
             }
-            entries.push((Key { name: a.name.clone(), span: a.key_span }, self.eval(&a.expr, scope)));
+            entries.push((
+                Key {
+                    name: a.name.clone(),
+                    span: a.key_span,
+                },
+                self.eval(&a.expr, scope),
+            ));
         }
         let mut obj = Val::new(ValKind::Map(entries), res.span);
         super::resources::computed_attrs(self, res, &full, scope, &mut obj);
@@ -1289,7 +1484,11 @@ impl<'c> Instance<'c> {
     ) -> (Val, usize) {
         let Some(call) = self.def.module_call(name) else {
             return (
-                Val::unknown(self.sh.text(span), format!("module.{name} is not declared in this module"), span),
+                Val::unknown(
+                    self.sh.text(span),
+                    format!("module.{name} is not declared in this module"),
+                    span,
+                ),
                 1 + rest.len(),
             );
         };
@@ -1302,11 +1501,21 @@ impl<'c> Instance<'c> {
                     let k = self.eval_hcl(ie, file, base, scope);
                     match (&k.kind, as_num(&k), as_string(&k)) {
                         (ValKind::Unknown(u), _, _) => {
-                            return (Val::unknown(self.sh.text(span), u.reason.clone(), span), 1 + rest.len());
+                            return (
+                                Val::unknown(self.sh.text(span), u.reason.clone(), span),
+                                1 + rest.len(),
+                            );
                         }
-                        (ValKind::Number(_), Some(n), _) if n >= 0.0 => Some(InstKey::Int(n as usize)),
+                        (ValKind::Number(_), Some(n), _) if n >= 0.0 => {
+                            Some(InstKey::Int(n as usize))
+                        }
                         (_, _, Some(s)) => Some(InstKey::Str(s)),
-                        _ => return (err_val(self.sh.text(span), "bad module instance key", span), 1 + rest.len()),
+                        _ => {
+                            return (
+                                err_val(self.sh.text(span), "bad module instance key", span),
+                                1 + rest.len(),
+                            );
+                        }
                     }
                 }
                 _ => None,
@@ -1348,7 +1557,11 @@ impl<'c> Instance<'c> {
                     Val::new(ValKind::Map(map), span)
                 }
             }
-            _ => Val::unknown(self.sh.text(span), format!("the instances of module.{} are unknown", call.name), span),
+            _ => Val::unknown(
+                self.sh.text(span),
+                format!("the instances of module.{} are unknown", call.name),
+                span,
+            ),
         }
     }
 
@@ -1384,7 +1597,11 @@ impl<'c> Instance<'c> {
         match self.outputs.borrow().get(name) {
             Some(Slot::Done(v)) => return v.clone(),
             Some(Slot::InProgress(_)) => {
-                return Val::unknown(format!("{}{name}", self.prefix), format!("{ERR}output {name} refers to itself"), span);
+                return Val::unknown(
+                    format!("{}{name}", self.prefix),
+                    format!("{ERR}output {name} refers to itself"),
+                    span,
+                );
             }
             None => {}
         }
@@ -1395,12 +1612,16 @@ impl<'c> Instance<'c> {
                 span,
             );
         };
-        self.outputs.borrow_mut().insert(name.to_string(), Slot::InProgress(*ospan));
+        self.outputs
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress(*ospan));
         let v = match attr {
             Some(a) => self.eval(&a.expr, &Scope::empty()),
             None => Val::new(ValKind::Null, *ospan),
         };
-        self.outputs.borrow_mut().insert(name.to_string(), Slot::Done(v.clone()));
+        self.outputs
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
         v
     }
 

@@ -50,7 +50,11 @@ pub struct Collected {
 
 /// A policy document from an attribute value: a JSON string (with spans recovered), an
 /// object, or unknown.
-pub fn policy_from(inst: &Instance, v: &Val, kind: DocumentKind) -> (Option<PolicyDocument>, Option<(Span, Unknown)>) {
+pub fn policy_from(
+    inst: &Instance,
+    v: &Val,
+    kind: DocumentKind,
+) -> (Option<PolicyDocument>, Option<(Span, Unknown)>) {
     match &v.kind {
         ValKind::Unknown(u) => (None, Some((v.span, u.clone()))),
         ValKind::Null => (None, None),
@@ -155,18 +159,34 @@ fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
     let empty = Scope::empty();
     let mut parts = Vec::new();
     for a in &call.body.attrs {
-        if matches!(a.name.as_str(), "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
+        if matches!(
+            a.name.as_str(),
+            "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+        ) {
             continue;
         }
         let lname = a.name.to_ascii_lowercase();
-        let by_name = ["role", "arn", "account", "principal", "trusted", "oidc", "subject", "repo"]
-            .iter()
-            .any(|w| lname.contains(w));
+        let by_name = [
+            "role",
+            "arn",
+            "account",
+            "principal",
+            "trusted",
+            "oidc",
+            "subject",
+            "repo",
+        ]
+        .iter()
+        .any(|w| lname.contains(w));
         let v = inst.eval(&a.expr, &empty);
         let by_value = looks_like_principal(&v);
         if by_name || by_value {
             let shown = match &v.kind {
-                ValKind::Unknown(_) => inst.sh.text(a.span).split_once('=').map_or(String::new(), |(_, r)| r.trim().to_string()),
+                ValKind::Unknown(_) => inst
+                    .sh
+                    .text(a.span)
+                    .split_once('=')
+                    .map_or(String::new(), |(_, r)| r.trim().to_string()),
                 _ => super::functions::encode(&v),
             };
             parts.push(format!("{} = {}", a.name, shown));
@@ -182,7 +202,11 @@ fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
         .and_then(|r| r.strip_suffix(") was not read"))
         .unwrap_or(&why)
         .to_string();
-    let detail = if detail.starts_with("source ") { detail } else { format!("source {source}, {detail}") };
+    let detail = if detail.starts_with("source ") {
+        detail
+    } else {
+        format!("source {source}, {detail}")
+    };
     let message = if parts.is_empty() {
         format!("{addr} ({detail}): its roles were not checked; run terraform init")
     } else {
@@ -202,7 +226,9 @@ fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
 
 fn looks_like_principal(v: &Val) -> bool {
     match &v.kind {
-        ValKind::Str(s) => s.starts_with("arn:") || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())),
+        ValKind::Str(s) => {
+            s.starts_with("arn:") || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+        }
         ValKind::Number(s) => s.len() == 12,
         ValKind::List(items) => items.iter().any(looks_like_principal),
         ValKind::Map(entries) => entries.iter().any(|(_, v)| looks_like_principal(v)),
@@ -210,12 +236,20 @@ fn looks_like_principal(v: &Val) -> bool {
     }
 }
 
-fn one_resource(inst: &Instance, res: &Resource, key: &InstKey, scope: &Scope, note: Option<String>, out: &mut Collected) {
+fn one_resource(
+    inst: &Instance,
+    res: &Resource,
+    key: &InstKey,
+    scope: &Scope,
+    note: Option<String>,
+    out: &mut Collected,
+) {
     let address = format!("{}{}{}", inst.prefix, res.address(), key.suffix());
     let body = &res.body;
     match res.ty.as_str() {
         "aws_iam_role" => {
-            let name = opt_str(inst, body, "name", scope).or_else(|| opt_str(inst, body, "name_prefix", scope));
+            let name = opt_str(inst, body, "name", scope)
+                .or_else(|| opt_str(inst, body, "name_prefix", scope));
             let mut role = Role {
                 address: address.clone(),
                 source: SourceKind::Terraform,
@@ -270,7 +304,8 @@ fn one_resource(inst: &Instance, res: &Resource, key: &InstKey, scope: &Scope, n
             let idx = out.roles.len();
             if let Some(arns) = inst.eval_attr(body, "managed_policy_arns", scope) {
                 for arn in list_of(arns) {
-                    out.role_arns.push((idx, format!("{address}.managed_policy_arns"), arn));
+                    out.role_arns
+                        .push((idx, format!("{address}.managed_policy_arns"), arn));
                 }
             }
             out.roles.push((role, obj));
@@ -297,32 +332,61 @@ fn one_resource(inst: &Instance, res: &Resource, key: &InstKey, scope: &Scope, n
         "aws_iam_role_policy_attachment" => {
             let refs = inst.eval_attr(body, "role", scope).into_iter().collect();
             if let Some(arn) = inst.eval_attr(body, "policy_arn", scope) {
-                out.links.push(Link { origin: address, refs, what: LinkWhat::Arn(arn) });
+                out.links.push(Link {
+                    origin: address,
+                    refs,
+                    what: LinkWhat::Arn(arn),
+                });
             }
         }
         "aws_iam_policy_attachment" => {
-            let refs = inst.eval_attr(body, "roles", scope).map(list_of).unwrap_or_default();
+            let refs = inst
+                .eval_attr(body, "roles", scope)
+                .map(list_of)
+                .unwrap_or_default();
             if let Some(arn) = inst.eval_attr(body, "policy_arn", scope) {
-                out.links.push(Link { origin: address, refs, what: LinkWhat::Arn(arn) });
+                out.links.push(Link {
+                    origin: address,
+                    refs,
+                    what: LinkWhat::Arn(arn),
+                });
             }
         }
         "aws_iam_role_policy_attachments_exclusive" => {
-            let refs: Vec<Val> = inst.eval_attr(body, "role_name", scope).into_iter().collect();
-            for arn in inst.eval_attr(body, "policy_arns", scope).map(list_of).unwrap_or_default() {
-                out.links.push(Link { origin: address.clone(), refs: refs.clone(), what: LinkWhat::Arn(arn) });
+            let refs: Vec<Val> = inst
+                .eval_attr(body, "role_name", scope)
+                .into_iter()
+                .collect();
+            for arn in inst
+                .eval_attr(body, "policy_arns", scope)
+                .map(list_of)
+                .unwrap_or_default()
+            {
+                out.links.push(Link {
+                    origin: address.clone(),
+                    refs: refs.clone(),
+                    what: LinkWhat::Arn(arn),
+                });
             }
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
-                what: LinkWhat::Note(format!("its managed policy attachments are managed exclusively by {address}")),
+                what: LinkWhat::Note(format!(
+                    "its managed policy attachments are managed exclusively by {address}"
+                )),
             });
         }
         "aws_iam_role_policies_exclusive" => {
-            let refs = inst.eval_attr(body, "role_name", scope).into_iter().collect();
+            let refs = inst
+                .eval_attr(body, "role_name", scope)
+                .into_iter()
+                .collect();
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
-                what: LinkWhat::Note(format!("its inline policies are managed exclusively by {address}")),
+                what: LinkWhat::Note(format!(
+                    "its inline policies are managed exclusively by {address}"
+                )),
             });
         }
         "aws_iam_instance_profile" => {
@@ -330,12 +394,17 @@ fn one_resource(inst: &Instance, res: &Resource, key: &InstKey, scope: &Scope, n
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
-                what: LinkWhat::Note(format!("used by the instance profile {address} (EC2 instances can assume it)")),
+                what: LinkWhat::Note(format!(
+                    "used by the instance profile {address} (EC2 instances can assume it)"
+                )),
             });
         }
         "aws_iam_policy" => {
             let obj = inst.instance_object(res, key, scope);
-            let arn = obj.get("arn").cloned().unwrap_or_else(|| Val::new(ValKind::Null, res.span));
+            let arn = obj
+                .get("arn")
+                .cloned()
+                .unwrap_or_else(|| Val::new(ValKind::Null, res.span));
             let pv = inst.eval_attr(body, "policy", scope);
             let (document, unknown) = match &pv {
                 Some(v) => policy_from(inst, v, DocumentKind::Identity),
@@ -365,7 +434,12 @@ fn ref_address(u: &Unknown) -> Option<&str> {
 
 /// Attaches the links to the roles and returns the roles.
 pub fn link(c: Collected) -> Vec<Role> {
-    let Collected { mut roles, links, policies, role_arns } = c;
+    let Collected {
+        mut roles,
+        links,
+        policies,
+        role_arns,
+    } = c;
     let targets = |r: &Val, roles: &[(Role, Val)]| -> Vec<usize> {
         let mut out = Vec::new();
         for (i, (role, obj)) in roles.iter().enumerate() {
@@ -394,7 +468,10 @@ pub fn link(c: Collected) -> Vec<Role> {
                 return Ok(p.policy.clone());
             }
         }
-        Err(ManagedPolicyRef { origin: origin.to_string(), arn: Str::from_val(arn) })
+        Err(ManagedPolicyRef {
+            origin: origin.to_string(),
+            arn: Str::from_val(arn),
+        })
     };
     for (idx, origin, arn) in role_arns {
         let r = resolve_arn(&origin, &arn);

@@ -19,11 +19,22 @@ use super::eval::{
 };
 
 /// Evaluates a function call.
-pub fn call(inst: &Instance, fc: &FuncCall, file: FileId, base: usize, scope: &Scope, span: Span) -> Val {
+pub fn call(
+    inst: &Instance,
+    fc: &FuncCall,
+    file: FileId,
+    base: usize,
+    scope: &Scope,
+    span: Span,
+) -> Val {
     let name = fc.name.name.as_str();
     let text = || inst.sh.text(span);
     if !fc.name.namespace.is_empty() {
-        return Val::unknown(text(), "provider-defined functions are not evaluated offline", span);
+        return Val::unknown(
+            text(),
+            "provider-defined functions are not evaluated offline",
+            span,
+        );
     }
     let arg_exprs: Vec<&hcl::edit::expr::Expression> = fc.args.iter().collect();
     // Lazily evaluated functions.
@@ -47,14 +58,21 @@ pub fn call(inst: &Instance, fc: &FuncCall, file: FileId, base: usize, scope: &S
             return if is_error(&v) {
                 Val::new(ValKind::Bool(false), span)
             } else if v.is_unknown() {
-                Val::unknown(text(), v.as_unknown().map_or(String::new(), |u| u.reason.clone()), span)
+                Val::unknown(
+                    text(),
+                    v.as_unknown().map_or(String::new(), |u| u.reason.clone()),
+                    span,
+                )
             } else {
                 Val::new(ValKind::Bool(true), span)
             };
         }
         _ => {}
     }
-    let mut args: Vec<Val> = arg_exprs.iter().map(|a| inst.eval_hcl(a, file, base, scope)).collect();
+    let mut args: Vec<Val> = arg_exprs
+        .iter()
+        .map(|a| inst.eval_hcl(a, file, base, scope))
+        .collect();
     if fc.args.expand_final() {
         if let Some(last) = args.pop() {
             match last.kind {
@@ -126,7 +144,9 @@ impl Call<'_, '_> {
     }
 
     fn str_arg(&self, args: &[Val], i: usize) -> Result<String, Val> {
-        let v = args.get(i).ok_or_else(|| self.err(format!("argument {} is missing", i + 1)))?;
+        let v = args
+            .get(i)
+            .ok_or_else(|| self.err(format!("argument {} is missing", i + 1)))?;
         if v.is_unknown() {
             return Err(self.unknown_from(v));
         }
@@ -134,7 +154,9 @@ impl Call<'_, '_> {
     }
 
     fn list_arg<'v>(&self, args: &'v [Val], i: usize) -> Result<&'v Vec<Val>, Val> {
-        let v = args.get(i).ok_or_else(|| self.err(format!("argument {} is missing", i + 1)))?;
+        let v = args
+            .get(i)
+            .ok_or_else(|| self.err(format!("argument {} is missing", i + 1)))?;
         if v.is_unknown() {
             return Err(self.unknown_from(v));
         }
@@ -159,7 +181,11 @@ impl Call<'_, '_> {
                 if text.len() > MAX_STR {
                     return Err(self.err("the result is too long"));
                 }
-                self.inst.sh.json_vals.borrow_mut().insert(text.clone(), v.clone());
+                self.inst
+                    .sh
+                    .json_vals
+                    .borrow_mut()
+                    .insert(text.clone(), v.clone());
                 Val::str(text, span)
             }
             "jsondecode" => {
@@ -239,7 +265,9 @@ impl Call<'_, '_> {
                     if v.is_unknown() || matches!(v.kind, ValKind::Null) {
                         return Ok(v.clone());
                     }
-                    return Ok(self.s(as_string(v).ok_or_else(|| self.err("needs a string, number or bool"))?));
+                    return Ok(self
+                        .s(as_string(v)
+                            .ok_or_else(|| self.err("needs a string, number or bool"))?));
                 }
                 v.clone()
             }
@@ -314,7 +342,10 @@ impl Call<'_, '_> {
                 if items.is_empty() || n < 0.0 {
                     return Err(self.err("cannot use element on an empty list"));
                 }
-                items.get(n as usize % items.len()).cloned().unwrap_or_else(|| self.err("out of range"))
+                items
+                    .get(n as usize % items.len())
+                    .cloned()
+                    .unwrap_or_else(|| self.err("out of range"))
             }
             "index" => {
                 let items = self.list_arg(args, 0)?;
@@ -329,7 +360,10 @@ impl Call<'_, '_> {
                 match &v.kind {
                     ValKind::List(items) => num_val(items.len() as f64, span),
                     ValKind::Map(entries) => num_val(
-                        entries.iter().filter(|(k, _)| k.name != "__resource__").count() as f64,
+                        entries
+                            .iter()
+                            .filter(|(k, _)| k.name != "__resource__")
+                            .count() as f64,
                         span,
                     ),
                     ValKind::Str(s) => num_val(s.chars().count() as f64, span),
@@ -349,7 +383,11 @@ impl Call<'_, '_> {
                     }
                 }
                 if unknown {
-                    return Err(Val::unknown(self.text(), "an element compared is unknown", span));
+                    return Err(Val::unknown(
+                        self.text(),
+                        "an element compared is unknown",
+                        span,
+                    ));
                 }
                 self.bool(false)
             }
@@ -379,7 +417,10 @@ impl Call<'_, '_> {
                 let items = self.list_arg(args, 0)?;
                 match items.len() {
                     0 => Val::new(ValKind::Null, span),
-                    1 => items.first().cloned().unwrap_or_else(|| Val::new(ValKind::Null, span)),
+                    1 => items
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| Val::new(ValKind::Null, span)),
                     _ => return Err(self.err("the list has more than one element")),
                 }
             }
@@ -398,8 +439,14 @@ impl Call<'_, '_> {
             }
             "slice" => {
                 let items = self.list_arg(args, 0)?;
-                let a = args.get(1).and_then(as_num).ok_or_else(|| self.err("bad start"))? as usize;
-                let b = args.get(2).and_then(as_num).ok_or_else(|| self.err("bad end"))? as usize;
+                let a = args
+                    .get(1)
+                    .and_then(as_num)
+                    .ok_or_else(|| self.err("bad start"))? as usize;
+                let b = args
+                    .get(2)
+                    .and_then(as_num)
+                    .ok_or_else(|| self.err("bad end"))? as usize;
                 match items.get(a..b) {
                     Some(s) => self.list(s.to_vec()),
                     None => return Err(self.err("out of range")),
@@ -411,7 +458,8 @@ impl Call<'_, '_> {
                     match &a.kind {
                         ValKind::List(items) => {
                             for i in items {
-                                if i.is_unknown() || !out.iter().any(|o| equal(o, i) == Some(true)) {
+                                if i.is_unknown() || !out.iter().any(|o| equal(o, i) == Some(true))
+                                {
                                     out.push(i.clone());
                                 }
                             }
@@ -508,13 +556,21 @@ impl Call<'_, '_> {
                 if let Some(u) = first_unknown(rest) {
                     return Err(self.unknown_from(u));
                 }
-                let n = rest.iter().filter_map(list_items).map(Vec::len).max().unwrap_or(1);
+                let n = rest
+                    .iter()
+                    .filter_map(list_items)
+                    .map(Vec::len)
+                    .max()
+                    .unwrap_or(1);
                 let mut out = Vec::new();
                 for i in 0..n.min(MAX_ITEMS) {
                     let row: Vec<Val> = rest
                         .iter()
                         .map(|a| match list_items(a) {
-                            Some(l) => l.get(i).cloned().unwrap_or_else(|| Val::new(ValKind::Null, span)),
+                            Some(l) => l
+                                .get(i)
+                                .cloned()
+                                .unwrap_or_else(|| Val::new(ValKind::Null, span)),
                             None => a.clone(),
                         })
                         .collect();
@@ -539,7 +595,9 @@ impl Call<'_, '_> {
                         if i.is_unknown() {
                             return Err(self.unknown_from(i));
                         }
-                        parts.push(as_string(i).ok_or_else(|| self.err("elements must be strings"))?);
+                        parts.push(
+                            as_string(i).ok_or_else(|| self.err("elements must be strings"))?,
+                        );
                     }
                 }
                 self.s(parts.join(&sep))
@@ -560,7 +618,11 @@ impl Call<'_, '_> {
                 let rep = self.str_arg(args, 2)?;
                 if sub.len() > 2 && sub.starts_with('/') && sub.ends_with('/') {
                     let pat = sub.get(1..sub.len() - 1).unwrap_or("");
-                    let re = self.inst.sh.regex(pat).ok_or_else(|| self.err("invalid regular expression"))?;
+                    let re = self
+                        .inst
+                        .sh
+                        .regex(pat)
+                        .ok_or_else(|| self.err("invalid regular expression"))?;
                     self.s(re.replace_all(&s, rep.as_str()).into_owned())
                 } else if sub.is_empty() {
                     self.s(s)
@@ -571,7 +633,11 @@ impl Call<'_, '_> {
             "regex" | "regexall" => {
                 let pat = self.str_arg(args, 0)?;
                 let s = self.str_arg(args, 1)?;
-                let re = self.inst.sh.regex(&pat).ok_or_else(|| self.err("invalid regular expression"))?;
+                let re = self
+                    .inst
+                    .sh
+                    .regex(&pat)
+                    .ok_or_else(|| self.err("invalid regular expression"))?;
                 let one = |caps: regex::Captures| -> Val {
                     let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
                     if names.is_empty() {
@@ -584,7 +650,10 @@ impl Call<'_, '_> {
                                     .flatten()
                                     .map(|n| {
                                         (
-                                            Key { name: n.to_string(), span },
+                                            Key {
+                                                name: n.to_string(),
+                                                span,
+                                            },
                                             Val::str(caps.name(n).map_or("", |m| m.as_str()), span),
                                         )
                                     })
@@ -615,7 +684,10 @@ impl Call<'_, '_> {
             "lower" => self.s(self.str_arg(args, 0)?.to_lowercase()),
             "upper" => self.s(self.str_arg(args, 0)?.to_uppercase()),
             "trimspace" => self.s(self.str_arg(args, 0)?.trim().to_string()),
-            "chomp" => self.s(self.str_arg(args, 0)?.trim_end_matches(['\n', '\r']).to_string()),
+            "chomp" => self.s(self
+                .str_arg(args, 0)?
+                .trim_end_matches(['\n', '\r'])
+                .to_string()),
             "title" => {
                 let s = self.str_arg(args, 0)?;
                 let mut out = String::new();
@@ -656,17 +728,37 @@ impl Call<'_, '_> {
             }
             "substr" => {
                 let s = self.str_arg(args, 0)?;
-                let off = args.get(1).and_then(as_num).ok_or_else(|| self.err("bad offset"))?;
-                let len = args.get(2).and_then(as_num).ok_or_else(|| self.err("bad length"))?;
+                let off = args
+                    .get(1)
+                    .and_then(as_num)
+                    .ok_or_else(|| self.err("bad offset"))?;
+                let len = args
+                    .get(2)
+                    .and_then(as_num)
+                    .ok_or_else(|| self.err("bad length"))?;
                 let chars: Vec<char> = s.chars().collect();
-                let start = if off < 0.0 { chars.len().saturating_sub((-off) as usize) } else { off as usize };
-                let end = if len < 0.0 { chars.len() } else { start.saturating_add(len as usize).min(chars.len()) };
-                self.s(chars.get(start.min(end)..end).unwrap_or(&[]).iter().collect())
+                let start = if off < 0.0 {
+                    chars.len().saturating_sub((-off) as usize)
+                } else {
+                    off as usize
+                };
+                let end = if len < 0.0 {
+                    chars.len()
+                } else {
+                    start.saturating_add(len as usize).min(chars.len())
+                };
+                self.s(chars
+                    .get(start.min(end)..end)
+                    .unwrap_or(&[])
+                    .iter()
+                    .collect())
             }
             "file" | "templatefile" | "fileexists" => self.file_fn(args)?,
-            "timestamp" | "uuid" | "plantimestamp" | "bcrypt" | "uuidv5" => {
-                Val::unknown(self.text(), format!("{} changes on every run", self.name), span)
-            }
+            "timestamp" | "uuid" | "plantimestamp" | "bcrypt" | "uuidv5" => Val::unknown(
+                self.text(),
+                format!("{} changes on every run", self.name),
+                span,
+            ),
             _ => Val::unknown(
                 self.text(),
                 format!("the function {} is not evaluated offline", self.name),
@@ -681,7 +773,11 @@ impl Call<'_, '_> {
         let rel = self.str_arg(args, 0)?;
         let path = {
             let p = PathBuf::from(&rel);
-            if p.is_absolute() { p } else { self.inst.sh.top_dir.join(p) }
+            if p.is_absolute() {
+                p
+            } else {
+                self.inst.sh.top_dir.join(p)
+            }
         };
         let sh = self.inst.sh;
         if self.name == "fileexists" {
@@ -690,7 +786,11 @@ impl Call<'_, '_> {
                     self.span,
                     format!("fileexists(\"{rel}\") looks outside the scanned root; the file was not checked"),
                 ));
-                return Err(Val::unknown(self.text(), "the path is outside the scanned root", self.span));
+                return Err(Val::unknown(
+                    self.text(),
+                    "the path is outside the scanned root",
+                    self.span,
+                ));
             }
             return Ok(self.bool(path.is_file()));
         }
@@ -700,7 +800,10 @@ impl Call<'_, '_> {
         if !sh.ctx.inside_root(&path) {
             sh.error(SourceError::at(
                 self.span,
-                format!("{}(\"{rel}\") reads outside the scanned root; the file was not read", self.name),
+                format!(
+                    "{}(\"{rel}\") reads outside the scanned root; the file was not read",
+                    self.name
+                ),
             ));
             return Err(Val::unknown(
                 self.text(),
@@ -743,7 +846,10 @@ impl Call<'_, '_> {
         let Some(tpl) = tpl else {
             return Err(self.err(format!("{rel} is not a valid template")));
         };
-        let vars = args.get(1).cloned().unwrap_or_else(|| Val::new(ValKind::Map(Vec::new()), self.span));
+        let vars = args
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| Val::new(ValKind::Map(Vec::new()), self.span));
         if vars.is_unknown() {
             return Err(self.unknown_from(&vars));
         }
@@ -840,7 +946,11 @@ fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
             'q' => out.push_str(&encode(a)),
             'f' => {
                 let x = as_num(a).ok_or("%f needs a number")?;
-                let prec: usize = spec.split('.').nth(1).and_then(|p| p.parse().ok()).unwrap_or(6);
+                let prec: usize = spec
+                    .split('.')
+                    .nth(1)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(6);
                 out.push_str(&format!("{x:.prec$}"));
             }
             _ => return Err(format!("the verb %{verb} is not supported")),
@@ -917,8 +1027,12 @@ pub fn decode(inst: &Instance, v: &Val) -> Result<Val, String> {
     let map = inst.sh.str_maps.borrow().get(&v.span).cloned();
     let mut parsed = match map {
         Some(m) if m.text == text && m.complete() => {
-            let mut parsed = crate::source::json::parse(text, v.span.file, 0)
-                .map_err(|e| format!("the string is not valid JSON ({} at byte {})", e.message, e.offset))?;
+            let mut parsed = crate::source::json::parse(text, v.span.file, 0).map_err(|e| {
+                format!(
+                    "the string is not valid JSON ({} at byte {})",
+                    e.message, e.offset
+                )
+            })?;
             super::strmap::remap(&mut parsed, &m);
             parsed
         }

@@ -201,9 +201,10 @@ fn literal(v: Val) -> JNode {
             base: v.span.start as usize + 1,
         },
         ValKind::List(items) => JNode::List(items.into_iter().map(literal).collect(), v.span),
-        ValKind::Map(e) => {
-            JNode::Map(e.into_iter().map(|(k, v)| (k, literal(v))).collect(), v.span)
-        }
+        ValKind::Map(e) => JNode::Map(
+            e.into_iter().map(|(k, v)| (k, literal(v))).collect(),
+            v.span,
+        ),
         _ => node(v),
     }
 }

@@ -76,7 +76,8 @@ pub fn extract(ctx: &Context, dirs: &BTreeSet<PathBuf>, plans: &[PathBuf]) -> Ex
     for r in plan_results {
         out.merge(r);
     }
-    out.roles.sort_by(|a, b| a.address.cmp(&b.address).then(a.span.cmp(&b.span)));
+    out.roles
+        .sort_by(|a, b| a.address.cmp(&b.address).then(a.span.cmp(&b.span)));
     out.notices.sort_by(|a, b| a.address.cmp(&b.address));
     out.notices.dedup();
     out.errors.dedup();

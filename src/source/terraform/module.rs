@@ -33,7 +33,8 @@ impl ModuleCache {
             let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
             m.entry(key(dir)).or_default().clone()
         };
-        cell.get_or_init(|| Arc::new(parse_module(ctx, dir))).clone()
+        cell.get_or_init(|| Arc::new(parse_module(ctx, dir)))
+            .clone()
     }
 
     pub fn insert(&self, dir: &Path, def: ModuleDef) {
@@ -111,7 +112,11 @@ pub fn read_modules_json(ctx: &Context, top_dir: &Path) -> Option<HashMap<String
 }
 
 /// Where a module call's source is on disk, or why it is not.
-pub fn resolve_source(parent: &Instance, call: &ModuleCall, key_path: &str) -> Result<PathBuf, String> {
+pub fn resolve_source(
+    parent: &Instance,
+    call: &ModuleCall,
+    key_path: &str,
+) -> Result<PathBuf, String> {
     let source = match call.body.attr("source").map(|a| literal_string(&a.expr)) {
         Some(Some(s)) => s,
         Some(None) => return Err("its source is not a literal string".into()),
@@ -123,11 +128,18 @@ pub fn resolve_source(parent: &Instance, call: &ModuleCall, key_path: &str) -> R
             return Err(format!("source {source}, not found at {}", dir.display()));
         }
         if !parent.sh.ctx.inside_root(&dir) {
-            return Err(format!("source {source} is outside the scanned root; it was not read"));
+            return Err(format!(
+                "source {source} is outside the scanned root; it was not read"
+            ));
         }
         return Ok(dir);
     }
-    if let Some(dir) = parent.sh.modules_json.as_ref().and_then(|m| m.get(key_path)) {
+    if let Some(dir) = parent
+        .sh
+        .modules_json
+        .as_ref()
+        .and_then(|m| m.get(key_path))
+    {
         if dir.is_dir() && parent.sh.ctx.inside_root(dir) {
             return Ok(dir.clone());
         }
@@ -145,17 +157,26 @@ pub fn key_path(parent: &Instance, call: &ModuleCall) -> String {
 }
 
 /// Creates the child instance for `call` at `key`.
-pub fn instantiate<'c>(parent: &Instance<'c>, call: &ModuleCall, key: &InstKey) -> Result<Instance<'c>, Val> {
+pub fn instantiate<'c>(
+    parent: &Instance<'c>,
+    call: &ModuleCall,
+    key: &InstKey,
+) -> Result<Instance<'c>, Val> {
     let addr = format!("{}module.{}{}", parent.prefix, call.name, key.suffix());
     let unknown = |why: String| Val::unknown(addr.clone(), why, call.span);
     if parent.depth + 1 > MAX_MODULE_DEPTH {
-        return Err(unknown(format!("{addr} is nested deeper than {MAX_MODULE_DEPTH} modules")));
+        return Err(unknown(format!(
+            "{addr} is nested deeper than {MAX_MODULE_DEPTH} modules"
+        )));
     }
     let kp = key_path(parent, call);
-    let dir = resolve_source(parent, call, &kp).map_err(|why| unknown(format!("{addr} ({why}) was not read")))?;
+    let dir = resolve_source(parent, call, &kp)
+        .map_err(|why| unknown(format!("{addr} ({why}) was not read")))?;
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.clone());
     if parent.chain.contains(&canon) {
-        return Err(unknown(format!("{addr} calls a module that is already being evaluated (a cycle)")));
+        return Err(unknown(format!(
+            "{addr} calls a module that is already being evaluated (a cycle)"
+        )));
     }
     let def = parent.sh.cache.get(parent.sh.ctx, &dir);
     // The each/count value of this instance.

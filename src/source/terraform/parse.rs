@@ -20,7 +20,10 @@ use crate::value::Key;
 #[derive(Debug)]
 pub enum Expr {
     /// An hcl-edit expression; its spans are byte offsets into `file`.
-    Hcl { expr: Expression, file: FileId },
+    Hcl {
+        expr: Expression,
+        file: FileId,
+    },
     Json(JNode),
 }
 

@@ -43,7 +43,13 @@ pub enum BlockItem<'a, 's> {
 }
 
 /// Calls `f` for each `kind` block of `body`, expanding `dynamic "kind"` blocks.
-pub fn each_block(inst: &Instance, body: &Body, kind: &str, scope: &Scope, f: &mut dyn FnMut(BlockItem)) {
+pub fn each_block(
+    inst: &Instance,
+    body: &Body,
+    kind: &str,
+    scope: &Scope,
+    f: &mut dyn FnMut(BlockItem),
+) {
     for b in &body.blocks {
         if b.kind == kind {
             f(BlockItem::Block(&b.body, scope, b.span));
@@ -140,7 +146,10 @@ pub fn build(inst: &Instance, body: &Body, scope: &Scope, span: Span) -> Val {
     if let Some(id) = inst.eval_attr(body, "policy_id", scope) {
         entries.push((key("Id", id.span), id));
     }
-    entries.push((key("Statement", span), Val::new(ValKind::List(statements), span)));
+    entries.push((
+        key("Statement", span),
+        Val::new(ValKind::List(statements), span),
+    ));
     Val::new(ValKind::Map(entries), span)
 }
 
@@ -151,7 +160,10 @@ fn sid_of(st: &Val) -> Option<String> {
 /// A statement replaces an earlier one with the same sid; others are appended.
 fn merge_sid(statements: &mut Vec<Val>, st: Val) {
     if let Some(sid) = sid_of(&st) {
-        if let Some(slot) = statements.iter_mut().find(|s| sid_of(s).as_deref() == Some(&sid)) {
+        if let Some(slot) = statements
+            .iter_mut()
+            .find(|s| sid_of(s).as_deref() == Some(&sid))
+        {
             *slot = st;
             return;
         }
@@ -183,7 +195,10 @@ fn doc_list(inst: &Instance, v: &Val) -> Vec<Vec<Val>> {
                 Some(st) => out.push(vec![st.clone()]),
                 None => {}
             },
-            Err(e) => inst.sh.error(SourceError::at(item.span, format!("a policy document is not valid JSON: {e}"))),
+            Err(e) => inst.sh.error(SourceError::at(
+                item.span,
+                format!("a policy document is not valid JSON: {e}"),
+            )),
         }
     }
     out
@@ -215,7 +230,10 @@ fn statement(inst: &Instance, b: &Body, scope: &Scope, span: Span) -> Val {
             }
         }
     }
-    for (kind, elem) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+    for (kind, elem) in [
+        ("principals", "Principal"),
+        ("not_principals", "NotPrincipal"),
+    ] {
         if let Some(p) = principals(inst, b, kind, scope) {
             entries.push((key(elem, p.span), p));
         }
@@ -227,20 +245,37 @@ fn statement(inst: &Instance, b: &Body, scope: &Scope, span: Span) -> Val {
         BlockItem::Unknown(u) => cond_unknown = Some(u),
         BlockItem::Block(cb, sc, csp) => {
             cond_span.get_or_insert(csp);
-            let test = inst.eval_attr(cb, "test", sc).unwrap_or_else(|| Val::new(ValKind::Null, csp));
-            let var = inst.eval_attr(cb, "variable", sc).unwrap_or_else(|| Val::new(ValKind::Null, csp));
-            let values = inst.eval_attr(cb, "values", sc).unwrap_or_else(|| Val::new(ValKind::List(Vec::new()), csp));
+            let test = inst
+                .eval_attr(cb, "test", sc)
+                .unwrap_or_else(|| Val::new(ValKind::Null, csp));
+            let var = inst
+                .eval_attr(cb, "variable", sc)
+                .unwrap_or_else(|| Val::new(ValKind::Null, csp));
+            let values = inst
+                .eval_attr(cb, "values", sc)
+                .unwrap_or_else(|| Val::new(ValKind::List(Vec::new()), csp));
             let (Some(t), Some(vname)) = (as_string(&test), as_string(&var)) else {
                 let u = if test.is_unknown() { test } else { var };
                 let op = as_string(&u).unwrap_or_else(|| "Unknown".into());
                 conds.push((key(&op, csp), Val { span: csp, ..u }));
                 return;
             };
-            let var_span = cb.attr("variable").map_or(csp, |a| Instance::expr_span(&a.expr));
+            let var_span = cb
+                .attr("variable")
+                .map_or(csp, |a| Instance::expr_span(&a.expr));
             // Values of the same test and variable across blocks are merged.
-            if let Some((_, Val { kind: ValKind::Map(keys), .. })) = conds.iter_mut().find(|(k, _)| k.name == t) {
+            if let Some((
+                _,
+                Val {
+                    kind: ValKind::Map(keys),
+                    ..
+                },
+            )) = conds.iter_mut().find(|(k, _)| k.name == t)
+            {
                 if let Some((_, existing)) = keys.iter_mut().find(|(k, _)| k.name == vname) {
-                    if let (ValKind::List(a), ValKind::List(b)) = (&mut existing.kind, values.kind.clone()) {
+                    if let (ValKind::List(a), ValKind::List(b)) =
+                        (&mut existing.kind, values.kind.clone())
+                    {
                         a.extend(b);
                         return;
                     }
@@ -271,7 +306,9 @@ fn principals(inst: &Instance, b: &Body, kind: &str, scope: &Scope) -> Option<Va
         BlockItem::Unknown(u) => unknown = Some(u),
         BlockItem::Block(pb, sc, psp) => {
             first.get_or_insert(psp);
-            let ty = inst.eval_attr(pb, "type", sc).unwrap_or_else(|| Val::new(ValKind::Null, psp));
+            let ty = inst
+                .eval_attr(pb, "type", sc)
+                .unwrap_or_else(|| Val::new(ValKind::Null, psp));
             let ids = inst
                 .eval_attr(pb, "identifiers", sc)
                 .unwrap_or_else(|| Val::new(ValKind::List(Vec::new()), psp));
@@ -291,7 +328,14 @@ fn principals(inst: &Instance, b: &Body, kind: &str, scope: &Scope) -> Option<Va
                 ValKind::List(items) => items,
                 _ => vec![ids],
             };
-            if let Some((_, Val { kind: ValKind::List(l), .. })) = map.iter_mut().find(|(k, _)| k.name == t) {
+            if let Some((
+                _,
+                Val {
+                    kind: ValKind::List(l),
+                    ..
+                },
+            )) = map.iter_mut().find(|(k, _)| k.name == t)
+            {
                 l.extend(ids);
             } else {
                 map.push((key(&t, ty.span), Val::new(ValKind::List(ids), psp)));
@@ -305,7 +349,14 @@ fn principals(inst: &Instance, b: &Body, kind: &str, scope: &Scope) -> Option<Va
         }
         // Keep the known types; the unknown block joins as an unknown AWS-typed value.
         let name = "AWS";
-        if let Some((_, Val { kind: ValKind::List(l), .. })) = map.iter_mut().find(|(k, _)| k.name == name) {
+        if let Some((
+            _,
+            Val {
+                kind: ValKind::List(l),
+                ..
+            },
+        )) = map.iter_mut().find(|(k, _)| k.name == name)
+        {
             l.push(u);
         } else {
             map.push((key(name, u.span), Val::new(ValKind::List(vec![u]), span)));

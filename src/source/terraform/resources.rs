@@ -61,7 +61,9 @@ fn iam_arn(obj: &Val, full: &str, kind: &str, attr: &str, span: Span) -> Val {
         _ => Val::unknown(
             format!("{full}.{attr}"),
             name.as_unknown()
-                .map_or(format!("{full}.{attr} is known only after apply"), |u| u.reason.clone()),
+                .map_or(format!("{full}.{attr} is known only after apply"), |u| {
+                    u.reason.clone()
+                }),
             span,
         ),
     }

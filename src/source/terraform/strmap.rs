@@ -113,7 +113,10 @@ pub fn align(value: &str, src: &str, src_start: usize, out: &mut Vec<(u32, u32)>
                 break;
             }
             if rest.starts_with(ch) {
-                m = ((src_start + j) as u32, (src_start + j + ch.len_utf8()) as u32);
+                m = (
+                    (src_start + j) as u32,
+                    (src_start + j + ch.len_utf8()) as u32,
+                );
                 j += ch.len_utf8();
                 break;
             }
@@ -171,12 +174,20 @@ pub fn respan(v: &mut Val, span: Span) {
 
 /// Moves every span of a value by `offset` bytes into `file`.
 pub fn shift(v: &mut Val, file: FileId, offset: usize) {
-    v.span = Span::new(file, v.span.start as usize + offset, v.span.end as usize + offset);
+    v.span = Span::new(
+        file,
+        v.span.start as usize + offset,
+        v.span.end as usize + offset,
+    );
     match &mut v.kind {
         ValKind::List(items) => items.iter_mut().for_each(|i| shift(i, file, offset)),
         ValKind::Map(entries) => {
             for (k, val) in entries.iter_mut() {
-                k.span = Span::new(file, k.span.start as usize + offset, k.span.end as usize + offset);
+                k.span = Span::new(
+                    file,
+                    k.span.start as usize + offset,
+                    k.span.end as usize + offset,
+                );
                 shift(val, file, offset);
             }
         }
@@ -194,8 +205,8 @@ mod tests {
         let mut m = StrMap::new(FileId(0));
         m.push_literal(r#"{"a": "b"}"#, src, 100);
         assert!(m.complete());
-        // the `b` string token `"b"` is at text bytes 6..9; in the source `\"b\"` at 8..14
-        assert_eq!(m.span(6, 9), Span::new(FileId(0), 108, 114));
+        // the `b` string token `"b"` is at text bytes 6..9; in the source `\"b\"` at 8..13
+        assert_eq!(m.span(6, 9), Span::new(FileId(0), 108, 113));
         let mut m = StrMap::new(FileId(0));
         m.push_literal("x\ny\n", "    x\n    y\n", 0);
         assert_eq!(m.span(2, 3), Span::new(FileId(0), 10, 11));

@@ -46,18 +46,26 @@ fn read_file(sh: &Shared, consts: &Instance, path: &Path, out: &mut HashMap<Stri
     let (id, f) = match sh.ctx.sources.load(path, display.clone()) {
         Ok(x) => x,
         Err(error) => {
-            sh.load_failures.borrow_mut().push(LoadFailure { display, error });
+            sh.load_failures
+                .borrow_mut()
+                .push(LoadFailure { display, error });
             return;
         }
     };
     if path.to_string_lossy().ends_with(".json") {
         match crate::source::json::parse(&f.text, id, 0) {
-            Ok(Val { kind: ValKind::Map(entries), .. }) => {
+            Ok(Val {
+                kind: ValKind::Map(entries),
+                ..
+            }) => {
                 for (k, v) in entries {
                     out.insert(k.name, v);
                 }
             }
-            Ok(v) => sh.error(SourceError::at(v.span, "a tfvars JSON file must hold an object")),
+            Ok(v) => sh.error(SourceError::at(
+                v.span,
+                "a tfvars JSON file must hold an object",
+            )),
             Err(e) => sh.error(SourceError::at(
                 crate::span::Span::new(id, e.offset, e.offset + 1),
                 format!("invalid tfvars JSON: {}", e.message),

@@ -1,0 +1,510 @@
+//! What a role may do: the union of its inline policies, the customer managed policies whose
+//! documents are in the code, and the AWS managed policies it attaches by ARN, minus what
+//! unconditional Deny statements on all resources take away and, when the permissions boundary is
+//! an AWS managed policy, limited by it. A grant counts when it applies to all resources (`*`,
+//! an ARN whose resource part is only wildcards, or NotResource) without a condition that may
+//! limit it. [`Permissions::summary`] lists the risky grants (admin, full IAM, escalation paths,
+//! PassRole and AssumeRole on `*`, broad data reads), each with the places that grant it.
+
+use crate::iam::actions::{self, AccessLevel, wildcard_match};
+use crate::iam::conditions::limits_permission;
+use crate::iam::escalation;
+use crate::iam::managed::{self, Allowance, ManagedPolicy};
+use crate::iam::model::{AttachedPolicy, Effect, ManagedPolicyRef, Role, Statement};
+use crate::span::Span;
+
+/// A kind of risky grant, as rule files name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `*` on `*` (AdministratorAccess).
+    Admin,
+    /// Every IAM write and permissions-management action on `*` (`iam:*`, IAMFullAccess).
+    FullIam,
+    /// A known privilege-escalation path.
+    PrivilegeEscalation,
+    /// iam:PassRole on every role.
+    PassRoleAny,
+    /// sts:AssumeRole on every role.
+    AssumeRoleAny,
+    /// Reading data everywhere: S3 objects, secrets, KMS decryption, SSM parameters.
+    DataRead,
+}
+
+impl Kind {
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::Admin => "admin",
+            Kind::FullIam => "iam_write",
+            Kind::PrivilegeEscalation => "privilege_escalation",
+            Kind::PassRoleAny => "pass_role_any",
+            Kind::AssumeRoleAny => "assume_role_any",
+            Kind::DataRead => "data_read",
+        }
+    }
+
+    pub const ALL: &'static [Kind] = &[
+        Kind::Admin,
+        Kind::FullIam,
+        Kind::PrivilegeEscalation,
+        Kind::PassRoleAny,
+        Kind::AssumeRoleAny,
+        Kind::DataRead,
+    ];
+
+    pub fn from_id(id: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.id() == id)
+    }
+}
+
+/// A place that grants something: the span to show and a label for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    pub span: Span,
+    pub label: String,
+    /// The address of the policy resource when it has its own (`aws_iam_role_policy.x`).
+    pub address: Option<String>,
+}
+
+/// One risky grant of a role.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub kind: Kind,
+    /// What is granted: `*`, `AdministratorAccess`, `iam:PassRole + ec2:RunInstances`.
+    pub name: String,
+    /// A sentence saying what it allows.
+    pub detail: String,
+    pub primary: Place,
+    pub others: Vec<Place>,
+}
+
+/// The data that a role can read everywhere with one action each.
+pub const DATA_READ_ACTIONS: &[(&str, &str)] = &[
+    ("s3:GetObject", "read every S3 object"),
+    ("secretsmanager:GetSecretValue", "read every secret in Secrets Manager"),
+    ("kms:Decrypt", "decrypt with every KMS key that trusts the account"),
+    ("ssm:GetParameter", "read every SSM parameter, SecureString ones included"),
+];
+
+struct CodeStatement<'a> {
+    policy: &'a AttachedPolicy,
+    st: &'a Statement,
+}
+
+/// The effective permissions of one role, ready for queries.
+pub struct Permissions<'a> {
+    allows: Vec<CodeStatement<'a>>,
+    denies: Vec<&'a Statement>,
+    managed: Vec<(&'a ManagedPolicyRef, &'static ManagedPolicy)>,
+    boundary: Option<&'static ManagedPolicy>,
+    /// Lower-case service prefixes that a broad code Allow names; `None` when a pattern
+    /// has a wildcard service or NotAction is used (any service may match).
+    services: Option<Vec<String>>,
+}
+
+fn all_stars(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b == b'*')
+}
+
+/// True when a resource pattern covers every resource of its kind: `*`, `arn:aws:s3:::*/*`,
+/// `arn:aws:iam::123456789012:role/*`, `arn:aws:secretsmanager:*:*:secret:*`.
+pub fn resource_is_broad(text: &str) -> bool {
+    if all_stars(text) {
+        return true;
+    }
+    let Some(rest) = text.strip_prefix("arn:") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    if parts.len() < 5 {
+        return false;
+    }
+    let (service, res) = (parts[1], parts[4]);
+    let wild = |s: &str| !s.is_empty() && s.bytes().all(|b| matches!(b, b'*' | b'/' | b':'));
+    if all_stars(service) || service.eq_ignore_ascii_case("s3") {
+        return wild(res);
+    }
+    // Strip one resource type (`role/`, `secret:`, `key/`).
+    let res = match res.find(['/', ':']) {
+        Some(i)
+            if i > 0
+                && res[..i]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            &res[i + 1..]
+        }
+        _ => res,
+    };
+    wild(res)
+}
+
+/// True when a statement applies to all resources (a broad Resource, or NotResource).
+pub fn applies_to_all_resources(st: &Statement) -> bool {
+    statement_broad(st)
+}
+
+fn statement_broad(st: &Statement) -> bool {
+    if st.not_resource.is_some() {
+        return st.resource.is_none();
+    }
+    st.resource
+        .as_ref()
+        .is_some_and(|r| r.items.iter().any(|i| i.get().is_some_and(resource_is_broad)))
+}
+
+/// Where the statement's Action (or NotAction complement) covers `action`: the matching action
+/// string, or the NotAction key.
+fn code_covers(st: &Statement, action: &str) -> Option<Span> {
+    match (&st.action, &st.not_action) {
+        (Some(a), _) => a
+            .items
+            .iter()
+            .find(|s| s.get().is_some_and(|p| wildcard_match(p, action)))
+            .map(|s| s.span),
+        (None, Some(na)) => (!na
+            .items
+            .iter()
+            .any(|s| s.get().is_none_or(|p| wildcard_match(p, action))))
+        .then_some(na.key_span),
+        (None, None) => None,
+    }
+}
+
+fn service_of(action: &str) -> &str {
+    action.split_once(':').map_or(action, |(s, _)| s)
+}
+
+impl<'a> Permissions<'a> {
+    /// Gathers the role's permission statements and managed policies.
+    pub fn of(role: &'a Role) -> Permissions<'a> {
+        let mut allows = Vec::new();
+        let mut denies = Vec::new();
+        let mut services: Option<Vec<String>> = Some(Vec::new());
+        for (policy, doc) in role.permission_documents() {
+            for st in &doc.statements {
+                match st.effect {
+                    Some(Effect::Allow) => {
+                        if !statement_broad(st) || limits_permission(st) {
+                            continue;
+                        }
+                        match (&st.action, &st.not_action) {
+                            (Some(a), _) => {
+                                for p in a.items.iter().filter_map(|s| s.get()) {
+                                    let svc = service_of(p);
+                                    if svc.contains(['*', '?']) || !p.contains(':') {
+                                        services = None;
+                                    } else if let Some(list) = services.as_mut() {
+                                        list.push(svc.to_ascii_lowercase());
+                                    }
+                                }
+                            }
+                            _ => services = None,
+                        }
+                        allows.push(CodeStatement { policy, st });
+                    }
+                    Some(Effect::Deny) => {
+                        let on_all = st.resource.as_ref().is_some_and(|r| {
+                            r.items.iter().any(|i| i.get().is_some_and(all_stars))
+                        });
+                        if on_all && st.conditions.is_empty() && st.condition_unknown.is_none() {
+                            denies.push(st);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        let managed = role
+            .managed_policies
+            .iter()
+            .filter_map(|r| r.arn.get().and_then(managed::lookup).map(|p| (r, p)))
+            .collect();
+        let boundary = role
+            .permissions_boundary
+            .as_ref()
+            .and_then(|b| b.get())
+            .and_then(managed::lookup);
+        Permissions {
+            allows,
+            denies,
+            managed,
+            boundary,
+            services,
+        }
+    }
+
+    /// True when nothing in the role grants anything on all resources.
+    pub fn is_empty(&self) -> bool {
+        self.allows.is_empty() && self.managed.is_empty()
+    }
+
+    /// True when an unconditional Deny on all resources (in the code or in an attached AWS
+    /// managed policy) covers `action`.
+    pub fn denied(&self, action: &str) -> bool {
+        self.denies.iter().any(|d| code_covers(d, action).is_some())
+            || self.managed.iter().any(|(_, p)| {
+                p.statements.iter().any(|s| {
+                    s.effect == managed::Effect::Deny
+                        && s.resource == managed::ResourceScope::Any
+                        && !s.conditional
+                        && s.covers_action(action)
+                })
+            })
+    }
+
+    fn any_deny(&self) -> bool {
+        !self.denies.is_empty()
+            || self.managed.iter().any(|(_, p)| {
+                p.statements.iter().any(|s| {
+                    s.effect == managed::Effect::Deny
+                        && s.resource == managed::ResourceScope::Any
+                        && !s.conditional
+                })
+            })
+    }
+
+    /// Where `action` (a concrete `service:Action`) is allowed on all resources without a
+    /// limiting condition, unless a Deny removes it or the boundary does not allow it.
+    pub fn allows(&self, action: &str) -> Option<Place> {
+        if self.is_empty() {
+            return None;
+        }
+        let svc = service_of(action).to_ascii_lowercase();
+        let code_may = self
+            .services
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|s| *s == svc));
+        if !code_may && self.managed.is_empty() {
+            return None;
+        }
+        if self
+            .boundary
+            .is_some_and(|b| b.allows(action) == Allowance::No)
+        {
+            return None;
+        }
+        if self.denied(action) {
+            return None;
+        }
+        if code_may {
+            for cs in &self.allows {
+                if let Some(span) = code_covers(cs.st, action) {
+                    let address = (cs.policy.origin != "inline" && !cs.policy.origin.is_empty())
+                        .then(|| cs.policy.origin.clone());
+                    return Some(Place {
+                        span,
+                        label: format!("allows {action} on all resources"),
+                        address,
+                    });
+                }
+            }
+        }
+        for (r, p) in &self.managed {
+            if p.allows(action) == Allowance::AnyResource {
+                return Some(Place {
+                    span: r.arn.span,
+                    label: format!("AWS managed policy {} allows {action} on all resources", p.name),
+                    address: None,
+                });
+            }
+        }
+        None
+    }
+
+    fn admin(&self) -> Option<Hit> {
+        if self.any_deny() {
+            return None;
+        }
+        if self.boundary.is_some_and(|b| !b.grants.full_admin) {
+            return None;
+        }
+        for cs in &self.allows {
+            if let Some(a) = &cs.st.action {
+                if let Some(item) = a
+                    .items
+                    .iter()
+                    .find(|s| s.get().is_some_and(|t| all_stars(t) || t == "*:*"))
+                {
+                    let address = (cs.policy.origin != "inline" && !cs.policy.origin.is_empty())
+                        .then(|| cs.policy.origin.clone());
+                    return Some(Hit {
+                        kind: Kind::Admin,
+                        name: "*".into(),
+                        detail: "has full administrator access (`*` on all resources)".into(),
+                        primary: Place {
+                            span: item.span,
+                            label: "allows every action on all resources".into(),
+                            address,
+                        },
+                        others: Vec::new(),
+                    });
+                }
+            }
+        }
+        self.managed
+            .iter()
+            .find(|(_, p)| p.grants.full_admin)
+            .map(|(r, p)| Hit {
+                kind: Kind::Admin,
+                name: p.name.to_string(),
+                detail: format!("has full administrator access (AWS managed policy {})", p.name),
+                primary: Place {
+                    span: r.arn.span,
+                    label: format!("{} allows every action on all resources", p.name),
+                    address: None,
+                },
+                others: Vec::new(),
+            })
+    }
+
+    /// True when some grant may cover IAM write actions through a wildcard.
+    fn may_have_full_iam(&self) -> bool {
+        let code = self.allows.iter().any(|cs| match (&cs.st.action, &cs.st.not_action) {
+            (Some(a), _) => a.items.iter().filter_map(|s| s.get()).any(|p| {
+                let (svc, name) = p.split_once(':').unwrap_or((p, "*"));
+                wildcard_match(svc, "iam") && name.contains(['*', '?'])
+            }),
+            _ => true,
+        });
+        code
+            || self
+                .managed
+                .iter()
+                .any(|(_, p)| p.grants.full_iam || p.grants.full_admin)
+    }
+
+    fn full_iam(&self) -> Option<Hit> {
+        if !self.may_have_full_iam() {
+            return None;
+        }
+        let mut first = None;
+        for a in actions::service_actions("iam").iter().filter(|a| {
+            matches!(a.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
+        }) {
+            let place = self.allows(&a.full())?;
+            if first.is_none() {
+                first = Some(place);
+            }
+        }
+        let primary = first?;
+        Some(Hit {
+            kind: Kind::FullIam,
+            name: "iam:*".into(),
+            detail: "has every IAM write and permissions-management action on all resources".into(),
+            primary: Place {
+                label: "allows every IAM write action on all resources".into(),
+                ..primary
+            },
+            others: Vec::new(),
+        })
+    }
+
+    /// The risky grants of the role. Full admin hides the rest; full IAM hides the
+    /// escalation paths made only of IAM actions and iam:PassRole on `*`.
+    pub fn summary(&self) -> Vec<Hit> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return out;
+        }
+        if let Some(h) = self.admin() {
+            out.push(h);
+            return out;
+        }
+        let full_iam = self.full_iam();
+        let has_full_iam = full_iam.is_some();
+        out.extend(full_iam);
+        for path in escalation::PATHS {
+            if has_full_iam && path.iam_only() {
+                continue;
+            }
+            let mut places = Vec::new();
+            for a in path.actions {
+                match self.allows(a) {
+                    Some(p) => places.push(p),
+                    None => break,
+                }
+            }
+            if places.len() != path.actions.len() {
+                continue;
+            }
+            let mut places = places.into_iter();
+            let Some(primary) = places.next() else { continue };
+            let mut others: Vec<Place> = Vec::new();
+            for p in places {
+                if p.span == primary.span {
+                    continue;
+                }
+                match others.iter_mut().find(|o| o.span == p.span) {
+                    Some(o) => o.label = format!("{}; {}", o.label, p.label),
+                    None => others.push(p),
+                }
+            }
+            out.push(Hit {
+                kind: Kind::PrivilegeEscalation,
+                name: path.name.to_string(),
+                detail: format!("can escalate privileges through {}: {} ({})", path.name, path.how, path.reference),
+                primary,
+                others,
+            });
+        }
+        if !has_full_iam {
+            if let Some(p) = self.allows("iam:PassRole") {
+                out.push(Hit {
+                    kind: Kind::PassRoleAny,
+                    name: "iam:PassRole".into(),
+                    detail: "can pass every role in the account to any service (iam:PassRole on all resources)".into(),
+                    primary: p,
+                    others: Vec::new(),
+                });
+            }
+        }
+        if let Some(p) = self.allows("sts:AssumeRole") {
+            out.push(Hit {
+                kind: Kind::AssumeRoleAny,
+                name: "sts:AssumeRole".into(),
+                detail: "can assume every role whose trust policy lets this account in (sts:AssumeRole on all resources)".into(),
+                primary: p,
+                others: Vec::new(),
+            });
+        }
+        for (action, what) in DATA_READ_ACTIONS {
+            if let Some(p) = self.allows(action) {
+                out.push(Hit {
+                    kind: Kind::DataRead,
+                    name: (*action).to_string(),
+                    detail: format!("can {what} ({action} on all resources)"),
+                    primary: p,
+                    others: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broad_resources() {
+        for r in [
+            "*",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:::*/*",
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:secretsmanager:*:*:secret:*",
+            "arn:*:*:*:*:*",
+        ] {
+            assert!(resource_is_broad(r), "{r}");
+        }
+        for r in [
+            "arn:aws:s3:::my-bucket/*",
+            "arn:aws:iam::123456789012:role/app-*",
+            "arn:aws:iam::123456789012:role/service-role/*",
+            "arn:aws:kms:eu-west-1:123456789012:key/abcd",
+        ] {
+            assert!(!resource_is_broad(r), "{r}");
+        }
+    }
+}
