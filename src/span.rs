@@ -94,7 +94,11 @@ impl SourceFile {
     /// Byte range of a 0-based line, without checking it exists.
     pub fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
         let start = *self.line_starts.get(index)?;
-        let end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         Some(start..end)
     }
 
@@ -155,7 +159,10 @@ impl std::fmt::Display for LoadError {
             ),
             LoadError::Binary => write!(f, "the file is binary (it contains a NUL byte)"),
             LoadError::NotUtf8 { line, column } => {
-                write!(f, "the file is not valid UTF-8 (at line {line}, column {column})")
+                write!(
+                    f,
+                    "the file is not valid UTF-8 (at line {line}, column {column})"
+                )
             }
         }
     }
@@ -175,13 +182,17 @@ impl SourceMap {
 
     /// Reads a file (once per path) with the size, binary and UTF-8 checks. A leading BOM is
     /// dropped, as Terraform and CloudFormation do.
-    pub fn load(&self, path: &Path, display: String) -> Result<(FileId, Arc<SourceFile>), LoadError> {
+    pub fn load(
+        &self,
+        path: &Path,
+        display: String,
+    ) -> Result<(FileId, Arc<SourceFile>), LoadError> {
         {
             let files = self.lock();
-            if let Some(id) = files.by_path.get(path) {
-                if let Some(f) = files.list.get(id.0 as usize) {
-                    return Ok((*id, f.clone()));
-                }
+            if let Some(id) = files.by_path.get(path)
+                && let Some(f) = files.list.get(id.0 as usize)
+            {
+                return Ok((*id, f.clone()));
             }
         }
         let meta = std::fs::metadata(path).map_err(|e| LoadError::Io(e.to_string()))?;
@@ -195,10 +206,10 @@ impl SourceMap {
         let text = decode(&bytes)?;
         let mut files = self.lock();
         // Another thread may have loaded it meanwhile.
-        if let Some(id) = files.by_path.get(path).copied() {
-            if let Some(f) = files.list.get(id.0 as usize) {
-                return Ok((id, f.clone()));
-            }
+        if let Some(id) = files.by_path.get(path).copied()
+            && let Some(f) = files.list.get(id.0 as usize)
+        {
+            return Ok((id, f.clone()));
         }
         let file = Arc::new(SourceFile::new(path.to_path_buf(), display, text.into()));
         let id = files.push(file.clone());
@@ -225,7 +236,10 @@ impl SourceMap {
     /// Start and end positions of a span, 1-based.
     pub fn range(&self, span: Span) -> Option<(LineCol, LineCol)> {
         let f = self.get(span.file)?;
-        Some((f.line_col(span.start as usize), f.line_col(span.end as usize)))
+        Some((
+            f.line_col(span.start as usize),
+            f.line_col(span.end as usize),
+        ))
     }
 
     pub fn display(&self, id: FileId) -> String {

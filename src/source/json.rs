@@ -55,7 +55,12 @@ fn convert(v: &J, file: FileId, offset: usize) -> Val {
         J::BooleanLit(b) => Val::new(ValKind::Bool(b.value), span(b.range)),
         J::NullKeyword(n) => Val::new(ValKind::Null, span(n.range)),
         J::Array(a) => Val::new(
-            ValKind::List(a.elements.iter().map(|e| convert(e, file, offset)).collect()),
+            ValKind::List(
+                a.elements
+                    .iter()
+                    .map(|e| convert(e, file, offset))
+                    .collect(),
+            ),
             span(a.range),
         ),
         J::Object(o) => Val::new(
@@ -67,7 +72,13 @@ fn convert(v: &J, file: FileId, offset: usize) -> Val {
                             ObjectPropName::String(s) => (s.value.to_string(), s.range),
                             ObjectPropName::Word(w) => (w.value.to_string(), w.range),
                         };
-                        (Key { name, span: span(range) }, convert(&p.value, file, offset))
+                        (
+                            Key {
+                                name,
+                                span: span(range),
+                            },
+                            convert(&p.value, file, offset),
+                        )
                     })
                     .collect(),
             ),

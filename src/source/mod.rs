@@ -85,7 +85,12 @@ impl SourceError {
         }
     }
 
-    pub fn at_line(file: FileId, line: usize, column: usize, message: impl Into<String>) -> SourceError {
+    pub fn at_line(
+        file: FileId,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> SourceError {
         SourceError {
             file,
             span: None,

@@ -62,18 +62,17 @@ impl Resolver<'_> {
 
     /// Evaluates a condition function. `Err` carries why it is undecided.
     pub fn eval_condition_expr(&mut self, v: &Val) -> Result<bool, String> {
-        if let ValKind::Map(entries) = &v.kind {
-            if let (1, Some((k, arg))) = (entries.len(), entries.first()) {
-                if k.name == "Condition" {
-                    return match arg.as_str() {
-                        Some(name) => {
-                            let name = name.to_string();
-                            self.condition(&name)
-                        }
-                        None => Err("Condition needs a condition name".into()),
-                    };
+        if let ValKind::Map(entries) = &v.kind
+            && let (1, Some((k, arg))) = (entries.len(), entries.first())
+            && k.name == "Condition"
+        {
+            return match arg.as_str() {
+                Some(name) => {
+                    let name = name.to_string();
+                    self.condition(&name)
                 }
-            }
+                None => Err("Condition needs a condition name".into()),
+            };
         }
         let Some((name, arg)) = intrinsic(v) else {
             // A literal: "true"/"false" as CloudFormation would read them.

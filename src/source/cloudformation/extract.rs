@@ -41,6 +41,9 @@ struct Links {
 }
 
 /// Extracts the roles of a template and of the local nested stacks it names.
+// The recursion over nested stacks threads its context explicitly rather than through a struct
+// that would exist only to hold these arguments.
+#[allow(clippy::too_many_arguments)]
 pub fn extract_template(
     ctx: &Context<'_>,
     templates: &dyn Templates,
@@ -168,10 +171,10 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
                 for item in branches(res, item) {
                     if let Some(mp) = ref_to(res, item, "AWS::IAM::ManagedPolicy") {
                         // A managed policy of this template: its document is attached.
-                        if attached.insert(mp.id.clone()) {
-                            if let Some(p) = standalone_policy(res, mp) {
-                                role.inline_policies.push(p);
-                            }
+                        if attached.insert(mp.id.clone())
+                            && let Some(p) = standalone_policy(res, mp)
+                        {
+                            role.inline_policies.push(p);
                         }
                         continue;
                     }
@@ -382,15 +385,15 @@ fn targets(res: &mut Resolver<'_>, raw: &Val, role_id: &str, role_name: Option<&
     for v in branches(res, raw) {
         for item in list_items(v) {
             for item in branches(res, item) {
-                if let Some(("Ref", arg)) = intrinsic(item) {
-                    if arg.as_str() == Some(role_id) {
-                        return true;
-                    }
+                if let Some(("Ref", arg)) = intrinsic(item)
+                    && arg.as_str() == Some(role_id)
+                {
+                    return true;
                 }
-                if let (Some(name), Some(r)) = (role_name, res.resolve(item)) {
-                    if r.items().iter().any(|x| x.as_str() == Some(name)) {
-                        return true;
-                    }
+                if let (Some(name), Some(r)) = (role_name, res.resolve(item))
+                    && r.items().iter().any(|x| x.as_str() == Some(name))
+                {
+                    return true;
                 }
             }
         }
@@ -403,10 +406,10 @@ fn links(tpl: &Template, params: &HashMap<String, ParamValue>) -> Links {
     let mut res = Resolver::new(tpl, params, &choices, false);
     let mut by_name: HashMap<String, String> = HashMap::new();
     for r in &tpl.resources {
-        if r.ty == "AWS::IAM::Role" {
-            if let Ok(n) = res.resource_name(&r.id, "RoleName") {
-                by_name.insert(n, r.id.clone());
-            }
+        if r.ty == "AWS::IAM::Role"
+            && let Ok(n) = res.resource_name(&r.id, "RoleName")
+        {
+            by_name.insert(n, r.id.clone());
         }
     }
     let mut links = Links::default();
@@ -424,12 +427,11 @@ fn links(tpl: &Template, params: &HashMap<String, ParamValue>) -> Links {
         while let Some(x) = todo.pop() {
             match &x.kind {
                 ValKind::Map(entries) => {
-                    if let Some(("Ref", arg)) = intrinsic(x) {
-                        if let Some(t) = arg.as_str().and_then(|n| tpl.resource(n)) {
-                            if t.ty == "AWS::IAM::Role" {
-                                found.push(t.id.clone());
-                            }
-                        }
+                    if let Some(("Ref", arg)) = intrinsic(x)
+                        && let Some(t) = arg.as_str().and_then(|n| tpl.resource(n))
+                        && t.ty == "AWS::IAM::Role"
+                    {
+                        found.push(t.id.clone());
                     }
                     todo.extend(entries.iter().map(|(_, v)| v));
                 }

@@ -134,9 +134,12 @@ fn static_children(t: &Template) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A template read on demand (a nested stack), or the errors reading it gave.
+type Loaded = Result<Arc<Template>, Vec<SourceError>>;
+
 struct Registry {
     parsed: HashMap<PathBuf, Arc<Template>>,
-    extra: Mutex<HashMap<PathBuf, Result<Arc<Template>, Vec<SourceError>>>>,
+    extra: Mutex<HashMap<PathBuf, Loaded>>,
 }
 
 impl extract::Templates for Registry {

@@ -70,11 +70,11 @@ pub fn implicit_role(
         Some(global) => merge(global, local),
         None => local.clone(),
     };
-    if let Some(role) = props.get("Role") {
-        if res.resolve(role).is_some() {
-            // The function uses a role declared elsewhere; that role is checked where it is.
-            return None;
-        }
+    if let Some(role) = props.get("Role")
+        && res.resolve(role).is_some()
+    {
+        // The function uses a role declared elsewhere; that role is checked where it is.
+        return None;
     }
     let ty = match kind {
         Kind::Function => "AWS::Serverless::Function",
@@ -125,10 +125,10 @@ pub fn implicit_role(
         {
             managed(&mut role, "AWSLambdaVPCAccessExecutionRole", at);
         }
-        if let Some(t) = props.get("Tracing").and_then(|v| res.resolve(v)) {
-            if t.as_str() == Some("Active") {
-                managed(&mut role, "AWSXrayWriteOnlyAccess", t.span);
-            }
+        if let Some(t) = props.get("Tracing").and_then(|v| res.resolve(v))
+            && t.as_str() == Some("Active")
+        {
+            managed(&mut role, "AWSXrayWriteOnlyAccess", t.span);
         }
         if let Some(ValKind::Map(events)) = props.get("Events").map(|e| &e.kind) {
             for (_, e) in events {
@@ -148,10 +148,10 @@ pub fn implicit_role(
                 }
             }
         }
-        if let Some(dlq) = props.get("DeadLetterQueue").and_then(|v| res.resolve(v)) {
-            if let Some(p) = dead_letter_policy(&dlq) {
-                role.inline_policies.push(p);
-            }
+        if let Some(dlq) = props.get("DeadLetterQueue").and_then(|v| res.resolve(v))
+            && let Some(p) = dead_letter_policy(&dlq)
+        {
+            role.inline_policies.push(p);
         }
     }
     if let Some(policies) = props.get("Policies") {

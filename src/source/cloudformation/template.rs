@@ -178,13 +178,11 @@ pub fn parse_source(file: FileId, source: Arc<SourceFile>, path: &Path) -> Outco
             }
         }
     };
-    if json {
-        if let Some(span) = too_deep(&root) {
-            return Outcome::Errors(vec![SourceError::at(
-                span,
-                format!("the template nests deeper than {MAX_JSON_DEPTH} levels; it was not read"),
-            )]);
-        }
+    if json && let Some(span) = too_deep(&root) {
+        return Outcome::Errors(vec![SourceError::at(
+            span,
+            format!("the template nests deeper than {MAX_JSON_DEPTH} levels; it was not read"),
+        )]);
     }
     match from_val(root, file, source.clone(), path) {
         Some(mut t) => {

@@ -167,10 +167,10 @@ impl<'s> Scope<'s> {
     pub fn get(&self, name: &str) -> Option<&Val> {
         let mut s = Some(self);
         while let Some(sc) = s {
-            if sc.name == name {
-                if let Some(v) = &sc.val {
-                    return Some(v);
-                }
+            if sc.name == name
+                && let Some(v) = &sc.val
+            {
+                return Some(v);
             }
             s = sc.parent;
         }
@@ -250,8 +250,11 @@ pub struct Instance<'c> {
     local_stack: RefCell<Vec<(String, Span)>>,
     resources: RefCell<HashMap<usize, Slot>>,
     outputs: RefCell<HashMap<String, Slot>>,
-    children: RefCell<HashMap<(String, InstKey), Result<Rc<Instance<'c>>, Val>>>,
+    children: RefCell<HashMap<(String, InstKey), ChildInstance<'c>>>,
 }
+
+/// A module instance evaluated for a caller, or the unknown that stands for it.
+type ChildInstance<'c> = Result<Rc<Instance<'c>>, Val>;
 
 pub fn err_val(expr: impl Into<String>, msg: impl std::fmt::Display, span: Span) -> Val {
     Val::unknown(expr, format!("{ERR}{msg}"), span)
@@ -347,6 +350,8 @@ pub fn sorted_entries(entries: &[(Key, Val)]) -> Vec<&(Key, Val)> {
 }
 
 impl<'c> Instance<'c> {
+    // A module instance is built from its caller's context; the arguments are that context.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         sh: &'c Shared<'c>,
         def: Arc<ModuleDef>,
@@ -573,14 +578,14 @@ impl<'c> Instance<'c> {
         let op = *b.operator.value();
         let l = self.eval_hcl(&b.lhs_expr, file, base, scope);
         // short-circuit logic on known values
-        if matches!(op, B::And | B::Or) {
-            if let Some(lb) = as_bool(&l) {
-                if op == B::And && !lb {
-                    return Val::new(ValKind::Bool(false), span);
-                }
-                if op == B::Or && lb {
-                    return Val::new(ValKind::Bool(true), span);
-                }
+        if matches!(op, B::And | B::Or)
+            && let Some(lb) = as_bool(&l)
+        {
+            if op == B::And && !lb {
+                return Val::new(ValKind::Bool(false), span);
+            }
+            if op == B::Or && lb {
+                return Val::new(ValKind::Bool(true), span);
             }
         }
         let r = self.eval_hcl(&b.rhs_expr, file, base, scope);

@@ -21,7 +21,7 @@ use super::policy_document::{BlockItem, each_block};
 
 /// What something attaches to roles.
 enum LinkWhat {
-    Inline(AttachedPolicy),
+    Inline(Box<AttachedPolicy>),
     Arn(Val),
     Note(String),
 }
@@ -320,13 +320,13 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
-                what: LinkWhat::Inline(AttachedPolicy {
+                what: LinkWhat::Inline(Box::new(AttachedPolicy {
                     origin: address,
                     name: opt_str(inst, body, "name", scope),
                     span: res.span,
                     document,
                     unknown,
-                }),
+                })),
             });
         }
         "aws_iam_role_policy_attachment" => {
@@ -491,7 +491,7 @@ pub fn link(c: Collected) -> Vec<Role> {
                 continue;
             };
             match &link.what {
-                LinkWhat::Inline(p) => role.inline_policies.push(p.clone()),
+                LinkWhat::Inline(p) => role.inline_policies.push((**p).clone()),
                 LinkWhat::Arn(arn) => match resolve_arn(&link.origin, arn) {
                     Ok(p) => role.inline_policies.push(p),
                     Err(m) => role.managed_policies.push(m),

@@ -73,12 +73,12 @@ pub fn call(
         .iter()
         .map(|a| inst.eval_hcl(a, file, base, scope))
         .collect();
-    if fc.args.expand_final() {
-        if let Some(last) = args.pop() {
-            match last.kind {
-                ValKind::List(items) => args.extend(items),
-                _ => args.push(last),
-            }
+    if fc.args.expand_final()
+        && let Some(last) = args.pop()
+    {
+        match last.kind {
+            ValKind::List(items) => args.extend(items),
+            _ => args.push(last),
         }
     }
     let f = Call { inst, span, name };
@@ -1052,14 +1052,16 @@ pub fn decode(inst: &Instance, v: &Val) -> Result<Val, String> {
 fn placeholders(v: &mut Val) {
     match &mut v.kind {
         ValKind::Str(s) => {
-            if let Some(inner) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-                if !inner.contains(':') && !matches!(inner, "*" | "?" | "$") && !inner.is_empty() {
-                    let expr = inner.to_string();
-                    v.kind = ValKind::Unknown(crate::value::Unknown::new(
-                        expr.clone(),
-                        format!("{expr} was unknown when the JSON was built"),
-                    ));
-                }
+            if let Some(inner) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
+                && !inner.contains(':')
+                && !matches!(inner, "*" | "?" | "$")
+                && !inner.is_empty()
+            {
+                let expr = inner.to_string();
+                v.kind = ValKind::Unknown(crate::value::Unknown::new(
+                    expr.clone(),
+                    format!("{expr} was unknown when the JSON was built"),
+                ));
             }
         }
         ValKind::List(items) => items.iter_mut().for_each(placeholders),

@@ -100,10 +100,9 @@ pub fn read_modules_json(ctx: &Context, top_dir: &Path) -> Option<HashMap<String
             if let (Some(k), Some(d)) = (
                 m.get("Key").and_then(|k| k.as_str()),
                 m.get("Dir").and_then(|d| d.as_str()),
-            ) {
-                if !k.is_empty() {
-                    out.insert(k.to_string(), join_normal(base, d));
-                }
+            ) && !k.is_empty()
+            {
+                out.insert(k.to_string(), join_normal(base, d));
             }
         }
         return Some(out);
@@ -139,10 +138,10 @@ pub fn resolve_source(
         .modules_json
         .as_ref()
         .and_then(|m| m.get(key_path))
+        && dir.is_dir()
+        && parent.sh.ctx.inside_root(dir)
     {
-        if dir.is_dir() && parent.sh.ctx.inside_root(dir) {
-            return Ok(dir.clone());
-        }
+        return Ok(dir.clone());
     }
     Err(format!("source {source}, not downloaded"))
 }

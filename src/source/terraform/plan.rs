@@ -17,6 +17,14 @@ use crate::span::{SourceFile, Span};
 use crate::value::{SELF_ACCOUNT, Unknown, Val, ValKind};
 
 /// `module.a[0].aws_iam_role.x["k"]` → `module.a.aws_iam_role.x`.
+/// An attachment in the plan: the roles it names, its origin, and the policy it attaches or
+/// the ARN (with its value) it points at.
+type PlanLink = (
+    Vec<String>,
+    Option<String>,
+    Result<AttachedPolicy, (String, Val)>,
+);
+
 fn config_address(addr: &str) -> String {
     let mut out = String::new();
     let mut depth = 0;
@@ -214,11 +222,7 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
     };
     let mut roles: Vec<(Role, String)> = Vec::new();
     let mut policies: HashMap<String, AttachedPolicy> = HashMap::new();
-    let mut links: Vec<(
-        Vec<String>,
-        Option<String>,
-        Result<AttachedPolicy, (String, Val)>,
-    )> = Vec::new();
+    let mut links: Vec<PlanLink> = Vec::new();
     for r in &resources {
         let (Some(addr), Some(ty)) = (
             r.get("address").and_then(Val::as_str),

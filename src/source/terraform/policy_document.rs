@@ -159,14 +159,13 @@ fn sid_of(st: &Val) -> Option<String> {
 
 /// A statement replaces an earlier one with the same sid; others are appended.
 fn merge_sid(statements: &mut Vec<Val>, st: Val) {
-    if let Some(sid) = sid_of(&st) {
-        if let Some(slot) = statements
+    if let Some(sid) = sid_of(&st)
+        && let Some(slot) = statements
             .iter_mut()
             .find(|s| sid_of(s).as_deref() == Some(&sid))
-        {
-            *slot = st;
-            return;
-        }
+    {
+        *slot = st;
+        return;
     }
     statements.push(st);
 }
@@ -272,13 +271,12 @@ fn statement(inst: &Instance, b: &Body, scope: &Scope, span: Span) -> Val {
                 },
             )) = conds.iter_mut().find(|(k, _)| k.name == t)
             {
-                if let Some((_, existing)) = keys.iter_mut().find(|(k, _)| k.name == vname) {
-                    if let (ValKind::List(a), ValKind::List(b)) =
+                if let Some((_, existing)) = keys.iter_mut().find(|(k, _)| k.name == vname)
+                    && let (ValKind::List(a), ValKind::List(b)) =
                         (&mut existing.kind, values.kind.clone())
-                    {
-                        a.extend(b);
-                        return;
-                    }
+                {
+                    a.extend(b);
+                    return;
                 }
                 keys.push((key(&vname, var_span), values));
                 return;

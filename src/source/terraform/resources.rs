@@ -126,16 +126,14 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
                 }
             }
         }
-        (true, "aws_iam_policy") => {
-            if obj.get("arn").and_then(as_string).is_none() {
-                if let Some(name) = known(obj, "name") {
-                    let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
-                    set(
-                        obj,
-                        "arn",
-                        Val::str(format!("arn:aws:iam::aws:policy{prefix}{name}"), span),
-                    );
-                }
+        (true, "aws_iam_policy") if obj.get("arn").and_then(as_string).is_none() => {
+            if let Some(name) = known(obj, "name") {
+                let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
+                set(
+                    obj,
+                    "arn",
+                    Val::str(format!("arn:aws:iam::aws:policy{prefix}{name}"), span),
+                );
             }
         }
         (true, "aws_iam_role") => {

@@ -195,24 +195,6 @@ pub fn shift(v: &mut Val, file: FileId, offset: usize) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aligns_escapes_and_indentation() {
-        let src = r#"{\"a\": \"b\"}"#;
-        let mut m = StrMap::new(FileId(0));
-        m.push_literal(r#"{"a": "b"}"#, src, 100);
-        assert!(m.complete());
-        // the `b` string token `"b"` is at text bytes 6..9; in the source `\"b\"` at 8..13
-        assert_eq!(m.span(6, 9), Span::new(FileId(0), 108, 113));
-        let mut m = StrMap::new(FileId(0));
-        m.push_literal("x\ny\n", "    x\n    y\n", 0);
-        assert_eq!(m.span(2, 3), Span::new(FileId(0), 10, 11));
-    }
-}
-
 /// Parses JSON `text` that was written (escaped, quoted, or indented) inside the source range
 /// `span` whose text is `slice`: spans are aligned to the source where every character is
 /// found, else every span is `span`.
@@ -233,4 +215,22 @@ pub fn decode_in_source(text: &str, span: Span, slice: &str) -> Result<Val, Stri
     }
     respan(&mut parsed, span);
     Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_escapes_and_indentation() {
+        let src = r#"{\"a\": \"b\"}"#;
+        let mut m = StrMap::new(FileId(0));
+        m.push_literal(r#"{"a": "b"}"#, src, 100);
+        assert!(m.complete());
+        // the `b` string token `"b"` is at text bytes 6..9; in the source `\"b\"` at 8..13
+        assert_eq!(m.span(6, 9), Span::new(FileId(0), 108, 113));
+        let mut m = StrMap::new(FileId(0));
+        m.push_literal("x\ny\n", "    x\n    y\n", 0);
+        assert_eq!(m.span(2, 3), Span::new(FileId(0), 10, 11));
+    }
 }
