@@ -6,13 +6,13 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Config};
 use crate::report::{self, Format};
 use crate::rules::{self, Rule, Severity};
 use crate::run::{self, Options};
-use crate::source::ResolveOptions;
+use crate::source::{ResolveOptions, TfVarArg};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -156,8 +156,16 @@ fn fail(msg: &str) -> i32 {
 /// else in the current directory or a parent.
 fn load_config(common: &Common, first_path: Option<&PathBuf>) -> Result<Config, String> {
     let from_path = first_path.and_then(|p| {
-        let dir = if p.is_file() { p.parent()?.to_path_buf() } else { p.clone() };
-        config::find(if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { &dir })
+        let dir = if p.is_file() {
+            p.parent()?.to_path_buf()
+        } else {
+            p.clone()
+        };
+        config::find(if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            &dir
+        })
     });
     let path = match &common.config {
         Some(p) => Some(p.clone()),
@@ -196,7 +204,9 @@ fn split_kv(items: &[String], what: &str) -> Result<Vec<(String, String)>, Strin
 
 fn write_out(path: &Option<PathBuf>, text: &str) -> Result<(), String> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display())),
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`iamlint | head`) is not an error worth reporting.
@@ -209,7 +219,10 @@ fn write_out(path: &Option<PathBuf>, text: &str) -> Result<(), String> {
 
 /// Runs the command line and returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -217,16 +230,44 @@ pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return code;
         }
     };
+    // `--var` and `--var-file` apply in the order given, so their positions are needed.
+    let sub = matches.subcommand().map(|(_, m)| m).unwrap_or(&matches);
+    let var_order = var_args_in_order(sub);
     match cli.command {
-        None => check_cmd(cli.check, false),
-        Some(Command::Check(a)) => check_cmd(a, false),
-        Some(Command::Roles(a)) => check_cmd(a, true),
+        None => check_cmd(cli.check, var_order, false),
+        Some(Command::Check(a)) => check_cmd(a, var_order, false),
+        Some(Command::Roles(a)) => check_cmd(a, var_order, true),
         Some(Command::Rules(a)) => rules_cmd(a),
         Some(Command::Explain(a)) => explain_cmd(a),
     }
 }
 
-fn check_cmd(a: CheckArgs, inventory: bool) -> i32 {
+/// The `--var` and `--var-file` arguments in command-line order.
+fn var_args_in_order(m: &clap::ArgMatches) -> Vec<TfVarArg> {
+    let mut out: Vec<(usize, TfVarArg)> = Vec::new();
+    // `rules` and `explain` have no such arguments; asking clap for an unknown id panics.
+    if m.try_contains_id("vars").is_err() || m.try_contains_id("var_files").is_err() {
+        return Vec::new();
+    }
+    if let (Some(idx), Some(vals)) = (m.indices_of("vars"), m.get_many::<String>("vars")) {
+        for (i, v) in idx.zip(vals) {
+            let (k, val) = v.split_once('=').unwrap_or((v.as_str(), ""));
+            out.push((i, TfVarArg::Value(k.trim().to_string(), val.to_string())));
+        }
+    }
+    if let (Some(idx), Some(vals)) = (
+        m.indices_of("var_files"),
+        m.get_many::<PathBuf>("var_files"),
+    ) {
+        for (i, v) in idx.zip(vals) {
+            out.push((i, TfVarArg::File(v.clone())));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, a)| a).collect()
+}
+
+fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
     let config = match load_config(&a.common, a.paths.first()) {
         Ok(c) => c,
         Err(e) => return fail(&e),
@@ -235,10 +276,10 @@ fn check_cmd(a: CheckArgs, inventory: bool) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    let tf_vars = match split_kv(&a.vars, "--var") {
-        Ok(v) => v,
-        Err(e) => return fail(&e),
-    };
+    // Checked here for the message; the values come in order from `tf_var_args`.
+    if let Err(e) = split_kv(&a.vars, "--var") {
+        return fail(&e);
+    }
     let cfn_parameters = match split_kv(&a.parameters, "--parameter") {
         Ok(v) => v,
         Err(e) => return fail(&e),
@@ -260,8 +301,7 @@ fn check_cmd(a: CheckArgs, inventory: bool) -> i32 {
         paths,
         excludes: a.exclude.clone(),
         resolve: ResolveOptions {
-            tf_vars,
-            tf_var_files: a.var_files.clone(),
+            tf_var_args,
             tf_env_vars,
             cfn_parameters,
             cfn_parameter_files: a.parameter_files.clone(),
@@ -321,8 +361,17 @@ fn rules_cmd(a: RulesArgs) -> i32 {
         ListFormat::Human => {
             let mut s = String::new();
             for r in &rules {
-                let off = if config.disabled.contains(&r.id) { " (disabled)" } else { "" };
-                s.push_str(&format!("{:<8} {:<9} {}{off}\n", r.id, r.severity.as_str(), r.title));
+                let off = if config.disabled.contains(&r.id) {
+                    " (disabled)"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "{:<8} {:<9} {}{off}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.title
+                ));
             }
             s
         }
@@ -336,10 +385,23 @@ fn rules_cmd(a: RulesArgs) -> i32 {
 /// A rule's documentation as text (also the source of docs/rules/*.md).
 pub fn explain_text(r: &Rule) -> String {
     let mut s = format!("# {}: {}\n\n", r.id, r.title);
-    s.push_str(&format!("Severity: {}. Scope: {}.\n\n", r.severity.as_str(), r.scope.as_str()));
-    s.push_str(&format!("## What it does\n\n{}\n\n", r.description.what.trim()));
-    s.push_str(&format!("## Why is this bad?\n\n{}\n\n", r.description.why.trim()));
-    s.push_str(&format!("## How to fix it\n\n{}\n\n", r.description.fix.trim()));
+    s.push_str(&format!(
+        "Severity: {}. Scope: {}.\n\n",
+        r.severity.as_str(),
+        r.scope.as_str()
+    ));
+    s.push_str(&format!(
+        "## What it does\n\n{}\n\n",
+        r.description.what.trim()
+    ));
+    s.push_str(&format!(
+        "## Why is this bad?\n\n{}\n\n",
+        r.description.why.trim()
+    ));
+    s.push_str(&format!(
+        "## How to fix it\n\n{}\n\n",
+        r.description.fix.trim()
+    ));
     for kind in [rules::ExampleKind::Bad, rules::ExampleKind::Good] {
         let exs: Vec<_> = r.examples.iter().filter(|e| e.expect == kind).collect();
         if exs.is_empty() {
@@ -367,7 +429,10 @@ pub fn explain_text(r: &Rule) -> String {
         s.push('\n');
     }
     if !r.equivalents.is_empty() {
-        s.push_str(&format!("Equivalent checks: {}\n", r.equivalents.join(", ")));
+        s.push_str(&format!(
+            "Equivalent checks: {}\n",
+            r.equivalents.join(", ")
+        ));
     }
     s
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 
 fn iamlint(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("iamlint").expect("binary");
-    c.current_dir(dir).env("NO_COLOR", "1").env_remove("TF_VAR_account");
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("TF_VAR_account");
     c
 }
 
@@ -58,9 +60,15 @@ fn json_of(out: &[u8]) -> Value {
 fn exit_0_when_clean_1_with_findings() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "template.yaml", SAFE_CFN.as_bytes());
-    iamlint(d.path()).assert().code(0).stdout(predicate::str::contains("no findings in 1 roles"));
+    iamlint(d.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no findings in 1 roles"));
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
-    iamlint(d.path()).assert().code(1).stdout(predicate::str::contains("IAM002"));
+    iamlint(d.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("IAM002"));
 }
 
 #[test]
@@ -68,15 +76,24 @@ fn threshold_decides_the_exit_code() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
     // IAM002 (high) and IAM003 (high) fire; a critical threshold lets the run pass.
-    iamlint(d.path()).args(["--severity-threshold", "critical"]).assert().code(0);
-    iamlint(d.path()).args(["--severity-threshold", "high"]).assert().code(1);
+    iamlint(d.path())
+        .args(["--severity-threshold", "critical"])
+        .assert()
+        .code(0);
+    iamlint(d.path())
+        .args(["--severity-threshold", "high"])
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn json_check_schema_and_lines() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let v = json_of(&out.stdout);
     assert_eq!(v["version"], 1);
@@ -94,7 +111,12 @@ fn json_check_schema_and_lines() {
     assert_eq!(f["resource"], "aws_iam_role.ci");
     assert_eq!(f["role"], "ci");
     assert_eq!(f["severity"], "high");
-    assert!(f["message"].as_str().expect("message").contains("210987654321"));
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("message")
+            .contains("210987654321")
+    );
     assert!(v["errors"].as_array().expect("errors").is_empty());
     assert_eq!(v["summary"]["roles"], 1);
 }
@@ -103,32 +125,71 @@ fn json_check_schema_and_lines() {
 fn config_trusted_accounts_and_vendor_names_change_findings() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
-    write(d.path(), ".iamlint.yaml", b"trusted_accounts:\n  \"210987654321\": partner\n");
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
+    write(
+        d.path(),
+        ".iamlint.yaml",
+        b"trusted_accounts:\n  \"210987654321\": partner\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     let v = json_of(&out.stdout);
-    let rules: Vec<&str> = v["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
     assert!(!rules.contains(&"IAM002"), "{rules:?}");
 
     let vendor = OPEN_TF.replace("210987654321", "464622532012");
     write(d.path(), "main.tf", vendor.as_bytes());
     std::fs::remove_file(d.path().join(".iamlint.yaml")).expect("rm");
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     let v = json_of(&out.stdout);
-    let f = v["findings"].as_array().expect("findings").iter().find(|f| f["rule"] == "IAM002").expect("IAM002");
-    assert_eq!(f["severity"], "medium", "a vendor ranks below an unknown account");
-    assert!(f["message"].as_str().expect("msg").contains("464622532012 (Datadog)"), "{f}");
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "IAM002")
+        .expect("IAM002");
+    assert_eq!(
+        f["severity"], "medium",
+        "a vendor ranks below an unknown account"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("msg")
+            .contains("464622532012 (Datadog)"),
+        "{f}"
+    );
 }
 
 #[test]
 fn config_disables_and_rerates_rules() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
-    write(d.path(), ".iamlint.yaml", b"disable: [IAM003]\nrules:\n  IAM002:\n    severity: low\n");
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
+    write(
+        d.path(),
+        ".iamlint.yaml",
+        b"disable: [IAM003]\nrules:\n  IAM002:\n    severity: low\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     let v = json_of(&out.stdout);
     let fs = v["findings"].as_array().expect("findings");
     assert!(fs.iter().all(|f| f["rule"] != "IAM003"));
-    assert!(fs.iter().any(|f| f["rule"] == "IAM002" && f["severity"] == "low"));
+    assert!(
+        fs.iter()
+            .any(|f| f["rule"] == "IAM002" && f["severity"] == "low")
+    );
 }
 
 #[test]
@@ -139,11 +200,17 @@ fn inline_suppression_needs_a_reason() {
         "      # iamlint:ignore IAM002,IAM003 -- partner approved in SEC-42\n      Principal = {",
     );
     write(d.path(), "main.tf", with.as_bytes());
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     let v = json_of(&out.stdout);
     assert_eq!(v["summary"]["suppressed"], 2, "{v}");
     assert_eq!(out.status.code(), Some(0));
-    let without = OPEN_TF.replace("      Principal = {", "      # iamlint:ignore IAM002\n      Principal = {");
+    let without = OPEN_TF.replace(
+        "      Principal = {",
+        "      # iamlint:ignore IAM002\n      Principal = {",
+    );
     write(d.path(), "main.tf", without.as_bytes());
     iamlint(d.path()).assert().code(1);
 }
@@ -161,7 +228,9 @@ fn malformed_rule_file_stops_with_2_naming_file_line_field() {
         .args(["--rules", "myrules"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("myrules/X1.yaml:3").and(predicate::str::contains("severe")));
+        .stderr(
+            predicate::str::contains("myrules/X1.yaml:3").and(predicate::str::contains("severe")),
+        );
     write(
         d.path(),
         "myrules/X1.yaml",
@@ -171,7 +240,9 @@ fn malformed_rule_file_stops_with_2_naming_file_line_field() {
         .args(["--rules", "myrules"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("myrules/X1.yaml:5").and(predicate::str::contains("match")));
+        .stderr(
+            predicate::str::contains("myrules/X1.yaml:5").and(predicate::str::contains("match")),
+        );
 }
 
 #[test]
@@ -187,7 +258,10 @@ fn custom_rule_directory_adds_rules() {
         .args(["--rules", "myrules"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("ORG001").and(predicate::str::contains("lambda.amazonaws.com")));
+        .stdout(
+            predicate::str::contains("ORG001")
+                .and(predicate::str::contains("lambda.amazonaws.com")),
+        );
 }
 
 #[test]
@@ -196,7 +270,10 @@ fn usage_and_config_errors_exit_2() {
     iamlint(d.path()).args(["--format", "xml"]).assert().code(2);
     iamlint(d.path()).arg("does-not-exist").assert().code(2);
     write(d.path(), ".iamlint.yaml", b"trusted_accounts: [\"123\"]\n");
-    iamlint(d.path()).assert().code(2).stderr(predicate::str::contains(".iamlint.yaml:1"));
+    iamlint(d.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".iamlint.yaml:1"));
 }
 
 #[test]
@@ -204,12 +281,36 @@ fn bad_input_files_are_errors_with_positions_and_the_run_goes_on() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "good/template.yaml", SAFE_CFN.as_bytes());
     write(d.path(), "good/main.tf", OPEN_TF.as_bytes());
-    write(d.path(), "bad/broken.tf", b"resource \"aws_iam_role\" \"x\" {\n  name = \n}\n");
-    write(d.path(), "bad2/latin1.tf", b"# caf\xe9\nresource \"aws_iam_role\" \"x\" {}\n");
-    write(d.path(), "bad3/binary.template", b"AWSTemplateFormatVersion\0\0\x01\x02");
-    write(d.path(), "bad4/broken.yaml", b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: [\n");
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    write(
+        d.path(),
+        "bad/broken.tf",
+        b"resource \"aws_iam_role\" \"x\" {\n  name = \n}\n",
+    );
+    write(
+        d.path(),
+        "bad2/latin1.tf",
+        b"# caf\xe9\nresource \"aws_iam_role\" \"x\" {}\n",
+    );
+    write(
+        d.path(),
+        "bad3/binary.template",
+        b"AWSTemplateFormatVersion\0\0\x01\x02",
+    );
+    write(
+        d.path(),
+        "bad4/broken.yaml",
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  X: [\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json_of(&out.stdout);
     let errors = v["errors"].as_array().expect("errors");
     let by_file = |name: &str| {
@@ -222,10 +323,21 @@ fn bad_input_files_are_errors_with_positions_and_the_run_goes_on() {
     let latin = by_file("latin1.tf");
     assert_eq!(latin["line"], 1);
     assert_eq!(latin["column"], 6);
-    assert!(by_file("binary.template")["message"].as_str().expect("msg").contains("binary"));
+    assert!(
+        by_file("binary.template")["message"]
+            .as_str()
+            .expect("msg")
+            .contains("binary")
+    );
     assert!(by_file("broken.yaml")["line"].as_u64().expect("line") >= 3);
     // The good files were still checked.
-    assert!(v["findings"].as_array().expect("findings").iter().any(|f| f["rule"] == "IAM002"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == "IAM002")
+    );
     assert_eq!(v["summary"]["roles"], 2);
 }
 
@@ -234,50 +346,103 @@ fn empty_and_hostile_files_do_not_crash() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "empty.tf", b"");
     write(d.path(), "empty.yaml", b"");
-    let mut bomb = String::from("AWSTemplateFormatVersion: '2010-09-09'\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    let mut bomb = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09'\na: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n",
+    );
     for i in 0..12 {
-        let prev = if i == 0 { "a".to_string() } else { format!("a{}", i - 1) };
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("a{}", i - 1)
+        };
         bomb.push_str(&format!("a{i}: &a{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
     }
     bomb.push_str("Resources:\n  X:\n    Type: AWS::IAM::Role\n    Properties: {RoleName: *a11}\n");
     write(d.path(), "bomb/template.yaml", bomb.as_bytes());
-    let deep = format!("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let deep = format!(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
     write(d.path(), "deep/template.yaml", deep.as_bytes());
-    let deep_tf = format!("locals {{\n  x = {}1{}\n}}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let deep_tf = format!(
+        "locals {{\n  x = {}1{}\n}}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
     write(d.path(), "deeptf/main.tf", deep_tf.as_bytes());
-    let deep_json = format!("{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {}{}}}", "[".repeat(50_000), "]".repeat(50_000));
+    let deep_json = format!(
+        "{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {}{}}}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
     write(d.path(), "deepjson/template.json", deep_json.as_bytes());
     let big = vec![b'#'; 9 * 1024 * 1024];
     write(d.path(), "big/huge.tf", &big);
     let start = std::time::Instant::now();
-    let out = iamlint(d.path()).args(["--format", "json"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json_of(&out.stdout);
     let errors = v["errors"].as_array().expect("errors");
-    for name in ["bomb/template.yaml", "deep/template.yaml", "deeptf/main.tf", "deepjson/template.json", "big/huge.tf"] {
+    for name in [
+        "bomb/template.yaml",
+        "deep/template.yaml",
+        "deeptf/main.tf",
+        "deepjson/template.json",
+        "big/huge.tf",
+    ] {
         assert!(
-            errors.iter().any(|e| e["file"].as_str().is_some_and(|f| f.ends_with(name))),
+            errors
+                .iter()
+                .any(|e| e["file"].as_str().is_some_and(|f| f.ends_with(name))),
             "no error for {name}: {errors:?}"
         );
     }
-    assert!(!errors.iter().any(|e| e["file"].as_str().is_some_and(|f| f.starts_with("empty"))), "{errors:?}");
+    assert!(
+        !errors
+            .iter()
+            .any(|e| e["file"].as_str().is_some_and(|f| f.starts_with("empty"))),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn rules_and_explain() {
     let d = tempfile::tempdir().expect("tempdir");
-    let out = iamlint(d.path()).args(["rules", "--format", "json"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["rules", "--format", "json"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(0));
     let v = json_of(&out.stdout);
     let rules = v["rules"].as_array().expect("rules");
-    assert!(rules.iter().any(|r| r["id"] == "IAM001" && r["severity"] == "critical"));
-    assert!(rules.iter().all(|r| r["equivalents"].is_array() && r["title"].is_string()));
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "IAM001" && r["severity"] == "critical")
+    );
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["equivalents"].is_array() && r["title"].is_string())
+    );
     iamlint(d.path())
         .args(["explain", "IAM004"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("## Why is this bad?").and(predicate::str::contains("## Use instead")));
+        .stdout(
+            predicate::str::contains("## Why is this bad?")
+                .and(predicate::str::contains("## Use instead")),
+        );
     iamlint(d.path()).args(["explain", "NOPE"]).assert().code(2);
 }
 
@@ -286,13 +451,19 @@ fn roles_inventory_json() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
     write(d.path(), "template.yaml", SAFE_CFN.as_bytes());
-    let out = iamlint(d.path()).args(["roles", "--format", "json"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["roles", "--format", "json"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(0));
     let v = json_of(&out.stdout);
     assert_eq!(v["version"], 1);
     let roles = v["roles"].as_array().expect("roles");
     assert_eq!(roles.len(), 2);
-    let ci = roles.iter().find(|r| r["address"] == "aws_iam_role.ci").expect("ci");
+    let ci = roles
+        .iter()
+        .find(|r| r["address"] == "aws_iam_role.ci")
+        .expect("ci");
     assert_eq!(ci["source"], "terraform");
     assert_eq!(ci["line"], 5);
     assert_eq!(ci["trust_resolved"], true);
@@ -303,23 +474,35 @@ fn roles_inventory_json() {
     assert_eq!(p["value"], "arn:aws:iam::210987654321:root");
     let f = roles.iter().find(|r| r["address"] == "Fn").expect("Fn");
     assert_eq!(f["source"], "cloudformation");
-    assert_eq!(f["trust"]["statements"][0]["principals"][0]["kind"], "service");
+    assert_eq!(
+        f["trust"]["statements"][0]["principals"][0]["kind"],
+        "service"
+    );
 }
 
 #[test]
 fn sarif_and_github_formats() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
-    let out = iamlint(d.path()).args(["--format", "sarif"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "sarif"])
+        .output()
+        .expect("run");
     let v = json_of(&out.stdout);
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     let result = &run["results"][0];
     let idx = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
     assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], result["ruleId"]);
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "main.tf");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "main.tf"
+    );
     assert!(result["partialFingerprints"]["iamlint/v1"].is_string());
-    let out = iamlint(d.path()).args(["--format", "github"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "github"])
+        .output()
+        .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("::error file=main.tf,line=11,"), "{text}");
 }
@@ -329,11 +512,25 @@ fn explicit_files_limit_findings_to_them() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
     write(d.path(), "other.tf", b"resource \"aws_iam_role\" \"o\" {\n  name = \"o\"\n  assume_role_policy = jsonencode({Version = \"2012-10-17\", Statement = [{Effect = \"Allow\", Principal = {AWS = \"*\"}, Action = \"sts:AssumeRole\"}]})\n}\n");
-    let out = iamlint(d.path()).args(["--format", "json", "main.tf"]).output().expect("run");
+    let out = iamlint(d.path())
+        .args(["--format", "json", "main.tf"])
+        .output()
+        .expect("run");
     let v = json_of(&out.stdout);
-    let files: Vec<&str> = v["findings"].as_array().expect("f").iter().filter_map(|f| f["file"].as_str()).collect();
-    assert!(!files.is_empty() && files.iter().all(|f| *f == "main.tf"), "{files:?}");
-    iamlint(d.path()).args(["--exclude", "other.tf"]).assert().code(1);
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| *f == "main.tf"),
+        "{files:?}"
+    );
+    iamlint(d.path())
+        .args(["--exclude", "other.tf"])
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -341,7 +538,114 @@ fn colour_only_when_asked() {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", OPEN_TF.as_bytes());
     let out = iamlint(d.path()).output().expect("run");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'), "colour in a pipe");
-    let out = iamlint(d.path()).args(["--color", "always"]).output().expect("run");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
+        "colour in a pipe"
+    );
+    let out = iamlint(d.path())
+        .args(["--color", "always"])
+        .output()
+        .expect("run");
     assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn var_and_var_file_apply_in_command_line_order_over_env_and_tfvars() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let tf = OPEN_TF.replace("  default = \"210987654321\"\n", "");
+    write(d.path(), "main.tf", tf.as_bytes());
+    write(
+        d.path(),
+        "terraform.tfvars",
+        b"account = \"111111111111\"\n",
+    );
+    write(d.path(), "a.tfvars", b"account = \"222222222222\"\n");
+    let account = |args: &[&str], env: Option<&str>| -> String {
+        let mut c = iamlint(d.path());
+        if let Some(e) = env {
+            c.env("TF_VAR_account", e);
+        }
+        let out = c
+            .args(["roles", "--format", "json"])
+            .args(args)
+            .output()
+            .expect("run");
+        let v = json_of(&out.stdout);
+        v["roles"][0]["trust"]["statements"][0]["principals"][0]["account"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        account(&[], Some("999999999999")),
+        "111111111111",
+        "tfvars beats the environment"
+    );
+    std::fs::remove_file(d.path().join("terraform.tfvars")).expect("rm");
+    assert_eq!(
+        account(&[], Some("999999999999")),
+        "999999999999",
+        "TF_VAR_ is read"
+    );
+    assert_eq!(
+        account(
+            &["--var", "account=333333333333", "--var-file", "a.tfvars"],
+            None
+        ),
+        "222222222222"
+    );
+    assert_eq!(
+        account(
+            &["--var-file", "a.tfvars", "--var", "account=333333333333"],
+            None
+        ),
+        "333333333333"
+    );
+}
+
+#[test]
+fn gitignored_files_are_skipped_in_walks_but_read_when_named() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), ".gitignore", b"generated/\n");
+    write(d.path(), "generated/main.tf", OPEN_TF.as_bytes());
+    write(d.path(), "template.yaml", SAFE_CFN.as_bytes());
+    iamlint(d.path()).assert().code(0);
+    iamlint(d.path()).arg("generated/main.tf").assert().code(1);
+}
+
+#[test]
+fn cloudformation_parameters_from_the_command_line_and_files() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let tpl = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Partner:\n    Type: String\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal:\n              AWS: !Sub 'arn:${AWS::Partition}:iam::${Partner}:root'\n            Action: sts:AssumeRole\n";
+    write(d.path(), "template.yaml", tpl.as_bytes());
+    write(
+        d.path(),
+        "params.json",
+        b"[{\"ParameterKey\": \"Partner\", \"ParameterValue\": \"464622532012\"}]",
+    );
+    let rules_of = |args: &[&str]| -> Vec<String> {
+        let out = iamlint(d.path())
+            .args(["--format", "json", "template.yaml"])
+            .args(args)
+            .output()
+            .expect("run");
+        let v = json_of(&out.stdout);
+        v["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap_or(""), f["line"]))
+            .collect()
+    };
+    assert_eq!(rules_of(&[]), ["IAM008 14"], "unknown without a value");
+    let with_param = rules_of(&["--parameter", "Partner=210987654321"]);
+    assert!(
+        with_param.contains(&"IAM002 14".to_string()),
+        "{with_param:?}"
+    );
+    let with_file = rules_of(&["--parameters", "params.json"]);
+    assert!(
+        with_file.contains(&"IAM003 14".to_string()),
+        "{with_file:?}"
+    );
 }

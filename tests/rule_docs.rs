@@ -45,7 +45,11 @@ fn index(rules: &[Rule]) -> String {
             ));
             current = g;
         }
-        let off = if r.enabled_by_default { "" } else { " (off by default)" };
+        let off = if r.enabled_by_default {
+            ""
+        } else {
+            " (off by default)"
+        };
         s.push_str(&format!(
             "| [{id}]({id}.md) | {sev} | {title}{off} | {scope} |\n",
             id = r.id,
@@ -94,7 +98,11 @@ fn rule_pages_match_the_rule_files() {
             }
         }
     }
-    assert!(drift.is_empty(), "{}\nregenerate with: {HOW}", drift.join("\n"));
+    assert!(
+        drift.is_empty(),
+        "{}\nregenerate with: {HOW}",
+        drift.join("\n")
+    );
 }
 
 #[test]
@@ -106,7 +114,11 @@ fn every_rule_documents_itself() {
             ("why", &r.description.why),
             ("fix", &r.description.fix),
         ] {
-            assert!(text.trim().len() > 40, "{}: description.{part} is too short", r.id);
+            assert!(
+                text.trim().len() > 40,
+                "{}: description.{part} is too short",
+                r.id
+            );
         }
         assert!(!r.references.is_empty(), "{} has no references", r.id);
         for reference in &r.references {
@@ -114,7 +126,9 @@ fn every_rule_documents_itself() {
         }
         if r.scope != Scope::Notice {
             assert!(
-                r.examples.iter().any(|e| e.expect == rules::ExampleKind::Bad),
+                r.examples
+                    .iter()
+                    .any(|e| e.expect == rules::ExampleKind::Bad),
                 "{} has no bad example",
                 r.id
             );

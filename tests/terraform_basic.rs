@@ -132,7 +132,10 @@ fn assumable_role_module_with_tfvars_and_switches() {
 #[test]
 fn var_option_overrides_tfvars() {
     let opts = ResolveOptions {
-        tf_vars: vec![("admin_account".into(), "121212121212".into())],
+        tf_var_args: vec![iamlint::source::TfVarArg::Value(
+            "admin_account".into(),
+            "121212121212".into(),
+        )],
         ..Default::default()
     };
     let r = run_with("assumable", opts, &[]);

@@ -61,10 +61,16 @@ pub fn parse_operator(name: &str) -> Option<Operator> {
         "stringnotlike" => (OpKind::String, true, true, false),
         "arnequals" | "arnlike" => (OpKind::Arn, true, false, false),
         "arnnotequals" | "arnnotlike" => (OpKind::Arn, true, true, false),
-        "numericequals" | "numericlessthan" | "numericlessthanequals" | "numericgreaterthan"
+        "numericequals"
+        | "numericlessthan"
+        | "numericlessthanequals"
+        | "numericgreaterthan"
         | "numericgreaterthanequals" => (OpKind::Numeric, false, false, false),
         "numericnotequals" => (OpKind::Numeric, false, true, false),
-        "dateequals" | "datelessthan" | "datelessthanequals" | "dategreaterthan"
+        "dateequals"
+        | "datelessthan"
+        | "datelessthanequals"
+        | "dategreaterthan"
         | "dategreaterthanequals" => (OpKind::Date, false, false, false),
         "datenotequals" => (OpKind::Date, false, true, false),
         "bool" => (OpKind::Bool, false, false, false),
@@ -200,7 +206,10 @@ pub const IDENTITY_KEYS: &[&str] = &[
 /// The first identity key that the statement restricts, with the constraint's span. A
 /// `Deny` with a negated operator on an identity key, in the same document, restricts the
 /// Allow too (the pattern "Allow *, Deny unless aws:PrincipalOrgID is o-x").
-pub fn identity_restriction<'a>(st: &Statement, denies: impl Iterator<Item = &'a Statement>) -> Option<(String, Span)> {
+pub fn identity_restriction<'a>(
+    st: &Statement,
+    denies: impl Iterator<Item = &'a Statement>,
+) -> Option<(String, Span)> {
     for key in IDENTITY_KEYS {
         if let c @ (Constraint::OneOf { .. } | Constraint::Unresolved { .. }) =
             constraint(&st.conditions, key)
@@ -248,7 +257,9 @@ pub fn requires_mfa(st: &Statement) -> bool {
         }
         (names_key(c, "aws:MultiFactorAuthPresent")
             && op.kind == OpKind::Bool
-            && c.values.iter().all(|v| v.get().is_some_and(|t| t.eq_ignore_ascii_case("true"))))
+            && c.values
+                .iter()
+                .all(|v| v.get().is_some_and(|t| t.eq_ignore_ascii_case("true"))))
             || (names_key(c, "aws:MultiFactorAuthAge") && op.kind == OpKind::Numeric)
     })
 }
@@ -287,9 +298,10 @@ pub fn limits_permission(st: &Statement) -> bool {
         }
         let open = op.like
             && !op.negated
-            && c.values
-                .iter()
-                .any(|v| v.get().is_some_and(|t| !t.is_empty() && t.chars().all(|ch| ch == '*')));
+            && c.values.iter().any(|v| {
+                v.get()
+                    .is_some_and(|t| !t.is_empty() && t.chars().all(|ch| ch == '*'))
+            });
         !open
     })
 }
@@ -298,7 +310,9 @@ pub fn limits_permission(st: &Statement) -> bool {
 /// `None` when the key is not restricted to literals.
 pub fn pinned_values(st: &Statement, key: &str) -> Option<Vec<String>> {
     match constraint(&st.conditions, key) {
-        Constraint::OneOf { values, .. } if !values.is_empty() && values.iter().all(|v| !v.pattern) => {
+        Constraint::OneOf { values, .. }
+            if !values.is_empty() && values.iter().all(|v| !v.pattern) =>
+        {
             Some(values.into_iter().map(|v| v.text).collect())
         }
         _ => None,
@@ -314,7 +328,10 @@ mod tests {
         Condition {
             operator: Str::known(op, Span::default()),
             key: Str::known(key, Span::default()),
-            values: vals.iter().map(|v| Str::known(*v, Span::default())).collect(),
+            values: vals
+                .iter()
+                .map(|v| Str::known(*v, Span::default()))
+                .collect(),
             span: Span::default(),
         }
     }
@@ -338,9 +355,17 @@ mod tests {
 
     #[test]
     fn if_exists_and_for_all_values_do_not_restrict() {
-        let c = [cond("StringEqualsIfExists", "aws:PrincipalOrgID", &["o-abc"])];
+        let c = [cond(
+            "StringEqualsIfExists",
+            "aws:PrincipalOrgID",
+            &["o-abc"],
+        )];
         assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());
-        let c = [cond("ForAllValues:StringEquals", "aws:PrincipalOrgID", &["o-abc"])];
+        let c = [cond(
+            "ForAllValues:StringEquals",
+            "aws:PrincipalOrgID",
+            &["o-abc"],
+        )];
         assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());
         let c = [cond("StringNotEquals", "aws:PrincipalOrgID", &["o-abc"])];
         assert!(!constraint(&c, "aws:PrincipalOrgID").restricts());

@@ -26,7 +26,8 @@ impl Path {
     }
 }
 
-const RHINO: &str = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/";
+const RHINO: &str =
+    "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/";
 const PATHFINDING: &str = "https://pathfinding.cloud";
 const BISHOPFOX: &str = "https://bishopfox.com/blog/privilege-escalation-in-aws";
 
@@ -158,7 +159,10 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "ec2:CreateLaunchTemplateVersion + ec2:ModifyLaunchTemplate",
-        actions: &["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+        actions: &[
+            "ec2:CreateLaunchTemplateVersion",
+            "ec2:ModifyLaunchTemplate",
+        ],
         how: "make a launch template that already carries a privileged instance profile run attacker user data",
         reference: PATHFINDING,
     },
@@ -198,7 +202,11 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction",
-        actions: &["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+        actions: &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:InvokeFunction",
+        ],
         how: "create a function with a privileged execution role and invoke it",
         reference: RHINO,
     },
@@ -214,7 +222,11 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "iam:PassRole + lambda:CreateFunction + lambda:AddPermission",
-        actions: &["iam:PassRole", "lambda:CreateFunction", "lambda:AddPermission"],
+        actions: &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:AddPermission",
+        ],
         how: "create a function with a privileged execution role and let an outside principal invoke it",
         reference: PATHFINDING,
     },
@@ -294,7 +306,11 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "iam:PassRole + codebuild:CreateProject + codebuild:StartBuild",
-        actions: &["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"],
+        actions: &[
+            "iam:PassRole",
+            "codebuild:CreateProject",
+            "codebuild:StartBuild",
+        ],
         how: "create and run a CodeBuild project with a privileged service role",
         reference: PATHFINDING,
     },
@@ -340,13 +356,21 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "iam:PassRole + ecs:RegisterTaskDefinition + ecs:CreateService",
-        actions: &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:CreateService"],
+        actions: &[
+            "iam:PassRole",
+            "ecs:RegisterTaskDefinition",
+            "ecs:CreateService",
+        ],
         how: "register a task definition with a privileged task role and run it as a service",
         reference: PATHFINDING,
     },
     Path {
         name: "iam:PassRole + ecs:RegisterTaskDefinition + ecs:StartTask",
-        actions: &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:StartTask"],
+        actions: &[
+            "iam:PassRole",
+            "ecs:RegisterTaskDefinition",
+            "ecs:StartTask",
+        ],
         how: "register a task definition with a privileged task role and start it",
         reference: PATHFINDING,
     },
@@ -358,7 +382,11 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "iam:PassRole + states:CreateStateMachine + states:StartExecution",
-        actions: &["iam:PassRole", "states:CreateStateMachine", "states:StartExecution"],
+        actions: &[
+            "iam:PassRole",
+            "states:CreateStateMachine",
+            "states:StartExecution",
+        ],
         how: "run a state machine under a privileged role that calls any AWS API",
         reference: PATHFINDING,
     },
@@ -370,7 +398,11 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         name: "iam:PassRole + batch:RegisterJobDefinition + batch:SubmitJob",
-        actions: &["iam:PassRole", "batch:RegisterJobDefinition", "batch:SubmitJob"],
+        actions: &[
+            "iam:PassRole",
+            "batch:RegisterJobDefinition",
+            "batch:SubmitJob",
+        ],
         how: "run a Batch job container under a privileged job role",
         reference: PATHFINDING,
     },
@@ -391,7 +423,11 @@ mod tests {
     fn every_action_of_every_path_is_in_the_catalog() {
         for p in PATHS {
             for a in p.actions {
-                assert!(actions::lookup(a).is_some(), "{} names unknown action {a}", p.name);
+                assert!(
+                    actions::lookup(a).is_some(),
+                    "{} names unknown action {a}",
+                    p.name
+                );
             }
             assert_eq!(p.name, p.actions.join(" + "), "name of {}", p.name);
         }
@@ -400,6 +436,11 @@ mod tests {
     #[test]
     fn iam_only_paths() {
         assert!(PATHS[0].iam_only());
-        assert!(!PATHS.iter().find(|p| p.name.contains("ec2:RunInstances")).is_some_and(Path::iam_only));
+        assert!(
+            !PATHS
+                .iter()
+                .find(|p| p.name.contains("ec2:RunInstances"))
+                .is_some_and(Path::iam_only)
+        );
     }
 }

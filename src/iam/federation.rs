@@ -3,7 +3,7 @@
 //! `sub` condition lets every repository on GitHub assume the role; one loose value in the list
 //! of allowed subjects opens it just as wide.
 
-use crate::iam::conditions::{constraint, Allowed, Constraint};
+use crate::iam::conditions::{Allowed, Constraint, constraint};
 use crate::iam::model::Statement;
 use crate::iam::principals::Provider;
 use crate::span::Span;
@@ -83,7 +83,10 @@ pub fn gaps(provider: Provider, issuer: &str, st: &Statement) -> Vec<Gap> {
             if let Some(s) = &sub {
                 subject_gaps(s, &sub_label, extra, github_scope, &mut out, st.span);
             }
-            for gap in out.iter_mut().filter(|g| g.weakness == Weakness::SubMissing) {
+            for gap in out
+                .iter_mut()
+                .filter(|g| g.weakness == Weakness::SubMissing)
+            {
                 gap.detail.push_str(
                     " (IAM now rejects such a trust policy at CreateRole and UpdateAssumeRolePolicy, so it will fail to deploy; an older role that has it is open to every repository on GitHub)",
                 );
@@ -327,10 +330,7 @@ fn subject_gaps(
             }
         }
         Constraint::OneOf { values, .. } => {
-            let worst = values
-                .iter()
-                .map(|v| (scope(v), v))
-                .max_by_key(|(w, _)| *w);
+            let worst = values.iter().map(|v| (scope(v), v)).max_by_key(|(w, _)| *w);
             match worst {
                 Some((Width::Any, v)) if !pinned_elsewhere => out.push(Gap {
                     weakness: Weakness::SubAny,

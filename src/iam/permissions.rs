@@ -80,9 +80,18 @@ pub struct Hit {
 /// The data that a role can read everywhere with one action each.
 pub const DATA_READ_ACTIONS: &[(&str, &str)] = &[
     ("s3:GetObject", "read every S3 object"),
-    ("secretsmanager:GetSecretValue", "read every secret in Secrets Manager"),
-    ("kms:Decrypt", "decrypt with every KMS key that trusts the account"),
-    ("ssm:GetParameter", "read every SSM parameter, SecureString ones included"),
+    (
+        "secretsmanager:GetSecretValue",
+        "read every secret in Secrets Manager",
+    ),
+    (
+        "kms:Decrypt",
+        "decrypt with every KMS key that trusts the account",
+    ),
+    (
+        "ssm:GetParameter",
+        "read every SSM parameter, SecureString ones included",
+    ),
 ];
 
 struct CodeStatement<'a> {
@@ -147,9 +156,11 @@ fn statement_broad(st: &Statement) -> bool {
     if st.not_resource.is_some() {
         return st.resource.is_none();
     }
-    st.resource
-        .as_ref()
-        .is_some_and(|r| r.items.iter().any(|i| i.get().is_some_and(resource_is_broad)))
+    st.resource.as_ref().is_some_and(|r| {
+        r.items
+            .iter()
+            .any(|i| i.get().is_some_and(resource_is_broad))
+    })
 }
 
 /// Where the statement's Action (or NotAction complement) covers `action`: the matching action
@@ -303,7 +314,10 @@ impl<'a> Permissions<'a> {
             if p.allows(action) == Allowance::AnyResource {
                 return Some(Place {
                     span: r.arn.span,
-                    label: format!("AWS managed policy {} allows {action} on all resources", p.name),
+                    label: format!(
+                        "AWS managed policy {} allows {action} on all resources",
+                        p.name
+                    ),
                     address: None,
                 });
             }
@@ -347,7 +361,10 @@ impl<'a> Permissions<'a> {
             .map(|(r, p)| Hit {
                 kind: Kind::Admin,
                 name: p.name.to_string(),
-                detail: format!("has full administrator access (AWS managed policy {})", p.name),
+                detail: format!(
+                    "has full administrator access (AWS managed policy {})",
+                    p.name
+                ),
                 primary: Place {
                     span: r.arn.span,
                     label: format!("{} allows every action on all resources", p.name),
@@ -359,18 +376,20 @@ impl<'a> Permissions<'a> {
 
     /// True when some grant may cover IAM write actions through a wildcard.
     fn may_have_full_iam(&self) -> bool {
-        let code = self.allows.iter().any(|cs| match (&cs.st.action, &cs.st.not_action) {
-            (Some(a), _) => a.items.iter().filter_map(|s| s.get()).any(|p| {
-                let (svc, name) = p.split_once(':').unwrap_or((p, "*"));
-                wildcard_match(svc, "iam") && name.contains(['*', '?'])
-            }),
-            _ => true,
-        });
-        code
-            || self
-                .managed
-                .iter()
-                .any(|(_, p)| p.grants.full_iam || p.grants.full_admin)
+        let code = self
+            .allows
+            .iter()
+            .any(|cs| match (&cs.st.action, &cs.st.not_action) {
+                (Some(a), _) => a.items.iter().filter_map(|s| s.get()).any(|p| {
+                    let (svc, name) = p.split_once(':').unwrap_or((p, "*"));
+                    wildcard_match(svc, "iam") && name.contains(['*', '?'])
+                }),
+                _ => true,
+            });
+        code || self
+            .managed
+            .iter()
+            .any(|(_, p)| p.grants.full_iam || p.grants.full_admin)
     }
 
     fn full_iam(&self) -> Option<Hit> {
@@ -379,7 +398,10 @@ impl<'a> Permissions<'a> {
         }
         let mut first = None;
         for a in actions::service_actions("iam").iter().filter(|a| {
-            matches!(a.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
+            matches!(
+                a.level,
+                AccessLevel::Write | AccessLevel::PermissionsManagement
+            )
         }) {
             let place = self.allows(&a.full())?;
             if first.is_none() {
@@ -428,7 +450,9 @@ impl<'a> Permissions<'a> {
                 continue;
             }
             let mut places = places.into_iter();
-            let Some(primary) = places.next() else { continue };
+            let Some(primary) = places.next() else {
+                continue;
+            };
             let mut others: Vec<Place> = Vec::new();
             for p in places {
                 if p.span == primary.span {
@@ -442,7 +466,10 @@ impl<'a> Permissions<'a> {
             out.push(Hit {
                 kind: Kind::PrivilegeEscalation,
                 name: path.name.to_string(),
-                detail: format!("can escalate privileges through {}: {} ({})", path.name, path.how, path.reference),
+                detail: format!(
+                    "can escalate privileges through {}: {} ({})",
+                    path.name, path.how, path.reference
+                ),
                 primary,
                 others,
             });

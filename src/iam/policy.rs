@@ -114,17 +114,19 @@ fn check_grammar(doc: &mut PolicyDocument) {
     }
     let mut sids: Vec<&str> = Vec::new();
     for st in &doc.statements {
-        if let Some(sid) = st.sid.as_ref() {
-            if let Some(text) = sid.get() {
-                if sids.contains(&text) {
-                    problems.push(Problem {
-                        span: sid.span,
-                        code: ProblemCode::DuplicateSid,
-                        message: format!("Sid `{text}` is used by an earlier statement of the same policy"),
-                    });
-                } else {
-                    sids.push(text);
-                }
+        if let Some(sid) = st.sid.as_ref()
+            && let Some(text) = sid.get()
+        {
+            if sids.contains(&text) {
+                problems.push(Problem {
+                    span: sid.span,
+                    code: ProblemCode::DuplicateSid,
+                    message: format!(
+                        "Sid `{text}` is used by an earlier statement of the same policy"
+                    ),
+                });
+            } else {
+                sids.push(text);
             }
         }
         check_statement(st, doc.kind, &mut problems);
@@ -156,14 +158,17 @@ fn check_statement(st: &Statement, kind: DocumentKind, out: &mut Vec<Problem>) {
                 out.push(Problem {
                     span: np.key_span,
                     code: ProblemCode::NotPrincipalInTrust,
-                    message: "NotPrincipal is not supported in a role trust policy; IAM rejects it".into(),
+                    message: "NotPrincipal is not supported in a role trust policy; IAM rejects it"
+                        .into(),
                 });
             }
             if st.principal.is_none() && st.not_principal.is_none() {
                 out.push(Problem {
                     span: st.span,
                     code: ProblemCode::MissingPrincipal,
-                    message: "a trust policy statement needs a Principal; IAM rejects it without one".into(),
+                    message:
+                        "a trust policy statement needs a Principal; IAM rejects it without one"
+                            .into(),
                 });
             }
         }
@@ -171,23 +176,28 @@ fn check_statement(st: &Statement, kind: DocumentKind, out: &mut Vec<Problem>) {
     if kind == DocumentKind::Identity {
         for set in [&st.resource, &st.not_resource].into_iter().flatten() {
             for r in &set.items {
-                if let Some(text) = r.get() {
-                    if let Some(p) = check_resource(text, r.span) {
-                        out.push(p);
-                    }
+                if let Some(text) = r.get()
+                    && let Some(p) = check_resource(text, r.span)
+                {
+                    out.push(p);
                 }
             }
         }
     }
     let allow = st.effect == Some(Effect::Allow);
     if allow {
-        for (set, what) in [(&st.not_action, "NotAction"), (&st.not_resource, "NotResource")] {
+        for (set, what) in [
+            (&st.not_action, "NotAction"),
+            (&st.not_resource, "NotResource"),
+        ] {
             if let Some(set) = set {
                 if let Some(star) = set.items.iter().find(|s| s.get().is_some_and(all_stars)) {
                     out.push(Problem {
                         span: star.span,
                         code: ProblemCode::NeverMatches,
-                        message: format!("{what} `*` excludes everything: this Allow statement grants nothing"),
+                        message: format!(
+                            "{what} `*` excludes everything: this Allow statement grants nothing"
+                        ),
                     });
                 }
             }
@@ -203,15 +213,14 @@ fn check_statement(st: &Statement, kind: DocumentKind, out: &mut Vec<Problem>) {
                         "`{op}` is not a condition operator: IAM rejects the policy or the statement never applies"
                     ),
                 });
-            }
         }
     }
     for set in [&st.action, &st.not_action].into_iter().flatten() {
         for a in &set.items {
-            if let Some(text) = a.get() {
-                if let Some(p) = check_action(text, a.span) {
-                    out.push(p);
-                }
+            if let Some(text) = a.get()
+                && let Some(p) = check_action(text, a.span)
+            {
+                out.push(p);
             }
         }
     }
@@ -222,7 +231,7 @@ fn all_stars(s: &str) -> bool {
 }
 
 fn check_action(text: &str, span: Span) -> Option<Problem> {
-    use crate::iam::actions::{check, ActionCheck};
+    use crate::iam::actions::{ActionCheck, check};
     let (code, message) = match check(text) {
         ActionCheck::Ok => return None,
         ActionCheck::Malformed { reason } => (
@@ -248,7 +257,11 @@ fn check_action(text: &str, span: Span) -> Option<Problem> {
             ),
         ),
     };
-    Some(Problem { span, code, message })
+    Some(Problem {
+        span,
+        code,
+        message,
+    })
 }
 
 /// A resource must be `*` or an ARN; an ARN whose account is not an account id never matches.
@@ -260,7 +273,9 @@ fn check_resource(text: &str, span: Span) -> Option<Problem> {
         return Some(Problem {
             span,
             code: ProblemCode::InvalidArn,
-            message: format!("resource `{text}` is neither \"*\" nor an ARN (arn:partition:service:region:account:resource); IAM rejects the policy"),
+            message: format!(
+                "resource `{text}` is neither \"*\" nor an ARN (arn:partition:service:region:account:resource); IAM rejects the policy"
+            ),
         });
     };
     let parts: Vec<&str> = rest.splitn(5, ':').collect();
@@ -268,7 +283,9 @@ fn check_resource(text: &str, span: Span) -> Option<Problem> {
         return Some(Problem {
             span,
             code: ProblemCode::InvalidArn,
-            message: format!("resource `{text}` is not a complete ARN (arn:partition:service:region:account:resource); IAM rejects the policy"),
+            message: format!(
+                "resource `{text}` is not a complete ARN (arn:partition:service:region:account:resource); IAM rejects the policy"
+            ),
         });
     }
     let account = parts[3];
@@ -281,7 +298,9 @@ fn check_resource(text: &str, span: Span) -> Option<Problem> {
         return Some(Problem {
             span,
             code: ProblemCode::NeverMatches,
-            message: format!("`{account}` in resource `{text}` is not a 12-digit account id: the ARN matches no resource"),
+            message: format!(
+                "`{account}` in resource `{text}` is not a 12-digit account id: the ARN matches no resource"
+            ),
         });
     }
     None
@@ -374,8 +393,16 @@ fn read_statement(v: &Val, doc: &mut PolicyDocument) {
         });
     }
     for (a, b, name) in [
-        (&st.principal.is_some(), &st.not_principal.is_some(), "Principal and NotPrincipal"),
-        (&st.resource.is_some(), &st.not_resource.is_some(), "Resource and NotResource"),
+        (
+            &st.principal.is_some(),
+            &st.not_principal.is_some(),
+            "Principal and NotPrincipal",
+        ),
+        (
+            &st.resource.is_some(),
+            &st.not_resource.is_some(),
+            "Resource and NotResource",
+        ),
     ] {
         if *a && *b {
             doc.problems.push(Problem {
@@ -386,7 +413,11 @@ fn read_statement(v: &Val, doc: &mut PolicyDocument) {
         }
     }
     if let Some((k, c)) = v.entry("Condition") {
-        st.condition_span = Some(Span::new(k.span.file, k.span.start as usize, c.span.end as usize));
+        st.condition_span = Some(Span::new(
+            k.span.file,
+            k.span.start as usize,
+            c.span.end as usize,
+        ));
         read_conditions(c, &mut st, doc);
     }
     doc.statements.push(st);
@@ -514,7 +545,11 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
                         operator: operator.clone(),
                         key: Str::known(key.name.clone(), key.span),
                         values,
-                        span: Span::new(op.span.file, op.span.start as usize, vals.span.end as usize),
+                        span: Span::new(
+                            op.span.file,
+                            op.span.start as usize,
+                            vals.span.end as usize,
+                        ),
                     });
                 }
             }
@@ -530,7 +565,10 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
             _ => doc.problems.push(Problem {
                 span: body.span,
                 code: ProblemCode::BadType,
-                message: format!("the body of {} must be an object of condition keys", op.name),
+                message: format!(
+                    "the body of {} must be an object of condition keys",
+                    op.name
+                ),
             }),
         }
     }

@@ -7,8 +7,8 @@ use crate::iam::conditions::{self, constraint};
 use crate::iam::federation;
 use crate::iam::model::{DocumentKind, Effect, PolicyDocument, Problem, Role, Statement};
 use crate::iam::permissions::{self, Permissions};
+use crate::iam::principals::{Class, IdentityKind, Relation, Trust, relate};
 use crate::iam::services;
-use crate::iam::principals::{relate, Class, IdentityKind, Relation, Trust};
 use crate::iam::trust::{self, Grant};
 use crate::rules::*;
 use crate::source::Notice;
@@ -87,7 +87,14 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "allows_action",
             "confused_deputy",
         ],
-        Scope::TrustStatement => &["effect", "uses", "allows_action", "has_condition", "requires_mfa", "restricted"],
+        Scope::TrustStatement => &[
+            "effect",
+            "uses",
+            "allows_action",
+            "has_condition",
+            "requires_mfa",
+            "restricted",
+        ],
         Scope::PolicyStatement => &[
             "effect",
             "uses",
@@ -163,14 +170,15 @@ pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
                     preds_for(scope).join(", ")
                 ));
             }
-            let check_names = |given: &[String], known: &[&str], what: &str| {
-                match given.iter().find(|g| !known.contains(&g.as_str())) {
-                    Some(bad) => Err(format!(
-                        "`{bad}` is not a {what} (expected one of {})",
-                        known.join(", ")
-                    )),
-                    None => Ok(()),
-                }
+            let check_names = |given: &[String], known: &[&str], what: &str| match given
+                .iter()
+                .find(|g| !known.contains(&g.as_str()))
+            {
+                Some(bad) => Err(format!(
+                    "`{bad}` is not a {what} (expected one of {})",
+                    known.join(", ")
+                )),
+                None => Ok(()),
             };
             match other {
                 Pred::Provider(v) => {
@@ -182,12 +190,24 @@ pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
                 }
                 Pred::Federation(v) => check_names(
                     v,
-                    &["sub_missing", "sub_any", "sub_owner_wide", "aud_missing", "amr_missing"],
+                    &[
+                        "sub_missing",
+                        "sub_any",
+                        "sub_owner_wide",
+                        "aud_missing",
+                        "amr_missing",
+                    ],
                     "federation weakness",
                 ),
                 Pred::Uses(v) => check_names(
                     v,
-                    &["not_principal", "not_action", "not_resource", "principal", "resource"],
+                    &[
+                        "not_principal",
+                        "not_action",
+                        "not_resource",
+                        "principal",
+                        "resource",
+                    ],
                     "statement element",
                 ),
                 Pred::AllowsAction(v) => match v.iter().find(|a| !a.contains(':') && *a != "*") {
@@ -206,15 +226,17 @@ pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
                     check_names(v, &known, "permission kind")
                 }
                 Pred::WildcardService(v) => {
-                    match v.iter().find(|s| {
-                        s.as_str() != "*" && !crate::iam::actions::service_known(s)
-                    }) {
+                    match v
+                        .iter()
+                        .find(|s| s.as_str() != "*" && !crate::iam::actions::service_known(s))
+                    {
                         Some(bad) => Err(format!("`{bad}` is not a service prefix")),
                         None => Ok(()),
                     }
                 }
-                Pred::Trust(inner) => check_pred(inner, Scope::TrustPrincipal)
-                    .map_err(|e| format!("in `trust`: {e}")),
+                Pred::Trust(inner) => {
+                    check_pred(inner, Scope::TrustPrincipal).map_err(|e| format!("in `trust`: {e}"))
+                }
                 _ => Ok(()),
             }
         }
@@ -225,14 +247,33 @@ const PLACEHOLDERS_ALL: &[&str] = &["role", "resource", "detail"];
 
 fn placeholders_for(scope: Scope) -> &'static [&'static str] {
     match scope {
-        Scope::TrustPrincipal => &["principal", "principal_type", "account", "relation", "provider", "restriction"],
+        Scope::TrustPrincipal => &[
+            "principal",
+            "principal_type",
+            "account",
+            "relation",
+            "provider",
+            "restriction",
+        ],
         Scope::TrustStatement | Scope::PolicyStatement => &["sid", "statement"],
         Scope::Unresolved => &["expr", "reason"],
         Scope::Notice => &["message", "kind"],
         Scope::DocumentProblem => &["message", "document"],
-        Scope::RolePermission => &["permission", "principal", "principal_type", "account", "provider"],
+        Scope::RolePermission => &[
+            "permission",
+            "principal",
+            "principal_type",
+            "account",
+            "provider",
+        ],
         // A `trust` predicate fills the principal placeholders, a `permission` one `permission`.
-        Scope::Role => &["permission", "principal", "principal_type", "account", "provider"],
+        Scope::Role => &[
+            "permission",
+            "principal",
+            "principal_type",
+            "account",
+            "provider",
+        ],
     }
 }
 
@@ -312,7 +353,10 @@ fn eval_role<'a>(
                     grant: Some(g),
                     ..Item::default()
                 };
-                let item = Item { role: Some(role), ..item };
+                let item = Item {
+                    role: Some(role),
+                    ..item
+                };
                 emit(rule, &item, env, g.principal.value.span, &role.address, out);
             }
         }
@@ -338,7 +382,14 @@ fn eval_role<'a>(
                         statement: Some(st),
                         ..Item::default()
                     };
-                    emit(rule, &item, env, st.span, &policy.origin_address(&role.address), out);
+                    emit(
+                        rule,
+                        &item,
+                        env,
+                        st.span,
+                        &policy.origin_address(&role.address),
+                        out,
+                    );
                 }
             }
         }
@@ -352,7 +403,11 @@ fn eval_role<'a>(
                     perm: Some(p),
                     ..base
                 };
-                let address = p.primary.address.clone().unwrap_or_else(|| role.address.clone());
+                let address = p
+                    .primary
+                    .address
+                    .clone()
+                    .unwrap_or_else(|| role.address.clone());
                 emit(rule, &item, env, p.primary.span, &address, out);
             }
         }
@@ -371,14 +426,10 @@ fn eval_role<'a>(
             }
         }
         Scope::DocumentProblem => {
-            let docs = role
-                .trust
-                .iter()
-                .map(|d| (d, role.address.clone()))
-                .chain(
-                    role.permission_documents()
-                        .map(|(p, d)| (d, p.origin_address(&role.address))),
-                );
+            let docs = role.trust.iter().map(|d| (d, role.address.clone())).chain(
+                role.permission_documents()
+                    .map(|(p, d)| (d, p.origin_address(&role.address))),
+            );
             for (doc, address) in docs {
                 for p in &doc.problems {
                     let item = Item {
@@ -408,8 +459,12 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         .map_or(rule.severity, |s| s.severity);
     // What the predicates chose (a trust grant, a permission) fills the placeholders.
     let chosen = Item {
-        grant: item.grant.or_else(|| hit.grant.and_then(|i| item.grants.get(i))),
-        perm: item.perm.or_else(|| hit.perm.and_then(|i| item.perms.get(i))),
+        grant: item
+            .grant
+            .or_else(|| hit.grant.and_then(|i| item.grants.get(i))),
+        perm: item
+            .perm
+            .or_else(|| hit.perm.and_then(|i| item.perms.get(i))),
         ..*item
     };
     let item = &chosen;
@@ -421,7 +476,10 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
             labels.push((st.span, "in this statement".to_string()));
         }
     }
-    if let Some(p) = item.perm.filter(|_| item.perm.is_some() && hit.perm.is_none()) {
+    if let Some(p) = item
+        .perm
+        .filter(|_| item.perm.is_some() && hit.perm.is_none())
+    {
         for o in &p.others {
             labels.push((o.span, o.label.clone()));
         }
@@ -440,7 +498,10 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         .grant
         .map(|g| g.principal.value.render())
         .or_else(|| item.unknown.map(|(_, u)| u.expr.clone()))
-        .or_else(|| item.statement.and_then(|s| s.sid.as_ref().map(|s| s.render())))
+        .or_else(|| {
+            item.statement
+                .and_then(|s| s.sid.as_ref().map(|s| s.render()))
+        })
         .or_else(|| item.problem.map(|p| p.message.clone()))
         .or_else(|| item.notice.map(|n| n.message.clone()))
         .unwrap_or_default();
@@ -552,7 +613,10 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         },
         Pred::Federation(weak) => {
             let g = item.grant?;
-            let Class::Federated { provider, issuer, .. } = &g.class else {
+            let Class::Federated {
+                provider, issuer, ..
+            } = &g.class
+            else {
                 return None;
             };
             federation::gaps(*provider, issuer, g.statement)
@@ -583,7 +647,9 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
             };
             // A condition block that could not be resolved may restrict: do not claim it
             // does not (the unresolved rule reports it).
-            let unknown = item.statement.is_some_and(|s| s.condition_unknown.is_some());
+            let unknown = item
+                .statement
+                .is_some_and(|s| s.condition_unknown.is_some());
             if unknown && !*b {
                 return None;
             }
@@ -591,7 +657,10 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         }
         Pred::HasCondition(keys) => {
             let st = item.statement?;
-            holds(keys.iter().any(|k| constraint(&st.conditions, k).restricts()))
+            holds(
+                keys.iter()
+                    .any(|k| constraint(&st.conditions, k).restricts()),
+            )
         }
         Pred::RequiresMfa(b) => holds(conditions::requires_mfa(item.statement?) == *b),
         Pred::Effect(e) => {
@@ -705,7 +774,10 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                         ..Hit::default()
                     };
                     if item.perm.is_some() {
-                        hit.labels.push((span, format!("{} can assume the role", g.principal.value.render())));
+                        hit.labels.push((
+                            span,
+                            format!("{} can assume the role", g.principal.value.render()),
+                        ));
                     } else {
                         hit.span = Some(span);
                     }
@@ -753,7 +825,10 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
             return None;
         }
         let mutating = |a: &actions::Action| {
-            matches!(a.level, AccessLevel::Write | AccessLevel::PermissionsManagement)
+            matches!(
+                a.level,
+                AccessLevel::Write | AccessLevel::PermissionsManagement
+            )
         };
         if !actions::any_match(t, mutating) {
             return None;
@@ -861,8 +936,14 @@ fn placeholder(name: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) ->
             .statement
             .and_then(|s| s.sid.as_ref().map(|s| format!("statement {}", s.render())))
             .unwrap_or_else(|| "a statement".into()),
-        "expr" => item.unknown.map(|(_, u)| u.expr.clone()).unwrap_or_default(),
-        "reason" => item.unknown.map(|(_, u)| u.reason.clone()).unwrap_or_default(),
+        "expr" => item
+            .unknown
+            .map(|(_, u)| u.expr.clone())
+            .unwrap_or_default(),
+        "reason" => item
+            .unknown
+            .map(|(_, u)| u.reason.clone())
+            .unwrap_or_default(),
         "message" => item
             .problem
             .map(|p| p.message.clone())

@@ -290,7 +290,11 @@ pub struct RuleError {
 
 impl std::fmt::Display for RuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -307,7 +311,12 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
             file: origin.to_string(),
             line,
             column,
-            message: e.to_string().lines().next().unwrap_or("invalid rule").to_string(),
+            message: e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid rule")
+                .to_string(),
         }
     })?;
     rule.origin = origin.to_string();
@@ -332,7 +341,10 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
     if !id_ok {
         return Err(at(
             "id",
-            format!("`{}` must be upper-case letters, digits, `_` or `-`", rule.id),
+            format!(
+                "`{}` must be upper-case letters, digits, `_` or `-`",
+                rule.id
+            ),
         ));
     }
     if rule.title.trim().is_empty() {
@@ -372,7 +384,10 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
         if ex.terraform.is_none() && ex.cloudformation.is_none() {
             return Err(at(
                 "examples",
-                format!("example `{}` has neither terraform nor cloudformation", ex.name),
+                format!(
+                    "example `{}` has neither terraform nor cloudformation",
+                    ex.name
+                ),
             ));
         }
     }
@@ -401,10 +416,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| err(format!("cannot read the rules directory: {e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml")
-        })
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
     paths.sort();
     let mut out = Vec::new();

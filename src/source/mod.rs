@@ -15,16 +15,24 @@ use crate::span::{FileId, LoadError, SourceMap, Span};
 /// Values given on the command line or in the config that the resolvers use.
 #[derive(Clone, Debug, Default)]
 pub struct ResolveOptions {
-    /// `--var name=value` (Terraform), in order.
-    pub tf_vars: Vec<(String, String)>,
-    /// `--var-file FILE` (Terraform), in order.
-    pub tf_var_files: Vec<PathBuf>,
+    /// `--var name=value` and `--var-file FILE` (Terraform), in command-line order: a later one
+    /// wins, as with terraform's own `-var` and `-var-file`.
+    pub tf_var_args: Vec<TfVarArg>,
     /// `TF_VAR_name` values from the environment, read once by the CLI.
     pub tf_env_vars: BTreeMap<String, String>,
     /// `--parameter KEY=VALUE` (CloudFormation).
     pub cfn_parameters: Vec<(String, String)>,
     /// `--parameters FILE` (CloudFormation).
     pub cfn_parameter_files: Vec<PathBuf>,
+}
+
+/// One Terraform variable argument of the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TfVarArg {
+    /// `--var-file FILE`
+    File(PathBuf),
+    /// `--var NAME=VALUE`
+    Value(String, String),
 }
 
 /// What a loader needs: the files, the root that `file()` and nested templates may read under,

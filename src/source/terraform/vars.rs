@@ -4,6 +4,7 @@
 //! ones. Command-line and environment values have no file: they take the span of the variable
 //! block they set.
 
+use crate::source::TfVarArg;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -121,12 +122,14 @@ pub fn root_inputs(sh: &Shared, def: &Arc<ModuleDef>) -> HashMap<String, Val> {
     for p in tfvars_files(&def.dir) {
         read_file(sh, &consts, &p, &mut out);
     }
-    for p in &sh.ctx.options.tf_var_files {
-        read_file(sh, &consts, p, &mut out);
-    }
-    for (name, raw) in &sh.ctx.options.tf_vars {
-        if let Some(v) = cli_value(&consts, def, name, raw) {
-            out.insert(name.clone(), v);
+    for arg in &sh.ctx.options.tf_var_args {
+        match arg {
+            TfVarArg::File(p) => read_file(sh, &consts, p, &mut out),
+            TfVarArg::Value(name, raw) => {
+                if let Some(v) = cli_value(&consts, def, name, raw) {
+                    out.insert(name.clone(), v);
+                }
+            }
         }
     }
     out
