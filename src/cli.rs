@@ -81,6 +81,12 @@ struct CheckArgs {
     /// CloudFormation parameter file: the CLI's JSON list or {"Parameters": {...}} (repeatable).
     #[arg(long = "parameters", value_name = "FILE")]
     parameter_files: Vec<PathBuf>,
+    /// Drop the findings recorded in this baseline file (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings' fingerprints in FILE, then report as usual.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -307,10 +313,28 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
             cfn_parameter_files: a.parameter_files.clone(),
         },
     };
-    let outcome = match run::check(&opts, &config, &rules) {
+    let mut outcome = match run::check(&opts, &config, &rules) {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    if let Some(path) = &a.write_baseline {
+        if let Err(e) = write_out(
+            &Some(path.clone()),
+            &crate::baseline::render(&outcome.findings),
+        ) {
+            return fail(&e);
+        }
+    }
+    if let Some(path) = &a.baseline {
+        match crate::baseline::load(path) {
+            Ok(known) => {
+                let before = outcome.findings.len();
+                outcome.findings.retain(|f| !known.contains(&f.fingerprint));
+                outcome.baselined = before - outcome.findings.len();
+            }
+            Err(e) => return fail(&e),
+        }
+    }
     let threshold = a
         .severity_threshold
         .map(Severity::from)
@@ -329,6 +353,7 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
             Format::Json => pretty(&report::json::check(&outcome)),
             Format::Sarif => pretty(&report::sarif::check(&outcome, &rules)),
             Format::Github => report::github::check(&outcome),
+            Format::Junit => report::junit::check(&outcome),
         }
     };
     if let Err(e) = write_out(&a.output, &text) {

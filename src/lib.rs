@@ -9,6 +9,7 @@ pub mod span;
 pub mod value;
 pub mod config;
 pub mod rules;
+pub mod baseline;
 pub mod cli;
 pub mod report;
 pub mod run;

@@ -39,6 +39,8 @@ pub struct Outcome {
     pub errors: Vec<ReportedError>,
     /// Findings silenced by an inline `iamlint:ignore` comment.
     pub suppressed: usize,
+    /// Findings dropped because a baseline lists them.
+    pub baselined: usize,
     pub files_scanned: usize,
 }
 
@@ -68,7 +70,10 @@ pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
 }
 
 /// Loads and resolves every role under `opts.paths`.
-pub fn extract(opts: &Options, config: &Config) -> Result<(SourceMap, Extraction, usize, Vec<PathBuf>), String> {
+pub fn extract(
+    opts: &Options,
+    config: &Config,
+) -> Result<(SourceMap, Extraction, usize, Vec<PathBuf>), String> {
     let mut excludes = opts.excludes.clone();
     excludes.extend(config.exclude.iter().cloned());
     let set = discover::exclude_set(&excludes)?;
@@ -146,6 +151,7 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         findings,
         errors,
         suppressed,
+        baselined: 0,
         files_scanned,
     })
 }

@@ -649,3 +649,51 @@ fn cloudformation_parameters_from_the_command_line_and_files() {
         "{with_file:?}"
     );
 }
+
+#[test]
+fn baseline_keeps_only_new_findings_across_line_moves() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", OPEN_TF.as_bytes());
+    iamlint(d.path())
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(1);
+    // Lines move and a new role appears: only the new role's findings remain.
+    let moved = format!(
+        "# a comment that moves every line\n\n{OPEN_TF}\nresource \"aws_iam_role\" \"new\" {{\n  name = \"new\"\n  assume_role_policy = jsonencode({{Version = \"2012-10-17\", Statement = [{{Effect = \"Allow\", Principal = {{AWS = \"*\"}}, Action = \"sts:AssumeRole\"}}]}})\n}}\n"
+    );
+    write(d.path(), "main.tf", moved.as_bytes());
+    let out = iamlint(d.path())
+        .args(["--baseline", "baseline.json", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json_of(&out.stdout);
+    let fs = v["findings"].as_array().expect("findings");
+    assert!(
+        !fs.is_empty() && fs.iter().all(|f| f["resource"] == "aws_iam_role.new"),
+        "{fs:?}"
+    );
+    assert_eq!(v["summary"]["baselined"], 2);
+    write(d.path(), "bad.json", b"{\"version\": 2}");
+    iamlint(d.path())
+        .args(["--baseline", "bad.json"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn junit_output() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", OPEN_TF.as_bytes());
+    let out = iamlint(d.path())
+        .args(["--format", "junit"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("<?xml"), "{text}");
+    assert!(
+        text.contains("<testsuite name=\"main.tf\" tests=\"2\" failures=\"2\""),
+        "{text}"
+    );
+    assert!(text.contains("<failure type=\"high\""), "{text}");
+}

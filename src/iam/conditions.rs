@@ -213,14 +213,13 @@ pub fn identity_restriction<'a>(
     for key in IDENTITY_KEYS {
         if let c @ (Constraint::OneOf { .. } | Constraint::Unresolved { .. }) =
             constraint(&st.conditions, key)
+            && c.restricts()
         {
-            if c.restricts() {
-                let span = match c {
-                    Constraint::OneOf { span, .. } | Constraint::Unresolved { span } => span,
-                    Constraint::None => st.span,
-                };
-                return Some((key.to_string(), span));
-            }
+            let span = match c {
+                Constraint::OneOf { span, .. } | Constraint::Unresolved { span } => span,
+                Constraint::None => st.span,
+            };
+            return Some((key.to_string(), span));
         }
     }
     for d in denies {

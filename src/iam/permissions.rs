@@ -284,7 +284,7 @@ impl<'a> Permissions<'a> {
         let code_may = self
             .services
             .as_ref()
-            .is_none_or(|list| list.iter().any(|s| *s == svc));
+            .is_none_or(|list| list.contains(&svc));
         if !code_may && self.managed.is_empty() {
             return None;
         }
@@ -333,26 +333,25 @@ impl<'a> Permissions<'a> {
             return None;
         }
         for cs in &self.allows {
-            if let Some(a) = &cs.st.action {
-                if let Some(item) = a
+            if let Some(a) = &cs.st.action
+                && let Some(item) = a
                     .items
                     .iter()
                     .find(|s| s.get().is_some_and(|t| all_stars(t) || t == "*:*"))
-                {
-                    let address = (cs.policy.origin != "inline" && !cs.policy.origin.is_empty())
-                        .then(|| cs.policy.origin.clone());
-                    return Some(Hit {
-                        kind: Kind::Admin,
-                        name: "*".into(),
-                        detail: "has full administrator access (`*` on all resources)".into(),
-                        primary: Place {
-                            span: item.span,
-                            label: "allows every action on all resources".into(),
-                            address,
-                        },
-                        others: Vec::new(),
-                    });
-                }
+            {
+                let address = (cs.policy.origin != "inline" && !cs.policy.origin.is_empty())
+                    .then(|| cs.policy.origin.clone());
+                return Some(Hit {
+                    kind: Kind::Admin,
+                    name: "*".into(),
+                    detail: "has full administrator access (`*` on all resources)".into(),
+                    primary: Place {
+                        span: item.span,
+                        label: "allows every action on all resources".into(),
+                        address,
+                    },
+                    others: Vec::new(),
+                });
             }
         }
         self.managed
@@ -474,16 +473,14 @@ impl<'a> Permissions<'a> {
                 others,
             });
         }
-        if !has_full_iam {
-            if let Some(p) = self.allows("iam:PassRole") {
-                out.push(Hit {
+        if !has_full_iam && let Some(p) = self.allows("iam:PassRole") {
+            out.push(Hit {
                     kind: Kind::PassRoleAny,
                     name: "iam:PassRole".into(),
                     detail: "can pass every role in the account to any service (iam:PassRole on all resources)".into(),
                     primary: p,
                     others: Vec::new(),
                 });
-            }
         }
         if let Some(p) = self.allows("sts:AssumeRole") {
             out.push(Hit {

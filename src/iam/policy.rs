@@ -190,29 +190,30 @@ fn check_statement(st: &Statement, kind: DocumentKind, out: &mut Vec<Problem>) {
             (&st.not_action, "NotAction"),
             (&st.not_resource, "NotResource"),
         ] {
-            if let Some(set) = set {
-                if let Some(star) = set.items.iter().find(|s| s.get().is_some_and(all_stars)) {
-                    out.push(Problem {
-                        span: star.span,
-                        code: ProblemCode::NeverMatches,
-                        message: format!(
-                            "{what} `*` excludes everything: this Allow statement grants nothing"
-                        ),
-                    });
-                }
+            if let Some(set) = set
+                && let Some(star) = set.items.iter().find(|s| s.get().is_some_and(all_stars))
+            {
+                out.push(Problem {
+                    span: star.span,
+                    code: ProblemCode::NeverMatches,
+                    message: format!(
+                        "{what} `*` excludes everything: this Allow statement grants nothing"
+                    ),
+                });
             }
         }
     }
     for c in &st.conditions {
-        if let Some(op) = c.operator.get() {
-            if crate::iam::conditions::parse_operator(op).is_none() {
-                out.push(Problem {
-                    span: c.operator.span,
-                    code: ProblemCode::NeverMatches,
-                    message: format!(
-                        "`{op}` is not a condition operator: IAM rejects the policy or the statement never applies"
-                    ),
-                });
+        if let Some(op) = c.operator.get()
+            && crate::iam::conditions::parse_operator(op).is_none()
+        {
+            out.push(Problem {
+                span: c.operator.span,
+                code: ProblemCode::NeverMatches,
+                message: format!(
+                    "`{op}` is not a condition operator: IAM rejects the policy or the statement never applies"
+                ),
+            });
         }
     }
     for set in [&st.action, &st.not_action].into_iter().flatten() {

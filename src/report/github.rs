@@ -6,7 +6,10 @@ use crate::run::Outcome;
 
 /// Escapes data for a workflow command (`%`, CR, LF) and, in properties, `:` and `,`.
 fn escape(s: &str, property: bool) -> String {
-    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     if property {
         out = out.replace(':', "%3A").replace(',', "%2C");
     }

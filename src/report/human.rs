@@ -20,11 +20,17 @@ impl<'a> Files<'a> for Db<'a> {
     type Source = std::sync::Arc<str>;
 
     fn name(&'a self, id: FileId) -> Result<String, FilesError> {
-        self.0.get(id).map(|f| f.display.clone()).ok_or(FilesError::FileMissing)
+        self.0
+            .get(id)
+            .map(|f| f.display.clone())
+            .ok_or(FilesError::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<Self::Source, FilesError> {
-        self.0.get(id).map(|f| f.text.clone()).ok_or(FilesError::FileMissing)
+        self.0
+            .get(id)
+            .map(|f| f.text.clone())
+            .ok_or(FilesError::FileMissing)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
@@ -75,7 +81,11 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
             }
         }
         let mut notes: Vec<String> = Vec::new();
-        notes.push(format!("severity: {}; resource: {}", f.severity.as_str(), f.resource));
+        notes.push(format!(
+            "severity: {}; resource: {}",
+            f.severity.as_str(),
+            f.resource
+        ));
         for n in &f.notes {
             notes.push(format!("note: {n}"));
         }
@@ -92,14 +102,19 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
         let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
     }
     for e in &o.errors {
-        let file = o.sources.all().into_iter().find(|(_, f)| f.display == e.file);
-        let mut d = Diagnostic::error().with_message(format!(
-            "{}:{}:{}: {}",
-            e.file, e.line, e.column, e.message
-        ));
+        let file = o
+            .sources
+            .all()
+            .into_iter()
+            .find(|(_, f)| f.display == e.file);
+        let mut d = Diagnostic::error()
+            .with_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
         if let Some((id, f)) = file {
             let start = (f.line_start(e.line) + e.column.saturating_sub(1)).min(f.text.len());
-            let start = (0..=start).rev().find(|i| f.text.is_char_boundary(*i)).unwrap_or(0);
+            let start = (0..=start)
+                .rev()
+                .find(|i| f.text.is_char_boundary(*i))
+                .unwrap_or(0);
             d = d.with_labels(vec![Label::primary(id, start..start)]);
         }
         let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
@@ -110,13 +125,24 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
 }
 
 fn first_paragraph(s: &str) -> String {
-    s.split("\n\n").next().unwrap_or(s).split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split("\n\n")
+        .next()
+        .unwrap_or(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// "3 findings (1 critical, 2 high) in 2 of 5 roles; 12 files; 1 error".
 pub fn summary(o: &Outcome) -> String {
     let mut parts = Vec::new();
-    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
         let n = o.findings.iter().filter(|f| f.severity == s).count();
         if n > 0 {
             parts.push(format!("{n} {}", s.as_str()));
@@ -138,6 +164,9 @@ pub fn summary(o: &Outcome) -> String {
         )
     };
     line.push_str(&format!("; {} files read", o.files_scanned));
+    if o.baselined > 0 {
+        line.push_str(&format!("; {} in the baseline", o.baselined));
+    }
     if o.suppressed > 0 {
         line.push_str(&format!("; {} suppressed inline", o.suppressed));
     }
@@ -154,7 +183,7 @@ pub fn summary(o: &Outcome) -> String {
 
 /// The inventory as a table: one role a line, its principals and what stayed unknown.
 pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) -> String {
-    use crate::iam::principals::{classify, relate, Class};
+    use crate::iam::principals::{Class, classify, relate};
     let mut out = String::new();
     for r in &o.roles {
         let line = o.sources.range(r.span).map_or(1, |(s, _)| s.line);
@@ -163,7 +192,10 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
             r.address,
             o.sources.display(r.span.file),
             line,
-            r.name.as_ref().map(|n| format!(" name={}", n.render())).unwrap_or_default()
+            r.name
+                .as_ref()
+                .map(|n| format!(" name={}", n.render()))
+                .unwrap_or_default()
         ));
         match &r.trust {
             None => out.push_str("  trust: none\n"),
@@ -197,7 +229,11 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
                                         "{} {} {}",
                                         c.operator.render(),
                                         c.key.render(),
-                                        c.values.iter().map(|v| v.render()).collect::<Vec<_>>().join("|")
+                                        c.values
+                                            .iter()
+                                            .map(|v| v.render())
+                                            .collect::<Vec<_>>()
+                                            .join("|")
                                     ))
                                     .collect::<Vec<_>>()
                                     .join(" and ")

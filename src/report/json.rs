@@ -1,10 +1,10 @@
 //! The JSON output, version 1 (documented in docs/json-output.md). `check` gives findings,
 //! errors and a summary; `roles` gives the inventory; `rules` lists the rules.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::iam::model::{PolicyDocument, Role};
-use crate::iam::principals::{classify, relate, Class, Trust};
+use crate::iam::principals::{Class, Trust, classify, relate};
 use crate::rules::{Rule, Severity};
 use crate::run::Outcome;
 
@@ -44,7 +44,13 @@ pub fn check(o: &Outcome) -> Value {
         .map(|e| json!({"file": e.file, "line": e.line, "column": e.column, "message": e.message}))
         .collect();
     let mut by_sev = serde_json::Map::new();
-    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
         let n = o.findings.iter().filter(|f| f.severity == s).count();
         by_sev.insert(s.as_str().into(), json!(n));
     }
@@ -60,6 +66,7 @@ pub fn check(o: &Outcome) -> Value {
             "by_severity": by_sev,
             "errors": o.errors.len(),
             "suppressed": o.suppressed,
+            "baselined": o.baselined,
         }
     })
 }

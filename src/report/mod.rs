@@ -4,6 +4,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
 use crate::rules::engine::Finding;
@@ -16,6 +17,7 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Junit,
 }
 
 /// 1-based start and end line and column of a finding.

@@ -3,7 +3,7 @@
 //! `partialFingerprints` entry built from the rule, the resource address and the subject, so an
 //! alert keeps its identity when lines move.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::rules::{Rule, Severity};
 use crate::run::Outcome;

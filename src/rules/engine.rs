@@ -471,10 +471,10 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
     let message = render(&rule.message, item, env, &hit, resource);
     let mut labels = Vec::new();
     let span = hit.span.unwrap_or(span);
-    if let Some(st) = item.statement {
-        if st.span != span {
-            labels.push((st.span, "in this statement".to_string()));
-        }
+    if let Some(st) = item.statement
+        && st.span != span
+    {
+        labels.push((st.span, "in this statement".to_string()));
     }
     if let Some(p) = item
         .perm
@@ -693,7 +693,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         }
         Pred::NoticeKind(kinds) => {
             let n = item.notice?;
-            holds(kinds.iter().any(|k| *k == n.kind))
+            holds(kinds.contains(&n.kind))
         }
         Pred::DocumentKind(k) => {
             let d = item.doc?;

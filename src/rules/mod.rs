@@ -367,10 +367,10 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
             ));
         }
     }
-    if let Some(m) = &rule.matcher {
-        if let Err(msg) = engine::check_pred(m, rule.scope) {
-            return Err(at("match", msg));
-        }
+    if let Some(m) = &rule.matcher
+        && let Err(msg) = engine::check_pred(m, rule.scope)
+    {
+        return Err(at("match", msg));
     }
     for s in &rule.severity_by {
         if let Err(msg) = engine::check_pred(&s.when, rule.scope) {

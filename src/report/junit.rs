@@ -1,0 +1,74 @@
+//! JUnit XML, which GitLab, Jenkins, Azure DevOps and most CI dashboards read: one test case a
+//! finding (failed), grouped by file, and one error case a file that could not be read.
+
+use crate::run::Outcome;
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 cannot carry most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn check(o: &Outcome) -> String {
+    let mut files: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in &o.findings {
+        let file = o.sources.display(f.span.file);
+        let (line, column, _, _) = super::position(&o.sources, f);
+        files.entry(file.clone()).or_default().push(format!(
+            "    <testcase name=\"{} {}\" classname=\"{}\" file=\"{}\" line=\"{line}\">\n      <failure type=\"{}\" message=\"{}\">{}:{line}:{column}: {}</failure>\n    </testcase>\n",
+            esc(&f.rule),
+            esc(&f.resource),
+            esc(&file),
+            esc(&file),
+            esc(f.severity.as_str()),
+            esc(&f.message),
+            esc(&file),
+            esc(&f.title),
+        ));
+    }
+    for e in &o.errors {
+        files.entry(e.file.clone()).or_default().push(format!(
+            "    <testcase name=\"parse\" classname=\"{}\" file=\"{}\" line=\"{}\">\n      <error message=\"{}\">{}:{}:{}</error>\n    </testcase>\n",
+            esc(&e.file),
+            esc(&e.file),
+            e.line,
+            esc(&e.message),
+            esc(&e.file),
+            e.line,
+            e.column,
+        ));
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"iamlint\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+        o.findings.len() + o.errors.len(),
+        o.findings.len(),
+        o.errors.len()
+    ));
+    for (file, cases) in &files {
+        let errors = cases.iter().filter(|c| c.contains("<error ")).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\">\n",
+            esc(file),
+            cases.len(),
+            cases.len() - errors
+        ));
+        for c in cases {
+            out.push_str(c);
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
