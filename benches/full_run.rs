@@ -1,7 +1,8 @@
 //! End-to-end benchmark: generates a tree of Terraform modules and CloudFormation templates
 //! (YAML and JSON) with roles, then times full runs of the check (discover, parse, resolve,
-//! check). `cargo bench --bench full_run` runs 5,000 and 10,000 files; set
-//! `IAMLINT_BENCH_FILES=N` for another size. Under `cargo test` it runs a small tree once as a
+//! check). `cargo bench --bench full_run` runs mixed trees of 1,250 to 10,000 files, Terraform
+//! monorepos with modules of 2,500 to 10,000 files and CloudFormation sets of 1,250 to 5,000
+//! templates; set `IAMLINT_BENCH_FILES=N` for one mixed size. Under `cargo test` it runs a small tree once as a
 //! smoke test. Prints files per second and the process's peak resident memory.
 
 use std::path::Path;
@@ -117,14 +118,29 @@ fn cfn_json(i: usize) -> String {
     )
 }
 
-/// Writes `files` files: Terraform directories (main.tf + variables.tf calling a shared module),
-/// CloudFormation YAML and JSON, in the ratio 2:2:1 by file count.
-pub fn generate(root: &Path, files: usize) -> usize {
+/// The mix of a generated tree.
+#[derive(Clone, Copy, Debug)]
+enum Mix {
+    /// Terraform directories, CloudFormation YAML and JSON in the ratio 2:2:1 by file count.
+    Mixed,
+    /// Terraform only: a monorepo of stacks that each call a shared local module.
+    Terraform,
+    /// CloudFormation only: YAML and JSON templates, 1:1.
+    CloudFormation,
+}
+
+/// Writes about `files` files of the given mix under `root`; returns how many.
+fn generate(root: &Path, files: usize, mix: Mix) -> usize {
     write(&root.join("modules/role/main.tf"), MODULE);
     let mut n = 1;
     let mut i = 0;
     while n < files {
-        match i % 4 {
+        let slot = match mix {
+            Mix::Mixed => i % 4,
+            Mix::Terraform => 0,
+            Mix::CloudFormation => 2 + i % 2,
+        };
+        match slot {
             0 | 1 => {
                 let (main, vars) = terraform_dir(i);
                 write(&root.join(format!("stacks/s{i}/main.tf")), &main);
@@ -154,9 +170,9 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
-fn bench(files: usize, runs: usize) {
+fn bench(files: usize, runs: usize, mix: Mix) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let written = generate(dir.path(), files);
+    let written = generate(dir.path(), files, mix);
     let rules = rules::builtin().expect("rules");
     let opts = Options {
         paths: vec![dir.path().to_path_buf()],
@@ -174,9 +190,13 @@ fn bench(files: usize, runs: usize) {
     times.sort();
     let median = times[times.len() / 2];
     let o = last.expect("one run");
-    assert!(o.errors.is_empty(), "generated corpus has errors: {:?}", &o.errors[..o.errors.len().min(3)]);
+    assert!(
+        o.errors.is_empty(),
+        "generated corpus has errors: {:?}",
+        &o.errors[..o.errors.len().min(3)]
+    );
     println!(
-        "files={written} roles={} findings={} median={:.3}s min={:.3}s files/s={:.0} peak_rss={} MiB threads={}",
+        "mix={mix:?} files={written} roles={} findings={} median={:.3}s min={:.3}s files/s={:.0} peak_rss={} MiB threads={}",
         o.roles.len(),
         o.findings.len(),
         median.as_secs_f64(),
@@ -191,14 +211,23 @@ fn main() {
     let is_bench = std::env::args().any(|a| a == "--bench");
     if !is_bench {
         // `cargo test --all-targets`: a smoke run on a small tree.
-        bench(200, 1);
+        bench(200, 1, Mix::Mixed);
         return;
     }
-    match std::env::var("IAMLINT_BENCH_FILES").ok().and_then(|v| v.parse().ok()) {
-        Some(n) => bench(n, 5),
+    match std::env::var("IAMLINT_BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(n) => bench(n, 5, Mix::Mixed),
         None => {
             for n in [1_250, 2_500, 5_000, 10_000] {
-                bench(n, 5);
+                bench(n, 5, Mix::Mixed);
+            }
+            for n in [2_500, 5_000, 10_000] {
+                bench(n, 5, Mix::Terraform);
+            }
+            for n in [1_250, 2_500, 5_000] {
+                bench(n, 5, Mix::CloudFormation);
             }
         }
     }
