@@ -342,6 +342,27 @@ pub fn equal(a: &Val, b: &Val) -> Option<bool> {
 }
 
 /// Map entries in Terraform's iteration order (sorted by key).
+/// The (key, value) pairs a `for` iterates: index and element of a list, key and value of a map
+/// in key order. `None` for values that cannot be iterated (the caller says why).
+fn iteration_items(coll: &Val) -> Option<Vec<(Val, Val)>> {
+    match &coll.kind {
+        ValKind::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (num_val(i as f64, v.span), v.clone()))
+                .collect(),
+        ),
+        ValKind::Map(entries) => Some(
+            sorted_entries(entries)
+                .into_iter()
+                .map(|(k, v)| (Val::str(k.name.clone(), k.span), v.clone()))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 pub fn sorted_entries(entries: &[(Key, Val)]) -> Vec<&(Key, Val)> {
     let mut out: Vec<&(Key, Val)> = entries.iter().collect();
     out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
@@ -642,20 +663,12 @@ impl<'c> Instance<'c> {
         span: Span,
     ) -> Val {
         let coll = self.eval_hcl(&f.intro.collection_expr, file, base, scope);
-        let items: Vec<(Val, Val)> = match &coll.kind {
-            ValKind::List(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (num_val(i as f64, v.span), v.clone()))
-                .collect(),
-            ValKind::Map(entries) => sorted_entries(entries)
-                .into_iter()
-                .map(|(k, v)| (Val::str(k.name.clone(), k.span), v.clone()))
-                .collect(),
-            ValKind::Unknown(u) => {
+        let items: Vec<(Val, Val)> = match (iteration_items(&coll), &coll.kind) {
+            (Some(items), _) => items,
+            (None, ValKind::Unknown(u)) => {
                 return Val::unknown(self.sh.text(span), u.reason.clone(), span);
             }
-            ValKind::Null => {
+            (None, ValKind::Null) => {
                 return err_val(self.sh.text(span), "cannot iterate over null", span);
             }
             _ => {
@@ -906,17 +919,9 @@ impl<'c> Instance<'c> {
                             out.trim_end();
                         }
                         let coll = self.eval_hcl(&fe.collection_expr, file, base, scope);
-                        let items: Vec<(Val, Val)> = match &coll.kind {
-                            ValKind::List(items) => items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, v)| (num_val(i as f64, v.span), v.clone()))
-                                .collect(),
-                            ValKind::Map(entries) => sorted_entries(entries)
-                                .into_iter()
-                                .map(|(k, v)| (Val::str(k.name.clone(), k.span), v.clone()))
-                                .collect(),
-                            ValKind::Unknown(u) => {
+                        let items: Vec<(Val, Val)> = match (iteration_items(&coll), &coll.kind) {
+                            (Some(items), _) => items,
+                            (None, ValKind::Unknown(u)) => {
                                 *unknown = Some(u.reason.clone());
                                 return;
                             }
