@@ -317,13 +317,13 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
-    if let Some(path) = &a.write_baseline {
-        if let Err(e) = write_out(
+    if let Some(path) = &a.write_baseline
+        && let Err(e) = write_out(
             &Some(path.clone()),
             &crate::baseline::render(&outcome.findings),
-        ) {
-            return fail(&e);
-        }
+        )
+    {
+        return fail(&e);
     }
     if let Some(path) = &a.baseline {
         match crate::baseline::load(path) {

@@ -12,6 +12,7 @@ use crate::iam::escalation;
 use crate::iam::managed::{self, Allowance, ManagedPolicy};
 use crate::iam::model::{AttachedPolicy, Effect, ManagedPolicyRef, Role, Statement};
 use crate::span::Span;
+use std::sync::OnceLock;
 
 /// A kind of risky grant, as rule files name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,6 +95,32 @@ pub const DATA_READ_ACTIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Where a grant was found, before its label is written.
+#[derive(Clone, Copy)]
+struct Found<'a> {
+    span: Span,
+    policy: Option<&'a AttachedPolicy>,
+    managed: Option<&'static str>,
+}
+
+impl Found<'_> {
+    fn place(self, action: &str) -> Place {
+        let address = self
+            .policy
+            .filter(|p| p.origin != "inline" && !p.origin.is_empty())
+            .map(|p| p.origin.clone());
+        let label = match self.managed {
+            Some(name) => format!("AWS managed policy {name} allows {action} on all resources"),
+            None => format!("allows {action} on all resources"),
+        };
+        Place {
+            span: self.span,
+            label,
+            address,
+        }
+    }
+}
+
 struct CodeStatement<'a> {
     policy: &'a AttachedPolicy,
     st: &'a Statement,
@@ -105,9 +132,11 @@ pub struct Permissions<'a> {
     denies: Vec<&'a Statement>,
     managed: Vec<(&'a ManagedPolicyRef, &'static ManagedPolicy)>,
     boundary: Option<&'static ManagedPolicy>,
+    /// Some attached AWS managed policy has an unconditional Deny on all resources.
+    managed_denies: bool,
     /// Lower-case service prefixes that a broad code Allow names; `None` when a pattern
     /// has a wildcard service or NotAction is used (any service may match).
-    services: Option<Vec<String>>,
+    services: Option<Vec<&'a str>>,
 }
 
 fn all_stars(s: &str) -> bool {
@@ -181,6 +210,64 @@ fn code_covers(st: &Statement, action: &str) -> Option<Span> {
     }
 }
 
+/// The actions the summary asks about, in a fixed order: what [`managed_allows`] caches.
+fn query_actions() -> &'static (Vec<String>, std::collections::HashMap<String, usize>) {
+    static Q: OnceLock<(Vec<String>, std::collections::HashMap<String, usize>)> = OnceLock::new();
+    Q.get_or_init(|| {
+        let mut list: Vec<String> = Vec::new();
+        let mut push = |a: &str| {
+            if !list.iter().any(|x| x == a) {
+                list.push(a.to_string());
+            }
+        };
+        for p in escalation::PATHS {
+            p.actions.iter().for_each(|a| push(a));
+        }
+        for (a, _) in DATA_READ_ACTIONS {
+            push(a);
+        }
+        push("iam:PassRole");
+        push("sts:AssumeRole");
+        for a in actions::service_actions("iam") {
+            if matches!(
+                a.level,
+                AccessLevel::Write | AccessLevel::PermissionsManagement
+            ) {
+                push(&a.full());
+            }
+        }
+        let index = list
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i))
+            .collect();
+        (list, index)
+    })
+}
+
+/// How far an AWS managed policy allows `action`, cached per policy for the actions of
+/// [`query_actions`] (every role that attaches ReadOnlyAccess asks the same questions). The
+/// cache is filled once per policy, without a lock on reads.
+fn managed_allows(p: &'static ManagedPolicy, action: &str) -> Allowance {
+    static CACHE: OnceLock<Vec<OnceLock<Box<[Allowance]>>>> = OnceLock::new();
+    let (list, index) = query_actions();
+    let Some(&i) = index.get(action) else {
+        return p.allows(action);
+    };
+    let all = managed::all();
+    let cache = CACHE.get_or_init(|| (0..all.len()).map(|_| OnceLock::new()).collect());
+    let offset = (p as *const ManagedPolicy as usize).wrapping_sub(all.as_ptr() as usize)
+        / std::mem::size_of::<ManagedPolicy>().max(1);
+    match (all.get(offset), cache.get(offset)) {
+        (Some(q), Some(slot)) if std::ptr::eq(q, p) => slot
+            .get_or_init(|| list.iter().map(|a| p.allows(a)).collect())
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| p.allows(action)),
+        _ => p.allows(action),
+    }
+}
+
 fn service_of(action: &str) -> &str {
     action.split_once(':').map_or(action, |(s, _)| s)
 }
@@ -190,7 +277,7 @@ impl<'a> Permissions<'a> {
     pub fn of(role: &'a Role) -> Permissions<'a> {
         let mut allows = Vec::new();
         let mut denies = Vec::new();
-        let mut services: Option<Vec<String>> = Some(Vec::new());
+        let mut services: Option<Vec<&'a str>> = Some(Vec::new());
         for (policy, doc) in role.permission_documents() {
             for st in &doc.statements {
                 match st.effect {
@@ -205,7 +292,7 @@ impl<'a> Permissions<'a> {
                                     if svc.contains(['*', '?']) || !p.contains(':') {
                                         services = None;
                                     } else if let Some(list) = services.as_mut() {
-                                        list.push(svc.to_ascii_lowercase());
+                                        list.push(svc);
                                     }
                                 }
                             }
@@ -225,7 +312,7 @@ impl<'a> Permissions<'a> {
                 }
             }
         }
-        let managed = role
+        let managed: Vec<(&ManagedPolicyRef, &'static ManagedPolicy)> = role
             .managed_policies
             .iter()
             .filter_map(|r| r.arn.get().and_then(managed::lookup).map(|p| (r, p)))
@@ -235,11 +322,19 @@ impl<'a> Permissions<'a> {
             .as_ref()
             .and_then(|b| b.get())
             .and_then(managed::lookup);
+        let managed_denies = managed.iter().any(|(_, p): &(_, &ManagedPolicy)| {
+            p.statements.iter().any(|s| {
+                s.effect == managed::Effect::Deny
+                    && s.resource == managed::ResourceScope::Any
+                    && !s.conditional
+            })
+        });
         Permissions {
             allows,
             denies,
             managed,
             boundary,
+            managed_denies,
             services,
         }
     }
@@ -253,38 +348,36 @@ impl<'a> Permissions<'a> {
     /// managed policy) covers `action`.
     pub fn denied(&self, action: &str) -> bool {
         self.denies.iter().any(|d| code_covers(d, action).is_some())
-            || self.managed.iter().any(|(_, p)| {
-                p.statements.iter().any(|s| {
-                    s.effect == managed::Effect::Deny
-                        && s.resource == managed::ResourceScope::Any
-                        && !s.conditional
-                        && s.covers_action(action)
-                })
-            })
+            || (self.managed_denies
+                && self.managed.iter().any(|(_, p)| {
+                    p.statements.iter().any(|s| {
+                        s.effect == managed::Effect::Deny
+                            && s.resource == managed::ResourceScope::Any
+                            && !s.conditional
+                            && s.covers_action(action)
+                    })
+                }))
     }
 
     fn any_deny(&self) -> bool {
-        !self.denies.is_empty()
-            || self.managed.iter().any(|(_, p)| {
-                p.statements.iter().any(|s| {
-                    s.effect == managed::Effect::Deny
-                        && s.resource == managed::ResourceScope::Any
-                        && !s.conditional
-                })
-            })
+        !self.denies.is_empty() || self.managed_denies
     }
 
     /// Where `action` (a concrete `service:Action`) is allowed on all resources without a
     /// limiting condition, unless a Deny removes it or the boundary does not allow it.
     pub fn allows(&self, action: &str) -> Option<Place> {
+        self.find(action).map(|f| f.place(action))
+    }
+
+    /// [`Permissions::allows`] without building the label (the hot path of the summary).
+    fn find(&self, action: &str) -> Option<Found<'a>> {
         if self.is_empty() {
             return None;
         }
-        let svc = service_of(action).to_ascii_lowercase();
-        let code_may = self
-            .services
-            .as_ref()
-            .is_none_or(|list| list.contains(&svc));
+        let code_may = self.services.as_ref().is_none_or(|list| {
+            let svc = service_of(action);
+            list.iter().any(|s| s.eq_ignore_ascii_case(svc))
+        });
         if !code_may && self.managed.is_empty() {
             return None;
         }
@@ -300,25 +393,20 @@ impl<'a> Permissions<'a> {
         if code_may {
             for cs in &self.allows {
                 if let Some(span) = code_covers(cs.st, action) {
-                    let address = (cs.policy.origin != "inline" && !cs.policy.origin.is_empty())
-                        .then(|| cs.policy.origin.clone());
-                    return Some(Place {
+                    return Some(Found {
                         span,
-                        label: format!("allows {action} on all resources"),
-                        address,
+                        policy: Some(cs.policy),
+                        managed: None,
                     });
                 }
             }
         }
         for (r, p) in &self.managed {
-            if p.allows(action) == Allowance::AnyResource {
-                return Some(Place {
+            if managed_allows(p, action) == Allowance::AnyResource {
+                return Some(Found {
                     span: r.arn.span,
-                    label: format!(
-                        "AWS managed policy {} allows {action} on all resources",
-                        p.name
-                    ),
-                    address: None,
+                    policy: None,
+                    managed: Some(p.name),
                 });
             }
         }
@@ -396,15 +484,19 @@ impl<'a> Permissions<'a> {
             return None;
         }
         let mut first = None;
+        let mut name = String::with_capacity(64);
         for a in actions::service_actions("iam").iter().filter(|a| {
             matches!(
                 a.level,
                 AccessLevel::Write | AccessLevel::PermissionsManagement
             )
         }) {
-            let place = self.allows(&a.full())?;
+            name.clear();
+            name.push_str("iam:");
+            name.push_str(a.name);
+            let found = self.find(&name)?;
             if first.is_none() {
-                first = Some(place);
+                first = Some(found.place(&name));
             }
         }
         let primary = first?;
@@ -417,6 +509,58 @@ impl<'a> Permissions<'a> {
                 ..primary
             },
             others: Vec::new(),
+        })
+    }
+
+    /// Every escalation path of the role, as one grant: the first path is the primary place,
+    /// the actions of all paths are labelled, and the detail names them.
+    fn escalation(&self, has_full_iam: bool) -> Option<Hit> {
+        let mut paths: Vec<(&'static escalation::Path, Vec<Found<'a>>)> = Vec::new();
+        for path in escalation::PATHS {
+            if has_full_iam && path.iam_only() {
+                continue;
+            }
+            let found: Option<Vec<Found<'a>>> = path.actions.iter().map(|a| self.find(a)).collect();
+            if let Some(found) = found {
+                paths.push((path, found));
+            }
+        }
+        let (first, first_found) = paths.first()?;
+        let primary = first_found.first()?.place(first.actions[0]);
+        let mut others: Vec<Place> = Vec::new();
+        for (path, found) in &paths {
+            for (action, f) in path.actions.iter().zip(found) {
+                if f.span == primary.span {
+                    continue;
+                }
+                match others.iter_mut().find(|o| o.span == f.span) {
+                    Some(o) => {
+                        if !o.label.contains(action) && o.label.len() < 200 {
+                            o.label = format!("{}, {action}", o.label);
+                        }
+                    }
+                    None => others.push(f.place(action)),
+                }
+            }
+        }
+        let mut detail = format!(
+            "can escalate privileges through {}: {} ({})",
+            first.name, first.how, first.reference
+        );
+        if paths.len() > 1 {
+            const SHOWN: usize = 6;
+            let names: Vec<&str> = paths[1..].iter().take(SHOWN).map(|(p, _)| p.name).collect();
+            detail.push_str(&format!("; also {}", names.join("; ")));
+            if paths.len() - 1 > SHOWN {
+                detail.push_str(&format!(" and {} more paths", paths.len() - 1 - SHOWN));
+            }
+        }
+        Some(Hit {
+            kind: Kind::PrivilegeEscalation,
+            name: first.name.to_string(),
+            detail,
+            primary,
+            others,
         })
     }
 
@@ -434,45 +578,7 @@ impl<'a> Permissions<'a> {
         let full_iam = self.full_iam();
         let has_full_iam = full_iam.is_some();
         out.extend(full_iam);
-        for path in escalation::PATHS {
-            if has_full_iam && path.iam_only() {
-                continue;
-            }
-            let mut places = Vec::new();
-            for a in path.actions {
-                match self.allows(a) {
-                    Some(p) => places.push(p),
-                    None => break,
-                }
-            }
-            if places.len() != path.actions.len() {
-                continue;
-            }
-            let mut places = places.into_iter();
-            let Some(primary) = places.next() else {
-                continue;
-            };
-            let mut others: Vec<Place> = Vec::new();
-            for p in places {
-                if p.span == primary.span {
-                    continue;
-                }
-                match others.iter_mut().find(|o| o.span == p.span) {
-                    Some(o) => o.label = format!("{}; {}", o.label, p.label),
-                    None => others.push(p),
-                }
-            }
-            out.push(Hit {
-                kind: Kind::PrivilegeEscalation,
-                name: path.name.to_string(),
-                detail: format!(
-                    "can escalate privileges through {}: {} ({})",
-                    path.name, path.how, path.reference
-                ),
-                primary,
-                others,
-            });
-        }
+        out.extend(self.escalation(has_full_iam));
         if !has_full_iam && let Some(p) = self.allows("iam:PassRole") {
             out.push(Hit {
                     kind: Kind::PassRoleAny,

@@ -19,6 +19,11 @@ const MAX_CALL_DEPTH: usize = 64;
 
 /// Longest expression text kept in an unknown.
 const MAX_EXPR_CHARS: usize = 160;
+/// The longest string an intrinsic may build. Real ARNs and policy values are far shorter; a
+/// template that joins or substitutes its way past this is hostile and stays unknown.
+const MAX_STRING_BYTES: usize = 1 << 20;
+/// The most items `Fn::Split` may produce.
+const MAX_SPLIT_ITEMS: usize = 10_000;
 
 /// The partition assumed for `AWS::Partition`.
 pub const PARTITION: &str = "aws";
@@ -395,6 +400,9 @@ impl<'t> Resolver<'t> {
             rest = after.get(end + 1..).unwrap_or("");
             let value = self.sub_var(v, var, vars);
             match self.text_of(&value) {
+                Ok(s) if out.len() + s.len() > MAX_STRING_BYTES => {
+                    return self.unknown(v, "Fn::Sub would build a string over 1 MiB");
+                }
                 Ok(s) => out.push_str(&s),
                 Err(reason) => {
                     if first_unknown.is_none() {
@@ -462,9 +470,16 @@ impl<'t> Resolver<'t> {
             _ => return self.unknown(v, "Fn::Join needs a list"),
         };
         let mut texts = Vec::with_capacity(parts.len());
+        let mut total = 0usize;
         for p in &parts {
             match self.text_of(p) {
-                Ok(s) => texts.push(s),
+                Ok(s) => {
+                    total = total.saturating_add(s.len()).saturating_add(delim.len());
+                    if total > MAX_STRING_BYTES {
+                        return self.unknown(v, "Fn::Join would build a string over 1 MiB");
+                    }
+                    texts.push(s)
+                }
                 Err(reason) => return self.unknown(v, reason),
             }
         }
@@ -551,6 +566,11 @@ impl<'t> Resolver<'t> {
         let delim = self.value(delim);
         let s = self.value(s);
         match (self.text_of(&delim), self.text_of(&s)) {
+            (Ok(d), Ok(s))
+                if !d.is_empty() && s.matches(d.as_str()).nth(MAX_SPLIT_ITEMS).is_some() =>
+            {
+                self.unknown(v, "Fn::Split would produce more than 10,000 items")
+            }
             (Ok(d), Ok(s)) if !d.is_empty() => Val::new(
                 ValKind::List(s.split(d.as_str()).map(|p| Val::str(p, v.span)).collect()),
                 v.span,

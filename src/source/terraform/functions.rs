@@ -895,6 +895,24 @@ fn flatten_into(v: &Val, out: &mut Vec<Val>, depth: usize) {
     }
 }
 
+/// The widest width or precision `format` accepts. Rust's formatter panics above u16::MAX, and no
+/// IAM value needs more than a few characters of padding.
+const MAX_FORMAT_WIDTH: usize = 4096;
+
+/// A width or precision of a format verb (`""` gives `default`).
+fn format_number(text: &str, default: usize) -> Result<usize, String> {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return Ok(default);
+    }
+    match digits.parse::<usize>() {
+        Ok(n) if n <= MAX_FORMAT_WIDTH => Ok(n),
+        _ => Err(format!(
+            "a width or precision of {digits} is over the {MAX_FORMAT_WIDTH} iamlint evaluates"
+        )),
+    }
+}
+
 /// Terraform's `format` verbs: %s %d %f %v %q %t %% (width and precision for %f).
 fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
     let mut out = String::new();
@@ -931,7 +949,7 @@ fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
                     } else {
                         s
                     };
-                    let width: usize = spec.trim_start_matches('-').parse().unwrap_or(0);
+                    let width = format_number(spec.trim_start_matches('-'), 0)?;
                     if spec.starts_with('-') {
                         out.push_str(&format!("{s:<width$}"));
                     } else if spec.starts_with('0') && verb == 'd' {
@@ -946,11 +964,10 @@ fn format(fmt: &str, args: &[Val]) -> Result<String, String> {
             'q' => out.push_str(&encode(a)),
             'f' => {
                 let x = as_num(a).ok_or("%f needs a number")?;
-                let prec: usize = spec
-                    .split('.')
-                    .nth(1)
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(6);
+                let prec = match spec.split('.').nth(1) {
+                    Some(p) => format_number(p, 6)?,
+                    None => 6,
+                };
                 out.push_str(&format!("{x:.prec$}"));
             }
             _ => return Err(format!("the verb %{verb} is not supported")),
