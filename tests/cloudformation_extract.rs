@@ -327,7 +327,7 @@ fn sam_implicit_roles_with_globals_and_policy_templates() {
     let s3 = f
         .inline_policies
         .iter()
-        .find(|p| p.origin == "Policies: S3ReadPolicy")
+        .find(|p| p.origin == "inline (SAM policy template S3ReadPolicy)")
         .unwrap();
     let st = &s3.document.as_ref().unwrap().statements[0];
     let actions: Vec<&str> = st
@@ -357,7 +357,7 @@ fn sam_implicit_roles_with_globals_and_policy_templates() {
     let ddb = f
         .inline_policies
         .iter()
-        .find(|p| p.origin == "Policies: DynamoDBCrudPolicy")
+        .find(|p| p.origin == "inline (SAM policy template DynamoDBCrudPolicy)")
         .unwrap();
     let st = &ddb.document.as_ref().unwrap().statements[0];
     // The ARN needs the region: the resource is an unknown that says so, at the template entry.
@@ -374,7 +374,7 @@ fn sam_implicit_roles_with_globals_and_policy_templates() {
     let inline = f
         .inline_policies
         .iter()
-        .find(|p| p.origin == "Policies")
+        .find(|p| p.origin == "inline (Policies)")
         .unwrap();
     assert_eq!(inline.document.as_ref().unwrap().statements.len(), 1);
 
@@ -398,7 +398,10 @@ fn sam_implicit_roles_with_globals_and_policy_templates() {
         managed_arns(sm),
         vec!["arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"]
     );
-    assert_eq!(sm.inline_policies[0].origin, "Policies: LambdaInvokePolicy");
+    assert_eq!(
+        sm.inline_policies[0].origin,
+        "inline (SAM policy template LambdaInvokePolicy)"
+    );
 }
 
 #[test]

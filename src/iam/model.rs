@@ -365,10 +365,16 @@ impl Role {
 }
 
 impl AttachedPolicy {
+    /// True for a policy written inside the role (origin `inline`, or `inline (...)` with what
+    /// made it, such as a SAM policy template), as opposed to a resource of its own.
+    pub fn is_inline(&self) -> bool {
+        self.origin.is_empty() || self.origin.starts_with("inline")
+    }
+
     /// The address a finding in this policy belongs to: the policy resource when it has its own
     /// (`aws_iam_role_policy.x`), else the role.
     pub fn origin_address(&self, role_address: &str) -> String {
-        if self.origin == "inline" || self.origin.is_empty() {
+        if self.is_inline() {
             role_address.to_string()
         } else {
             self.origin.clone()

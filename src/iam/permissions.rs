@@ -107,7 +107,7 @@ impl Found<'_> {
     fn place(self, action: &str) -> Place {
         let address = self
             .policy
-            .filter(|p| p.origin != "inline" && !p.origin.is_empty())
+            .filter(|p| !p.is_inline())
             .map(|p| p.origin.clone());
         let label = match self.managed {
             Some(name) => format!("AWS managed policy {name} allows {action} on all resources"),
@@ -427,8 +427,7 @@ impl<'a> Permissions<'a> {
                     .iter()
                     .find(|s| s.get().is_some_and(|t| all_stars(t) || t == "*:*"))
             {
-                let address = (cs.policy.origin != "inline" && !cs.policy.origin.is_empty())
-                    .then(|| cs.policy.origin.clone());
+                let address = (!cs.policy.is_inline()).then(|| cs.policy.origin.clone());
                 return Some(Hit {
                     kind: Kind::Admin,
                     name: "*".into(),

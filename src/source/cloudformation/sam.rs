@@ -220,7 +220,7 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
         }
         ValKind::Map(_) if item.get("Statement").is_some() => {
             let mut p = AttachedPolicy {
-                origin: "Policies".into(),
+                origin: "inline (Policies)".into(),
                 name: None,
                 span: item.span,
                 document: None,
@@ -241,7 +241,7 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
             }
         }
         ValKind::Unknown(u) => role.inline_policies.push(AttachedPolicy {
-            origin: "Policies".into(),
+            origin: "inline (Policies)".into(),
             name: None,
             span: item.span,
             document: None,
@@ -254,7 +254,7 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
 /// Expands a SAM policy template with its parameters.
 fn expand_template(res: &mut Resolver<'_>, k: &Key, params: &Val, item: &Val) -> AttachedPolicy {
     let mut p = AttachedPolicy {
-        origin: format!("Policies: {}", k.name),
+        origin: format!("inline (SAM policy template {})", k.name),
         name: Some(Str::known(k.name.clone(), k.span)),
         span: item.span,
         document: None,
@@ -402,7 +402,7 @@ fn dead_letter_policy(dlq: &Val) -> Option<AttachedPolicy> {
         span,
     );
     Some(AttachedPolicy {
-        origin: "DeadLetterQueue".into(),
+        origin: "inline (DeadLetterQueue)".into(),
         name: None,
         span,
         document: Some(parse_document(&doc, DocumentKind::Identity)),
