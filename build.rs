@@ -16,14 +16,21 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
-    let mut out = String::from("/// Built-in rule files: (file name, contents).\npub static BUILTIN_RULES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Built-in rule files: (file name, contents).\npub static BUILTIN_RULES: &[(&str, &str)] = &[\n",
+    );
     for n in &names {
         println!("cargo:rerun-if-changed=rules/{n}");
         let abs = std::fs::canonicalize(dir.join(n)).unwrap_or_else(|_| dir.join(n));
-        let _ = writeln!(out, "    ({n:?}, include_str!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({n:?}, include_str!({:?})),",
+            abs.display().to_string()
+        );
     }
     out.push_str("];\n");
-    let path = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("builtin_rules.rs");
+    let path = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
+        .join("builtin_rules.rs");
     if let Err(e) = std::fs::write(&path, out) {
         println!("cargo:warning=cannot write {}: {e}", path.display());
     }

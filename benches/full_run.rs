@@ -189,6 +189,24 @@ fn bench(files: usize, runs: usize, mix: Mix) {
     }
     times.sort();
     let median = times[times.len() / 2];
+    // The check phase alone: rules over the extracted model, as many times as the full runs.
+    let (_, extraction, _, _) = run::extract(&opts, &config).expect("extract");
+    let env = iamlint::rules::engine::Env { trust: &config };
+    let mut check_times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let f = iamlint::rules::engine::evaluate(
+                &rules,
+                &extraction.roles,
+                &extraction.notices,
+                &env,
+            );
+            std::hint::black_box(f.len());
+            t.elapsed()
+        })
+        .collect();
+    check_times.sort();
+    let check = check_times[check_times.len() / 2];
     let o = last.expect("one run");
     assert!(
         o.errors.is_empty(),
@@ -196,12 +214,13 @@ fn bench(files: usize, runs: usize, mix: Mix) {
         &o.errors[..o.errors.len().min(3)]
     );
     println!(
-        "mix={mix:?} files={written} roles={} findings={} median={:.3}s min={:.3}s files/s={:.0} peak_rss={} MiB threads={}",
+        "mix={mix:?} files={written} roles={} findings={} median={:.3}s min={:.3}s files/s={:.0} checking={:.1}ms peak_rss={} MiB threads={}",
         o.roles.len(),
         o.findings.len(),
         median.as_secs_f64(),
         times[0].as_secs_f64(),
         written as f64 / median.as_secs_f64(),
+        check.as_secs_f64() * 1000.0,
         peak_rss_kib().map_or(0, |k| k / 1024),
         rayon::current_num_threads(),
     );

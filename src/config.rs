@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::iam::principals::{is_account_id, Trust};
+use crate::iam::principals::{Trust, is_account_id};
 use crate::rules::Severity;
 
 pub const CONFIG_FILE: &str = ".iamlint.yaml";
@@ -95,7 +95,11 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -178,7 +182,9 @@ pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, Co
     for org in &cfg.trusted_organizations {
         let ok = org.len() >= 12
             && org.starts_with("o-")
-            && org[2..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            && org[2..]
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         if !ok {
             let (line, column) = at_key("trusted_organizations");
             return Err(ConfigError {
@@ -224,7 +230,8 @@ struct KnownVendor {
 pub fn known_accounts() -> &'static BTreeMap<String, String> {
     static MAP: OnceLock<BTreeMap<String, String>> = OnceLock::new();
     MAP.get_or_init(|| {
-        let vendors: Vec<KnownVendor> = serde_saphyr::from_str(KNOWN_ACCOUNTS_YAML).unwrap_or_default();
+        let vendors: Vec<KnownVendor> =
+            serde_saphyr::from_str(KNOWN_ACCOUNTS_YAML).unwrap_or_default();
         let mut m = BTreeMap::new();
         for v in vendors {
             for a in v.accounts {

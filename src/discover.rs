@@ -87,8 +87,7 @@ pub fn looks_like_plan(text: &str) -> bool {
 pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, String> {
     let mut out = Discovered::default();
     for root in paths {
-        let meta = std::fs::metadata(root)
-            .map_err(|e| format!("{}: {e}", display_path(root)))?;
+        let meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", display_path(root)))?;
         if meta.is_file() {
             if excludes.is_match(root) || excludes.is_match(display_path(root)) {
                 continue;
@@ -128,7 +127,11 @@ fn classify(p: &Path, out: &mut Discovered, explicit: bool) {
     match kind_of(p) {
         Some(Kind::Terraform) => {
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
             out.terraform_dirs.insert(dir);
         }
         Some(Kind::Json) => {

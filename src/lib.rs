@@ -2,15 +2,15 @@
 //!
 //! The pipeline (see DESIGN.md): discover → load → resolve → extract → check → filter → report.
 
-pub mod discover;
-pub mod iam;
-pub mod source;
-pub mod span;
-pub mod value;
-pub mod config;
-pub mod rules;
 pub mod baseline;
 pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod iam;
 pub mod report;
+pub mod rules;
 pub mod run;
+pub mod source;
+pub mod span;
 pub mod suppress;
+pub mod value;

@@ -25,7 +25,11 @@ pub fn parse_line(line: &str) -> Option<(Vec<String>, String)> {
     if reason.is_empty() || ids.is_empty() {
         return None;
     }
-    let ids = ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let ids = ids
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     Some((ids, reason.to_string()))
 }
 

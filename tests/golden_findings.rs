@@ -30,7 +30,11 @@ fn check(dir: &Path) -> Outcome {
 fn listing(o: &Outcome, base: &Path) -> String {
     let strip = |f: &str| -> String {
         let p = Path::new(f);
-        let abs = if p.is_absolute() { p.to_path_buf() } else { root().join(p) };
+        let abs = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root().join(p)
+        };
         abs.strip_prefix(base)
             .map(|r| r.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| f.to_string())
@@ -53,7 +57,13 @@ fn listing(o: &Outcome, base: &Path) -> String {
         }
     }
     for e in &o.errors {
-        out.push_str(&format!("error {}:{}:{} | {}\n", strip(&e.file), e.line, e.column, e.message));
+        out.push_str(&format!(
+            "error {}:{}:{} | {}\n",
+            strip(&e.file),
+            e.line,
+            e.column,
+            e.message
+        ));
     }
     out
 }
@@ -99,7 +109,9 @@ fn testdata_trees_give_the_reviewed_findings() {
             let o = check(&case);
             let name = format!(
                 "{kind}-{}.txt",
-                case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                case.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             );
             if let Some(f) = compare(&name, &listing(&o, &case)) {
                 failures.push(f);
@@ -118,7 +130,10 @@ fn examples_in_every_format() {
     // Display paths are relative to the current directory (the crate root under cargo test).
     for (name, text) in [
         ("examples.txt", listing(&o, &dir)),
-        ("examples.human.txt", iamlint::report::human::check(&o, &rules, false)),
+        (
+            "examples.human.txt",
+            iamlint::report::human::check(&o, &rules, false),
+        ),
         (
             "examples.json",
             serde_json::to_string_pretty(&iamlint::report::json::check(&o)).expect("json") + "\n",

@@ -54,15 +54,23 @@ fn every_rule_has_bad_and_good_examples_that_behave() {
         let bad = rule.examples.iter().any(|e| e.expect == ExampleKind::Bad);
         let good = rule.examples.iter().any(|e| e.expect == ExampleKind::Good);
         if !bad || !good {
-            failures.push(format!("{} needs at least one bad and one good example", rule.id));
+            failures.push(format!(
+                "{} needs at least one bad and one good example",
+                rule.id
+            ));
         }
         for ex in &rule.examples {
-            let variants = [("main.tf", &ex.terraform), ("template.yaml", &ex.cloudformation)];
+            let variants = [
+                ("main.tf", &ex.terraform),
+                ("template.yaml", &ex.cloudformation),
+            ];
             for (file, text) in variants {
                 let Some(text) = text else { continue };
                 ran += 1;
                 let found = run_example(&rule.id, file, text, ex.config.as_deref(), &ex.files);
-                let hit = found.iter().any(|f| f.starts_with(&format!("{} ", rule.id)));
+                let hit = found
+                    .iter()
+                    .any(|f| f.starts_with(&format!("{} ", rule.id)));
                 match ex.expect {
                     ExampleKind::Bad if !hit => failures.push(format!(
                         "{} bad example `{}` ({file}) gave no finding; findings: {found:?}",
@@ -87,6 +95,10 @@ fn both_formats_are_covered_by_examples() {
     for rule in rules.iter().filter(|r| r.scope != rules::Scope::Notice) {
         let tf = rule.examples.iter().any(|e| e.terraform.is_some());
         let cfn = rule.examples.iter().any(|e| e.cloudformation.is_some());
-        assert!(tf && cfn, "{} needs Terraform and CloudFormation examples", rule.id);
+        assert!(
+            tf && cfn,
+            "{} needs Terraform and CloudFormation examples",
+            rule.id
+        );
     }
 }

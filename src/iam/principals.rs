@@ -112,7 +112,10 @@ pub enum Class {
         partition: String,
     },
     /// An AWS service principal such as `lambda.amazonaws.com`.
-    Service { name: String, wildcard: bool },
+    Service {
+        name: String,
+        wildcard: bool,
+    },
     /// A federated identity provider. `issuer` is the provider URL without scheme (or the SAML
     /// provider ARN), used as the prefix of its condition keys.
     Federated {
@@ -155,7 +158,9 @@ pub fn classify(p: &Principal) -> Class {
             if v == "*" {
                 Class::Any
             } else {
-                Class::Invalid(format!("`{v}` is not a valid principal: use \"*\" or a typed principal such as {{\"AWS\": ...}}"))
+                Class::Invalid(format!(
+                    "`{v}` is not a valid principal: use \"*\" or a typed principal such as {{\"AWS\": ...}}"
+                ))
             }
         }
     }
@@ -185,9 +190,7 @@ fn classify_aws(v: &str) -> Class {
                 "`{v}` is a unique id: IAM shows one when the principal it named was deleted"
             ));
         }
-        return Class::Invalid(format!(
-            "`{v}` is neither an account id, an ARN nor \"*\""
-        ));
+        return Class::Invalid(format!("`{v}` is neither an account id, an ARN nor \"*\""));
     };
     let parts: Vec<&str> = rest.splitn(5, ':').collect();
     if parts.len() < 5 {
@@ -386,20 +389,38 @@ mod tests {
         let gh = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
         assert!(matches!(
             classify(&p(PrincipalType::Federated, gh)),
-            Class::Federated { provider: Provider::GithubActions, .. }
+            Class::Federated {
+                provider: Provider::GithubActions,
+                ..
+            }
         ));
         let eks = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC";
         assert!(matches!(
             classify(&p(PrincipalType::Federated, eks)),
-            Class::Federated { provider: Provider::EksIrsa, .. }
+            Class::Federated {
+                provider: Provider::EksIrsa,
+                ..
+            }
         ));
         assert!(matches!(
-            classify(&p(PrincipalType::Federated, "cognito-identity.amazonaws.com")),
-            Class::Federated { provider: Provider::Cognito, .. }
+            classify(&p(
+                PrincipalType::Federated,
+                "cognito-identity.amazonaws.com"
+            )),
+            Class::Federated {
+                provider: Provider::Cognito,
+                ..
+            }
         ));
         assert!(matches!(
-            classify(&p(PrincipalType::Federated, "arn:aws:iam::111122223333:saml-provider/Okta")),
-            Class::Federated { provider: Provider::Saml, .. }
+            classify(&p(
+                PrincipalType::Federated,
+                "arn:aws:iam::111122223333:saml-provider/Okta"
+            )),
+            Class::Federated {
+                provider: Provider::Saml,
+                ..
+            }
         ));
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::iam::actions::wildcard_match;
 use crate::iam::model::{PolicyDocument, Principal, PrincipalType, Statement, Strings};
-use crate::iam::principals::{classify, Class};
+use crate::iam::principals::{Class, classify};
 
 /// The actions by which a principal assumes a role.
 pub const ASSUME_ACTIONS: &[&str] = &[
