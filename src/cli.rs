@@ -387,7 +387,9 @@ fn rules_cmd(a: RulesArgs) -> i32 {
             let mut s = String::new();
             for r in &rules {
                 let off = if config.disabled.contains(&r.id) {
-                    " (disabled)"
+                    " (disabled in the config)"
+                } else if !r.enabled_by_default && !config.enabled.contains(&r.id) {
+                    " (off by default; `enable: [ID]` in the config turns it on)"
                 } else {
                     ""
                 };

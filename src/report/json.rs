@@ -219,6 +219,7 @@ pub fn rules(rules: &[Rule]) -> Value {
             "severity": r.severity.as_str(),
             "scope": r.scope.as_str(),
             "equivalents": r.equivalents,
+            "enabled_by_default": r.enabled_by_default,
             "origin": r.origin,
         })).collect::<Vec<_>>(),
     })
