@@ -253,6 +253,31 @@ pub struct Instance<'c> {
     children: RefCell<HashMap<(String, InstKey), ChildInstance<'c>>>,
 }
 
+/// `path` written relative to `base` (both directories), with `..` where it lies outside;
+/// `.` for the same directory. Falls back to `path` when either cannot be resolved.
+fn relative_to(path: &std::path::Path, base: &std::path::Path) -> PathBuf {
+    let (Ok(p), Ok(b)) = (path.canonicalize(), base.canonicalize()) else {
+        return path.to_path_buf();
+    };
+    let common = p
+        .components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in b.components().skip(common) {
+        out.push("..");
+    }
+    for c in p.components().skip(common) {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
 /// A module instance evaluated for a caller, or the unknown that stands for it.
 type ChildInstance<'c> = Result<Rc<Instance<'c>>, Val>;
 
@@ -1007,9 +1032,11 @@ impl<'c> Instance<'c> {
                         None => (self.root_name(name, span), ops.len()),
                     },
                     "path" => {
+                        // Terraform runs in the root module's directory: path.root and
+                        // path.cwd are ".", path.module is relative to it, and file() reads
+                        // relative paths from there.
                         let dir = match attr(0) {
-                            Some("module") => self.def.dir.clone(),
-                            Some("root") => self.sh.top_dir.clone(),
+                            Some("module") => relative_to(&self.def.dir, &self.sh.top_dir),
                             _ => PathBuf::from("."),
                         };
                         (Val::str(dir.to_string_lossy().replace('\\', "/"), span), 1)

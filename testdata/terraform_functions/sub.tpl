@@ -1,0 +1,1 @@
+repo:${repo}:ref:refs/heads/main
