@@ -163,7 +163,7 @@ pub const PATHS: &[Path] = &[
             "ec2:CreateLaunchTemplateVersion",
             "ec2:ModifyLaunchTemplate",
         ],
-        how: "make a launch template that already carries a privileged instance profile run attacker user data",
+        how: "add a version with your user data to a launch template that already carries a privileged instance profile, and make it the default",
         reference: PATHFINDING,
     },
     Path {
@@ -404,6 +404,67 @@ pub const PATHS: &[Path] = &[
             "batch:SubmitJob",
         ],
         how: "run a Batch job container under a privileged job role",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + ecs:RunTask",
+        actions: &["iam:PassRole", "ecs:RunTask"],
+        how: "run an existing task definition with overrides that set a privileged task role and the container's command",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + ec2:CreateLaunchTemplate + autoscaling:CreateAutoScalingGroup",
+        actions: &[
+            "iam:PassRole",
+            "ec2:CreateLaunchTemplate",
+            "autoscaling:CreateAutoScalingGroup",
+        ],
+        how: "make a launch template with a privileged instance profile and let an Auto Scaling group start instances from it",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + glue:CreateSession + glue:RunStatement",
+        actions: &["iam:PassRole", "glue:CreateSession", "glue:RunStatement"],
+        how: "open a Glue interactive session with a privileged role and run code in it",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + ssm:StartAutomationExecution",
+        actions: &["iam:PassRole", "ssm:StartAutomationExecution"],
+        how: "run an Automation runbook whose AutomationAssumeRole is a privileged role",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "codebuild:StartBuildBatch",
+        actions: &["codebuild:StartBuildBatch"],
+        how: "start a batch build of an existing project with a buildspec override that runs as the project's service role",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + codebuild:CreateProject + codebuild:StartBuildBatch",
+        actions: &[
+            "iam:PassRole",
+            "codebuild:CreateProject",
+            "codebuild:StartBuildBatch",
+        ],
+        how: "create a build project with a privileged service role and run a batch build in it",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + sagemaker:CreateHyperParameterTuningJob",
+        actions: &["iam:PassRole", "sagemaker:CreateHyperParameterTuningJob"],
+        how: "start training containers of your choice under a privileged execution role",
+        reference: PATHFINDING,
+    },
+    Path {
+        name: "iam:PassRole + bedrock-agentcore:CreateCodeInterpreter + bedrock-agentcore:StartCodeInterpreterSession + bedrock-agentcore:InvokeCodeInterpreter",
+        actions: &[
+            "iam:PassRole",
+            "bedrock-agentcore:CreateCodeInterpreter",
+            "bedrock-agentcore:StartCodeInterpreterSession",
+            "bedrock-agentcore:InvokeCodeInterpreter",
+        ],
+        how: "create an AgentCore code interpreter with a privileged execution role and run code in it",
         reference: PATHFINDING,
     },
     Path {
