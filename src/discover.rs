@@ -77,7 +77,11 @@ enum Kind {
 
 /// True when the JSON text looks like `terraform show -json` output of a plan.
 pub fn looks_like_plan(text: &str) -> bool {
-    let head = &text[..text.len().min(4096)];
+    let mut cut = text.len().min(4096);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     head.contains("\"format_version\"")
         && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
         && text.contains("\"terraform_version\"")
@@ -93,7 +97,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
                 continue;
             }
             out.explicit_files.push(root.clone());
-            classify(root, &mut out, true);
+            classify(root, &mut out);
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -117,13 +121,13 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
             if excludes.is_match(rel) {
                 continue;
             }
-            classify(p, &mut out, false);
+            classify(p, &mut out);
         }
     }
     Ok(out)
 }
 
-fn classify(p: &Path, out: &mut Discovered, explicit: bool) {
+fn classify(p: &Path, out: &mut Discovered) {
     match kind_of(p) {
         Some(Kind::Terraform) => {
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -152,7 +156,24 @@ fn classify(p: &Path, out: &mut Discovered, explicit: bool) {
             }
         }
         Some(Kind::Cfn) => out.cloudformation.push(p.to_path_buf()),
-        None if explicit => {}
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_sniffing_cuts_on_a_character_boundary() {
+        // A multibyte character straddles byte 4096.
+        let mut text = String::from("{\"format_version\": \"1.2\", \"x\": \"");
+        while text.len() < 4095 {
+            text.push('a');
+        }
+        text.push('é');
+        text.push_str("\", \"planned_values\": {}, \"terraform_version\": \"1.9\"}");
+        assert!(looks_like_plan(&text));
+        assert!(!looks_like_plan("é"));
     }
 }
