@@ -196,6 +196,13 @@ fn load_rules(common: &Common, config: &Config) -> Result<Vec<Rule>, String> {
     Ok(all)
 }
 
+/// The configuration and the rules in effect (built-in, then rule directories in order).
+fn setup(common: &Common, first_path: Option<&PathBuf>) -> Result<(Config, Vec<Rule>), String> {
+    let config = load_config(common, first_path)?;
+    let rules = load_rules(common, &config)?;
+    Ok((config, rules))
+}
+
 fn split_kv(items: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
     items
         .iter()
@@ -274,12 +281,8 @@ fn var_args_in_order(m: &clap::ArgMatches) -> Vec<TfVarArg> {
 }
 
 fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
-    let config = match load_config(&a.common, a.paths.first()) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let rules = match load_rules(&a.common, &config) {
-        Ok(r) => r,
+    let (config, rules) = match setup(&a.common, a.paths.first()) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     // Checked here for the message; the values come in order from `tf_var_args`.
@@ -373,12 +376,8 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn rules_cmd(a: RulesArgs) -> i32 {
-    let config = match load_config(&a.common, None) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let rules = match load_rules(&a.common, &config) {
-        Ok(r) => r,
+    let (config, rules) = match setup(&a.common, None) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     let text = match a.format.unwrap_or(ListFormat::Human) {
@@ -465,12 +464,8 @@ pub fn explain_text(r: &Rule) -> String {
 }
 
 fn explain_cmd(a: ExplainArgs) -> i32 {
-    let config = match load_config(&a.common, None) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let rules = match load_rules(&a.common, &config) {
-        Ok(r) => r,
+    let (_, rules) = match setup(&a.common, None) {
+        Ok(x) => x,
         Err(e) => return fail(&e),
     };
     match rules.iter().find(|r| r.id.eq_ignore_ascii_case(&a.rule)) {

@@ -146,6 +146,20 @@ impl Val {
         }
     }
 
+    /// Sets every span in the value (keys included) to `span`: for a value parsed from text whose
+    /// positions cannot be mapped back to the file (a JSON string inside a string).
+    pub fn respan(&mut self, span: Span) {
+        self.span = span;
+        match &mut self.kind {
+            ValKind::List(items) => items.iter_mut().for_each(|i| i.respan(span)),
+            ValKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.span = span;
+                v.respan(span);
+            }),
+            _ => {}
+        }
+    }
+
     /// Every unknown inside this value, with its span.
     pub fn unknowns(&self) -> Vec<(Span, &Unknown)> {
         let mut out = Vec::new();

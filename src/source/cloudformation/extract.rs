@@ -265,25 +265,13 @@ pub fn document(v: &Val, kind: DocumentKind) -> Result<PolicyDocument, crate::va
         ValKind::Str(s) if s.trim_start().starts_with('{') => {
             match crate::source::json::parse(s, v.span.file, 0) {
                 Ok(mut parsed) => {
-                    respan(&mut parsed, v.span);
+                    parsed.respan(v.span);
                     Ok(parse_document(&parsed, kind))
                 }
                 Err(_) => Ok(parse_document(v, kind)),
             }
         }
         _ => Ok(parse_document(v, kind)),
-    }
-}
-
-fn respan(v: &mut Val, span: Span) {
-    v.span = span;
-    match &mut v.kind {
-        ValKind::List(items) => items.iter_mut().for_each(|i| respan(i, span)),
-        ValKind::Map(entries) => entries.iter_mut().for_each(|(k, i)| {
-            k.span = span;
-            respan(i, span);
-        }),
-        _ => {}
     }
 }
 

@@ -287,7 +287,7 @@ fn expand_template(res: &mut Resolver<'_>, k: &Key, params: &Val, item: &Val) ->
     }
     let statements = match crate::source::json::parse(&t.statements, item.span.file, 0) {
         Ok(mut v) => {
-            respan(&mut v, item.span);
+            v.respan(item.span);
             v
         }
         Err(e) => {
@@ -319,18 +319,6 @@ fn key(name: &str, span: Span) -> Key {
     Key {
         name: name.into(),
         span,
-    }
-}
-
-fn respan(v: &mut Val, span: Span) {
-    v.span = span;
-    match &mut v.kind {
-        ValKind::List(items) => items.iter_mut().for_each(|i| respan(i, span)),
-        ValKind::Map(entries) => entries.iter_mut().for_each(|(k, i)| {
-            k.span = span;
-            respan(i, span);
-        }),
-        _ => {}
     }
 }
 

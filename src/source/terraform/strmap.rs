@@ -157,21 +157,6 @@ fn remap_key(k: &mut Key, map: &StrMap) {
     k.span = map.span(k.span.start as usize, k.span.end as usize);
 }
 
-/// Sets every span of a value to `span` (when the text cannot be mapped).
-pub fn respan(v: &mut Val, span: Span) {
-    v.span = span;
-    match &mut v.kind {
-        ValKind::List(items) => items.iter_mut().for_each(|i| respan(i, span)),
-        ValKind::Map(entries) => {
-            for (k, val) in entries.iter_mut() {
-                k.span = span;
-                respan(val, span);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Moves every span of a value by `offset` bytes into `file`.
 pub fn shift(v: &mut Val, file: FileId, offset: usize) {
     v.span = Span::new(
@@ -213,7 +198,7 @@ pub fn decode_in_source(text: &str, span: Span, slice: &str) -> Result<Val, Stri
             return Ok(parsed);
         }
     }
-    respan(&mut parsed, span);
+    parsed.respan(span);
     Ok(parsed)
 }
 

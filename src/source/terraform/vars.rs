@@ -14,7 +14,6 @@ use crate::value::{Val, ValKind};
 
 use super::eval::{Instance, Scope, Shared};
 use super::parse::{ModuleDef, parse_hcl};
-use super::strmap::respan;
 
 /// The tfvars files of `dir` in precedence order.
 fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
@@ -97,7 +96,7 @@ fn cli_value(consts: &Instance, def: &ModuleDef, name: &str, raw: &str) -> Optio
     } else {
         Val::str(raw, decl.span)
     };
-    respan(&mut v, decl.span);
+    v.respan(decl.span);
     Some(v)
 }
 
