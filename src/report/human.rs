@@ -216,7 +216,14 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
                             }
                             Class::Any => format!("{} [any principal]", p.value.render()),
                             Class::Unresolved => format!("{} [unresolved]", p.value.render()),
-                            other => format!("{} [{:?}]", p.value.render(), other),
+                            Class::Service { wildcard: true, .. } => {
+                                format!("{} [service, wildcard]", p.value.render())
+                            }
+                            Class::Service { .. } => format!("{} [service]", p.value.render()),
+                            Class::CanonicalUser => {
+                                format!("{} [canonical user]", p.value.render())
+                            }
+                            Class::Invalid(why) => format!("{} [invalid: {why}]", p.value.render()),
                         };
                         let conds = if st.conditions.is_empty() {
                             String::new()
