@@ -264,11 +264,12 @@ mod tests {
     }
 
     #[test]
-    fn trusted_accounts_list_or_map() {
-        let c = parse("trusted_accounts: ['111122223333']\n", "c", None).unwrap();
+    fn trusted_accounts_list_or_map() -> Result<(), ConfigError> {
+        let c = parse("trusted_accounts: ['111122223333']\n", "c", None)?;
         assert_eq!(c.trusted_account("111122223333"), Some(""));
-        let c = parse("trusted_accounts:\n  '111122223333': prod\n", "c", None).unwrap();
+        let c = parse("trusted_accounts:\n  '111122223333': prod\n", "c", None)?;
         assert_eq!(c.trusted_account("111122223333"), Some("prod"));
+        Ok(())
     }
 
     #[test]

@@ -337,9 +337,9 @@ mod tests {
 
     #[test]
     fn operators() {
-        let op = parse_operator("ForAnyValue:StringLikeIfExists").unwrap();
-        assert!(op.like && op.if_exists && op.set == SetOp::ForAnyValue);
-        assert!(parse_operator("StringNotEquals").unwrap().negated);
+        let op = parse_operator("ForAnyValue:StringLikeIfExists");
+        assert!(op.is_some_and(|op| op.like && op.if_exists && op.set == SetOp::ForAnyValue));
+        assert!(parse_operator("StringNotEquals").is_some_and(|op| op.negated));
         assert!(parse_operator("NullIfExists").is_none());
         assert!(parse_operator("StringEqualz").is_none());
     }
