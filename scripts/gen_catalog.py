@@ -56,6 +56,10 @@ managed.txt
       colon is a literal pattern on its own (e.g. `*`).
       keys: the statement's condition keys as concatenated 2-char base-62
       indices into the `%` dictionary (operators and values are dropped).
+      A fourth field `s=<service>,<service>...` lists the services that a
+      positive `iam:PassedToService` condition (StringEquals, StringLike or
+      StringEqualsIgnoreCase, without IfExists or ForAllValues) allows the
+      statement's iam:PassRole to pass roles to.
 """
 
 from __future__ import annotations
@@ -339,6 +343,28 @@ def condition_keys(cond) -> list[str]:
     return sorted(keys)
 
 
+def passed_to_services(cond) -> list[str]:
+    """Values of a positive iam:PassedToService condition, in order."""
+    out: list[str] = []
+    if not isinstance(cond, dict):
+        return out
+    for op, body in cond.items():
+        base = op.split(":", 1)[1] if op.startswith("ForAnyValue:") else op
+        if op.startswith("ForAllValues:") or base.endswith("IfExists"):
+            continue
+        if base not in ("StringEquals", "StringLike", "StringEqualsIgnoreCase"):
+            continue
+        for key, vals in (body or {}).items():
+            if key.lower() != "iam:passedtoservice":
+                continue
+            for v in as_list(vals):
+                if not isinstance(v, str) or not v or any(c in v for c in ",\t\n"):
+                    raise SystemExit(f"odd PassedToService value {v!r}")
+                if v not in out:
+                    out.append(v)
+    return out
+
+
 def build_managed(path: str, index, n_services: int, n_actions: int):
     """Returns (body lines, policy count, newest change date, path counts);
     the caller prepends the comment header."""
@@ -387,8 +413,11 @@ def build_managed(path: str, index, n_services: int, n_actions: int):
             ck = condition_keys(st.get("Condition"))
             cond = "c" if st.get("Condition") else "-"
             line = f"{eff}{kind}{res}{cond}\t{encode_patterns(pats, index)}"
-            if ck:
+            services = passed_to_services(st.get("Condition"))
+            if ck or services:
                 line += "\t" + "".join(b62(key_index[k]) for k in ck)
+            if services:
+                line += "\ts=" + ",".join(services)
             lines.append(line)
         count += 1
     return lines, count, latest[:10], dict(paths)

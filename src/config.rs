@@ -250,6 +250,10 @@ impl Trust for Config {
     fn vendor(&self, id: &str) -> Option<&str> {
         known_accounts().get(id).map(String::as_str)
     }
+
+    fn trusted_organization(&self, id: &str) -> bool {
+        self.trusted_organizations.iter().any(|o| o == id)
+    }
 }
 
 #[cfg(test)]

@@ -148,6 +148,11 @@ pub fn names_key(cond: &Condition, key: &str) -> bool {
 /// ForAllValues count: those are the ones that fail when the key is missing or has another
 /// value. `Bool` and `Null` are not value restrictions and are handled by their callers.
 pub fn constraint(conds: &[Condition], key: &str) -> Constraint {
+    // A condition whose key could not be resolved may be on this key: do not claim the key is
+    // unconstrained (the unknown is reported on its own).
+    if let Some(c) = conds.iter().find(|c| c.key.get().is_none()) {
+        return Constraint::Unresolved { span: c.span };
+    }
     let mut out = Constraint::None;
     for c in conds.iter().filter(|c| names_key(c, key)) {
         let Some(op_name) = c.operator.get() else {
@@ -242,6 +247,32 @@ pub fn identity_restriction<'a>(
         }
     }
     None
+}
+
+/// The organizations a statement limits its callers to: the values of a positive
+/// aws:PrincipalOrgID condition and the organization segment of aws:PrincipalOrgPaths, when
+/// known and without wildcards in the organization id.
+pub fn organizations(st: &Statement) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (key, first_segment) in [
+        ("aws:PrincipalOrgID", false),
+        ("aws:PrincipalOrgPaths", true),
+    ] {
+        if let Constraint::OneOf { values, .. } = constraint(&st.conditions, key) {
+            for v in values {
+                let id = if first_segment {
+                    v.text.split('/').next().unwrap_or("")
+                } else {
+                    v.text.as_str()
+                };
+                if id.starts_with("o-") && !id.contains(['*', '?']) && !out.iter().any(|o| o == id)
+                {
+                    out.push(id.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// True when the statement requires MFA: `Bool aws:MultiFactorAuthPresent true` (not IfExists),

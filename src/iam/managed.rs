@@ -59,6 +59,9 @@ pub struct ManagedStatement {
     /// The condition keys the statement uses, lower case (e.g.
     /// `iam:passedtoservice`); operators and values are not kept.
     pub condition_keys: Vec<&'static str>,
+    /// The services a positive `iam:PassedToService` condition lets the statement's
+    /// iam:PassRole pass roles to; empty when there is no such condition.
+    pub passed_to: Vec<&'static str>,
     /// Some pattern has a wildcard in its service prefix or no colon
     /// (then `covers_action` scans every pattern).
     wildcard_services: bool,
@@ -572,9 +575,21 @@ fn decode_patterns(groups: &str, bad: &mut usize) -> Vec<String> {
     out
 }
 
-fn parse_statement(line: &str, keys: &[&'static str], bad: &mut usize) -> Option<ManagedStatement> {
+fn parse_statement(
+    line: &'static str,
+    keys: &[&'static str],
+    bad: &mut usize,
+) -> Option<ManagedStatement> {
     let mut fields = line.split('\t');
     let (head, groups, key_field) = (fields.next()?, fields.next()?, fields.next());
+    let key_field = key_field.filter(|k| !k.is_empty());
+    let passed_to: Vec<&'static str> = match fields.next() {
+        Some(f) => match f.strip_prefix("s=") {
+            Some(list) => list.split(',').filter(|s| !s.is_empty()).collect(),
+            None => return None,
+        },
+        None => Vec::new(),
+    };
     if fields.next().is_some() {
         return None;
     }
@@ -635,6 +650,7 @@ fn parse_statement(line: &str, keys: &[&'static str], bad: &mut usize) -> Option
         resource,
         conditional,
         condition_keys,
+        passed_to,
         wildcard_services,
     })
 }

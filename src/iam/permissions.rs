@@ -210,6 +210,33 @@ fn code_covers(st: &Statement, action: &str) -> Option<Span> {
     }
 }
 
+/// The services a statement's positive `iam:PassedToService` condition allows its iam:PassRole
+/// to pass roles to; `None` when no such condition limits it (or its values are unknown).
+fn passed_to_of(st: &Statement) -> Option<Vec<String>> {
+    use crate::iam::conditions::{OpKind, SetOp, names_key, parse_operator};
+    let mut out: Option<Vec<String>> = None;
+    for c in st
+        .conditions
+        .iter()
+        .filter(|c| names_key(c, "iam:PassedToService"))
+    {
+        let Some(op) = c.operator.get().and_then(parse_operator) else {
+            continue;
+        };
+        if op.negated || op.if_exists || op.set == SetOp::ForAllValues || op.kind != OpKind::String
+        {
+            continue;
+        }
+        let values: Option<Vec<String>> = c
+            .values
+            .iter()
+            .map(|v| v.get().map(str::to_string))
+            .collect();
+        out = Some(values?);
+    }
+    out
+}
+
 /// The actions the summary asks about, in a fixed order: what [`managed_allows`] caches.
 fn query_actions() -> &'static (Vec<String>, std::collections::HashMap<String, usize>) {
     static Q: OnceLock<(Vec<String>, std::collections::HashMap<String, usize>)> = OnceLock::new();
@@ -371,6 +398,72 @@ impl<'a> Permissions<'a> {
 
     /// [`Permissions::allows`] without building the label (the hot path of the summary).
     fn find(&self, action: &str) -> Option<Found<'a>> {
+        self.find_where(action, |_| true, |_| true)
+    }
+
+    /// Where iam:PassRole on all resources may pass roles to one of `services`: grants whose
+    /// positive `iam:PassedToService` condition names none of them do not count.
+    fn find_pass_role(&self, services: &[&str]) -> Option<Found<'a>> {
+        let reaches = |allowed: &[&str]| {
+            services.is_empty()
+                || allowed.is_empty()
+                || allowed
+                    .iter()
+                    .any(|a| services.iter().any(|s| wildcard_match(a, s)))
+        };
+        self.find_where(
+            "iam:PassRole",
+            |st| {
+                passed_to_of(st)
+                    .is_none_or(|v| reaches(&v.iter().map(String::as_str).collect::<Vec<_>>()))
+            },
+            |p| {
+                p.statements.iter().any(|st| {
+                    st.effect == managed::Effect::Allow
+                        && !matches!(st.resource, managed::ResourceScope::Specific)
+                        && st.covers_action("iam:PassRole")
+                        && !st.limiting_condition()
+                        && reaches(&st.passed_to)
+                })
+            },
+        )
+    }
+
+    /// The services every iam:PassRole grant is limited to by `iam:PassedToService`, or `None`
+    /// when some grant may pass roles to any service.
+    fn pass_role_services(&self) -> Option<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for cs in &self.allows {
+            if code_covers(cs.st, "iam:PassRole").is_some() {
+                out.extend(passed_to_of(cs.st)?);
+            }
+        }
+        for (_, p) in &self.managed {
+            for st in p.statements.iter().filter(|st| {
+                st.effect == managed::Effect::Allow
+                    && !matches!(st.resource, managed::ResourceScope::Specific)
+                    && st.covers_action("iam:PassRole")
+                    && !st.limiting_condition()
+            }) {
+                if st.passed_to.is_empty() {
+                    return None;
+                }
+                out.extend(st.passed_to.iter().map(|s| s.to_string()));
+            }
+        }
+        out.sort();
+        out.dedup();
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// [`Permissions::find`] counting only the code statements and managed policies that pass
+    /// the filters.
+    fn find_where(
+        &self,
+        action: &str,
+        code_ok: impl Fn(&Statement) -> bool,
+        managed_ok: impl Fn(&'static ManagedPolicy) -> bool,
+    ) -> Option<Found<'a>> {
         if self.is_empty() {
             return None;
         }
@@ -392,7 +485,9 @@ impl<'a> Permissions<'a> {
         }
         if code_may {
             for cs in &self.allows {
-                if let Some(span) = code_covers(cs.st, action) {
+                if let Some(span) = code_covers(cs.st, action)
+                    && code_ok(cs.st)
+                {
                     return Some(Found {
                         span,
                         policy: Some(cs.policy),
@@ -402,7 +497,7 @@ impl<'a> Permissions<'a> {
             }
         }
         for (r, p) in &self.managed {
-            if managed_allows(p, action) == Allowance::AnyResource {
+            if managed_allows(p, action) == Allowance::AnyResource && managed_ok(p) {
                 return Some(Found {
                     span: r.arn.span,
                     policy: None,
@@ -519,7 +614,14 @@ impl<'a> Permissions<'a> {
             if has_full_iam && path.iam_only() {
                 continue;
             }
-            let found: Option<Vec<Found<'a>>> = path.actions.iter().map(|a| self.find(a)).collect();
+            let found: Option<Vec<Found<'a>>> = path
+                .actions
+                .iter()
+                .map(|a| match *a {
+                    "iam:PassRole" => self.find_pass_role(path.passed_to),
+                    _ => self.find(a),
+                })
+                .collect();
             if let Some(found) = found {
                 paths.push((path, found));
             }
@@ -579,13 +681,20 @@ impl<'a> Permissions<'a> {
         out.extend(full_iam);
         out.extend(self.escalation(has_full_iam));
         if !has_full_iam && let Some(p) = self.allows("iam:PassRole") {
+            let detail = match self.pass_role_services() {
+                None => "can pass every role in the account to any service (iam:PassRole on all resources)".to_string(),
+                Some(services) => format!(
+                    "can pass every role in the account to {} (iam:PassRole on all resources, limited by iam:PassedToService)",
+                    services.join(", ")
+                ),
+            };
             out.push(Hit {
-                    kind: Kind::PassRoleAny,
-                    name: "iam:PassRole".into(),
-                    detail: "can pass every role in the account to any service (iam:PassRole on all resources)".into(),
-                    primary: p,
-                    others: Vec::new(),
-                });
+                kind: Kind::PassRoleAny,
+                name: "iam:PassRole".into(),
+                detail,
+                primary: p,
+                others: Vec::new(),
+            });
         }
         if let Some(p) = self.allows("sts:AssumeRole") {
             out.push(Hit {

@@ -536,7 +536,7 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
         }
     };
     for (op, body) in ops {
-        let operator = Str::known(op.name.clone(), op.span);
+        let operator = name_str(&op.name, op.span);
         match &body.kind {
             ValKind::Map(keys) => {
                 for (key, vals) in keys {
@@ -544,7 +544,7 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
                     push_str(vals, &mut values, doc);
                     st.conditions.push(Condition {
                         operator: operator.clone(),
-                        key: Str::known(key.name.clone(), key.span),
+                        key: name_str(&key.name, key.span),
                         values,
                         span: Span::new(
                             op.span.file,
@@ -572,6 +572,21 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
                 ),
             }),
         }
+    }
+}
+
+/// A condition operator or key name. Loaders write a name they could not resolve as
+/// `${expression}` (no IAM operator or key starts that way), which becomes an unknown here.
+fn name_str(name: &str, span: Span) -> Str {
+    match name.strip_prefix("${").and_then(|n| n.strip_suffix('}')) {
+        Some(expr) => Str {
+            span,
+            value: Err(Unknown::new(
+                expr,
+                "the condition's operator or key could not be resolved",
+            )),
+        },
+        None => Str::known(name, span),
     }
 }
 

@@ -320,6 +320,8 @@ pub trait Trust {
     fn trusted_account(&self, id: &str) -> Option<&str>;
     /// The vendor name of a known account.
     fn vendor(&self, id: &str) -> Option<&str>;
+    /// True when the config lists the organization (`o-...`) as trusted.
+    fn trusted_organization(&self, id: &str) -> bool;
 }
 
 /// The relation of an account id (or `*`) and its display label such as

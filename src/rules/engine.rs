@@ -84,6 +84,7 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "restricted",
             "has_condition",
             "requires_mfa",
+            "organization",
             "allows_action",
             "confused_deputy",
         ],
@@ -93,6 +94,7 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "allows_action",
             "has_condition",
             "requires_mfa",
+            "organization",
             "restricted",
         ],
         Scope::PolicyStatement => &[
@@ -126,6 +128,7 @@ fn pred_name(p: &Pred) -> &'static str {
         Pred::Restricted(_) => "restricted",
         Pred::HasCondition(_) => "has_condition",
         Pred::RequiresMfa(_) => "requires_mfa",
+        Pred::Organization(_) => "organization",
         Pred::Effect(_) => "effect",
         Pred::Uses(_) => "uses",
         Pred::AllowsAction(_) => "allows_action",
@@ -187,6 +190,9 @@ pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
                         .map(|p| p.id())
                         .collect();
                     check_names(v, &known, "provider")
+                }
+                Pred::Organization(v) => {
+                    check_names(v, &["trusted", "untrusted"], "organization state")
                 }
                 Pred::Federation(v) => check_names(
                     v,
@@ -663,6 +669,33 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
             )
         }
         Pred::RequiresMfa(b) => holds(conditions::requires_mfa(item.statement?) == *b),
+        Pred::Organization(which) => {
+            let orgs = conditions::organizations(item.statement?);
+            if orgs.is_empty() {
+                return None;
+            }
+            let untrusted: Vec<&String> = orgs
+                .iter()
+                .filter(|o| !env.trust.trusted_organization(o))
+                .collect();
+            let state = if untrusted.is_empty() {
+                "trusted"
+            } else {
+                "untrusted"
+            };
+            which.iter().any(|w| w == state).then(|| Hit {
+                detail: Some(if untrusted.is_empty() {
+                    orgs.join(", ")
+                } else {
+                    untrusted
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }),
+                ..Hit::default()
+            })
+        }
         Pred::Effect(e) => {
             let st = item.statement?;
             holds(match e {

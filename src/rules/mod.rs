@@ -119,6 +119,10 @@ pub enum Pred {
     HasCondition(Vec<String>),
     /// trust_principal / trust_statement: the statement requires MFA.
     RequiresMfa(bool),
+    /// trust_principal / trust_statement: the statement limits callers to AWS Organizations
+    /// (aws:PrincipalOrgID, or the first segment of aws:PrincipalOrgPaths) that are all
+    /// `trusted`, or of which some are `untrusted` (not in `trusted_organizations`).
+    Organization(Vec<String>),
     /// trust_statement / policy_statement: the statement's Effect.
     Effect(EffectName),
     /// trust_statement / policy_statement: the statement uses one of these elements:

@@ -21,7 +21,7 @@ use hcl::edit::template::{Directive, Element, Template};
 
 use crate::source::{Context, Notice, SourceError};
 use crate::span::{FileId, SourceFile, Span};
-use crate::value::{Key, Val, ValKind};
+use crate::value::{Key, Unknown, Val, ValKind};
 
 use super::module::ModuleCache;
 use super::parse::{Body, Expr, JNode, ModuleCall, ModuleDef, Resource, span_of};
@@ -55,6 +55,12 @@ pub struct Shared<'c> {
     pub templates: RefCell<HashMap<FileId, Option<Rc<Template>>>>,
     pub regexes: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
     pub modules_json: Option<HashMap<String, PathBuf>>,
+    /// While a policy attribute is evaluated a second time (see
+    /// [`Instance::eval_policy_attr`]), the unknowns that string templates met, by marker
+    /// number; `None` otherwise.
+    pub markers: RefCell<Option<Vec<Unknown>>>,
+    /// Every unknown a marker stands for, by marker number.
+    pub marked: RefCell<Vec<Unknown>>,
     depth: Cell<usize>,
     steps: Cell<u64>,
 }
@@ -75,6 +81,8 @@ impl<'c> Shared<'c> {
             templates: RefCell::default(),
             regexes: RefCell::default(),
             modules_json,
+            markers: RefCell::default(),
+            marked: RefCell::default(),
             depth: Cell::new(0),
             steps: Cell::new(STEP_BUDGET),
         }
@@ -278,6 +286,86 @@ fn relative_to(path: &std::path::Path, base: &std::path::Path) -> PathBuf {
     }
 }
 
+/// The highest marker number; past it, a template with unknown parts stays wholly unknown.
+const MAX_MARKER: usize = 999_999;
+
+/// The text standing for unknown interpolation number `n` in a policy template: a JSON number
+/// when it stands alone (`"AWS": ${var.x}`), and a run of characters that real policies do not
+/// contain when it is inside a JSON string.
+fn marker(n: usize) -> String {
+    format!("9{n:06}e-9999")
+}
+
+/// The marker numbers in `text`, with their byte ranges.
+fn markers_in(text: &str) -> Vec<(usize, std::ops::Range<usize>)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 13 <= b.len() {
+        let m = &b[i..i + 13];
+        if m[0] == b'9' && m[1..7].iter().all(u8::is_ascii_digit) && &m[7..] == b"e-9999" {
+            let n = m[1..7]
+                .iter()
+                .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
+            out.push((n, i..i + 13));
+            i += 13;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Turns the markers of a decoded policy back into unknowns: a value that is one marker is that
+/// unknown; a string with markers in it is unknown with the interpolations written back as
+/// `${expr}`; a key keeps its text with `${expr}` in place of the marker.
+pub fn restore_markers(v: &mut Val, marked: &[Unknown]) {
+    let rewrite = |text: &str| -> Option<(String, Option<&Unknown>, bool)> {
+        let found = markers_in(text);
+        let first = found.first()?;
+        let whole = found.len() == 1 && first.1 == (0..text.len());
+        let mut out = String::new();
+        let mut last = 0;
+        for (n, r) in &found {
+            out.push_str(&text[last..r.start]);
+            match marked.get(*n) {
+                Some(u) => out.push_str(&format!("${{{}}}", u.expr)),
+                None => out.push_str(&text[r.clone()]),
+            }
+            last = r.end;
+        }
+        out.push_str(&text[last..]);
+        Some((out, marked.get(first.0), whole))
+    };
+    match &mut v.kind {
+        ValKind::Str(s) | ValKind::Number(s) => {
+            if let Some((text, first, whole)) = rewrite(s) {
+                let u = match (whole, first) {
+                    (true, Some(u)) => u.clone(),
+                    (_, first) => Unknown::new(
+                        text,
+                        first.map_or_else(
+                            || "an interpolation is unknown".into(),
+                            |u| u.reason.clone(),
+                        ),
+                    ),
+                };
+                v.kind = ValKind::Unknown(u);
+            }
+        }
+        ValKind::List(items) => items.iter_mut().for_each(|i| restore_markers(i, marked)),
+        ValKind::Map(entries) => {
+            for (k, val) in entries.iter_mut() {
+                if let Some((text, _, _)) = rewrite(&k.name) {
+                    k.name = text;
+                }
+                restore_markers(val, marked);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A module instance evaluated for a caller, or the unknown that stands for it.
 type ChildInstance<'c> = Result<Rc<Instance<'c>>, Val>;
 
@@ -444,6 +532,40 @@ impl<'c> Instance<'c> {
 
     pub fn eval_attr(&self, body: &Body, name: &str, scope: &Scope) -> Option<Val> {
         body.attr(name).map(|a| self.eval(&a.expr, scope))
+    }
+
+    /// Evaluates a policy attribute. When a string template (a heredoc, a quoted JSON string)
+    /// is unknown only because some of its interpolations are, it is evaluated again with a
+    /// marker in place of each unknown interpolation, so that the JSON can still be read and
+    /// only those values stay unknown ([`restore_markers`]).
+    pub fn eval_policy_attr(&self, body: &Body, name: &str, scope: &Scope) -> Option<Val> {
+        let a = body.attr(name)?;
+        let v = self.eval(&a.expr, scope);
+        if !v.is_unknown() {
+            return Some(v);
+        }
+        let previous = self.sh.markers.borrow_mut().replace(Vec::new());
+        let again = self.eval(&a.expr, scope);
+        let found = std::mem::replace(&mut *self.sh.markers.borrow_mut(), previous);
+        match (&again.kind, found) {
+            (ValKind::Str(_), Some(list)) if !list.is_empty() => {
+                self.sh.marked.borrow_mut().extend(list);
+                Some(again)
+            }
+            _ => Some(v),
+        }
+    }
+
+    /// The marker text standing for an unknown interpolation, while markers are collected.
+    fn marker_for(&self, u: &Unknown) -> Option<String> {
+        let mut markers = self.sh.markers.borrow_mut();
+        let list = markers.as_mut()?;
+        let n = self.sh.marked.borrow().len() + list.len();
+        if n > MAX_MARKER {
+            return None;
+        }
+        list.push(u.clone());
+        Some(marker(n))
     }
 
     fn eval_json(&self, n: &JNode, scope: &Scope) -> Val {
@@ -883,7 +1005,10 @@ impl<'c> Instance<'c> {
                     let v = self.eval_hcl(&i.expr, file, base, scope);
                     let ispan = span_of(file, i.span()).shifted(base);
                     match &v.kind {
-                        ValKind::Unknown(u) => *unknown = Some(u.reason.clone()),
+                        ValKind::Unknown(u) => match self.marker_for(u) {
+                            Some(marker) => out.push_whole(&marker, ispan),
+                            None => *unknown = Some(u.reason.clone()),
+                        },
                         ValKind::Null => {
                             *unknown = Some(format!("{ERR}null in a string template"));
                         }

@@ -60,7 +60,13 @@ pub fn policy_from(
         ValKind::Null => (None, None),
         ValKind::Map(_) => (Some(parse_document(v, kind)), None),
         _ => match super::functions::decode(inst, v) {
-            Ok(doc) => (Some(parse_document(&doc, kind)), None),
+            Ok(mut doc) => {
+                let marked = inst.sh.marked.borrow();
+                if !marked.is_empty() {
+                    super::eval::restore_markers(&mut doc, &marked);
+                }
+                (Some(parse_document(&doc, kind)), None)
+            }
             Err(e) => (
                 Some(PolicyDocument {
                     kind,
@@ -268,7 +274,9 @@ fn one_resource(
                 metadata: Vec::new(),
             };
             if let Some(a) = body.attr("assume_role_policy") {
-                let v = inst.eval(&a.expr, scope);
+                let v = inst
+                    .eval_policy_attr(body, "assume_role_policy", scope)
+                    .unwrap_or_else(|| inst.eval(&a.expr, scope));
                 role.trust_span = Some(a.span);
                 let (doc, unknown) = policy_from(inst, &v, DocumentKind::Trust);
                 role.trust = doc;
@@ -276,7 +284,7 @@ fn one_resource(
             }
             each_block(inst, body, "inline_policy", scope, &mut |item| match item {
                 BlockItem::Block(b, sc, sp) => {
-                    let pv = inst.eval_attr(b, "policy", sc);
+                    let pv = inst.eval_policy_attr(b, "policy", sc);
                     let (document, unknown) = match &pv {
                         Some(v) => policy_from(inst, v, DocumentKind::Identity),
                         None => (None, None),
@@ -312,7 +320,7 @@ fn one_resource(
         }
         "aws_iam_role_policy" => {
             let refs = inst.eval_attr(body, "role", scope).into_iter().collect();
-            let pv = inst.eval_attr(body, "policy", scope);
+            let pv = inst.eval_policy_attr(body, "policy", scope);
             let (document, unknown) = match &pv {
                 Some(v) => policy_from(inst, v, DocumentKind::Identity),
                 None => (None, None),
@@ -405,7 +413,7 @@ fn one_resource(
                 .get("arn")
                 .cloned()
                 .unwrap_or_else(|| Val::new(ValKind::Null, res.span));
-            let pv = inst.eval_attr(body, "policy", scope);
+            let pv = inst.eval_policy_attr(body, "policy", scope);
             let (document, unknown) = match &pv {
                 Some(v) => policy_from(inst, v, DocumentKind::Identity),
                 None => (None, None),

@@ -253,10 +253,14 @@ fn statement(inst: &Instance, b: &Body, scope: &Scope, span: Span) -> Val {
             let values = inst
                 .eval_attr(cb, "values", sc)
                 .unwrap_or_else(|| Val::new(ValKind::List(Vec::new()), csp));
-            let (Some(t), Some(vname)) = (as_string(&test), as_string(&var)) else {
+            // A test or variable that is not known keeps its place as `${expression}`, which
+            // the policy reader turns back into an unknown; the other parts stay known.
+            let name_of = |v: &Val| {
+                as_string(v).or_else(|| v.as_unknown().map(|u| format!("${{{}}}", u.expr)))
+            };
+            let (Some(t), Some(vname)) = (name_of(&test), name_of(&var)) else {
                 let u = if test.is_unknown() { test } else { var };
-                let op = as_string(&u).unwrap_or_else(|| "Unknown".into());
-                conds.push((key(&op, csp), Val { span: csp, ..u }));
+                conds.push((key("${condition}", csp), Val { span: csp, ..u }));
                 return;
             };
             let var_span = cb
