@@ -30,8 +30,12 @@ pub fn display_path(path: &Path) -> String {
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok())
         .unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    // `a/./b` (a path joined from `${path.module}/./x`) is shown as `a/b`.
+    let clean: PathBuf = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    clean.to_string_lossy().replace('\\', "/")
 }
 
 /// Compiles exclude globs. A glob without a `/` matches at any depth (`**/GLOB`), as in

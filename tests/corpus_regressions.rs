@@ -215,3 +215,126 @@ resource "aws_iam_role" "org" {
     let org = rules_of(&o, "aws_iam_role.org");
     assert_eq!(org, ["IAM018"], "{org:?}");
 }
+
+/// Attachments that reference a role whose name is unknown still attach to it; a literal name
+/// shared by roles of two module instances attaches only within the link's own instance.
+#[test]
+fn attachments_link_by_reference_and_stay_in_their_instance() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |p: &str, t: &str| {
+        let p = dir.path().join(p);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, t).expect("write");
+    };
+    write(
+        "main.tf",
+        r#"variable "environment" { type = string }
+resource "aws_iam_role" "a" {
+  name               = "${var.environment}-a"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })
+}
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.a.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+module "prod" {
+  source = "./mod"
+}
+module "dev" {
+  source       = "./mod"
+  attach_admin = true
+}
+"#,
+    );
+    write(
+        "mod/main.tf",
+        r#"variable "attach_admin" { default = false }
+resource "aws_iam_role" "this" {
+  name               = "deployer"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ecs-tasks.amazonaws.com" } }] })
+}
+resource "aws_iam_role_policy_attachment" "admin" {
+  count      = var.attach_admin ? 1 : 0
+  role       = "deployer"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"#,
+    );
+    let opts = Options {
+        paths: vec![dir.path().to_path_buf()],
+        ..Options::default()
+    };
+    let o = run::check(
+        &opts,
+        &config::Config::default(),
+        &rules::builtin().expect("rules"),
+    )
+    .expect("run");
+    assert!(rules_of(&o, "aws_iam_role.a").contains(&"IAM101".to_string()));
+    assert!(rules_of(&o, "module.dev.aws_iam_role.this").contains(&"IAM101".to_string()));
+    assert!(!rules_of(&o, "module.prod.aws_iam_role.this").contains(&"IAM101".to_string()));
+}
+
+/// cloudposse-style documents gated on an unknown count are read once as a template, and the
+/// AWS provider's pure functions and service-principal data source resolve.
+#[test]
+fn counted_documents_provider_functions_and_service_principals() {
+    let o = check(
+        "main.tf",
+        r#"variable "enabled" { type = bool }
+data "aws_iam_policy_document" "assume" {
+  count = var.enabled ? 1 : 0
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+  }
+}
+resource "aws_iam_role" "splat" {
+  count              = var.enabled ? 1 : 0
+  name               = "splat"
+  assume_role_policy = join("", data.aws_iam_policy_document.assume[*].json)
+}
+resource "aws_iam_role" "one" {
+  name               = "one"
+  assume_role_policy = one(data.aws_iam_policy_document.assume[*].json)
+}
+data "aws_service_principal" "ec2" {
+  service_name = "ec2"
+}
+resource "aws_iam_role" "node" {
+  name = "node"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = data.aws_service_principal.ec2.name } }]
+  })
+}
+resource "aws_iam_role" "built" {
+  name = "built"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = provider::aws::arn_build("aws", "iam", "", "210987654321", "root") } }]
+  })
+}
+"#,
+        "",
+    );
+    assert!(rules_of(&o, "aws_iam_role.splat").contains(&"IAM001".to_string()));
+    assert!(rules_of(&o, "aws_iam_role.one").contains(&"IAM001".to_string()));
+    let value = |addr: &str| {
+        o.roles
+            .iter()
+            .find(|r| r.address == addr)
+            .and_then(|r| r.trust.as_ref())
+            .and_then(|d| d.statements[0].principal.as_ref())
+            .map(|p| p.entries[0].value.render())
+            .unwrap_or_default()
+    };
+    assert_eq!(value("aws_iam_role.node"), "ec2.amazonaws.com");
+    assert_eq!(
+        value("aws_iam_role.built"),
+        "arn:aws:iam::210987654321:root"
+    );
+}

@@ -1592,6 +1592,15 @@ impl<'c> Instance<'c> {
                     Val::new(ValKind::Map(map), res.span)
                 }
             }
+            // An unknown count (typically `var.enabled ? 1 : 0`) gives one template instance,
+            // as the role beside it is checked once as a template: `x[0]`, `x[*]` and
+            // `one(x[*])` then read the document instead of losing it.
+            Expansion::Unknown(v) if is_count => {
+                let empty = Scope::empty();
+                let sc = empty.with("count", v);
+                let obj = self.instance_object(res, &InstKey::None, &sc);
+                Val::new(ValKind::List(vec![obj]), res.span)
+            }
             Expansion::Unknown(v) => {
                 let reason = v
                     .unknowns()

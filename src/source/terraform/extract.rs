@@ -456,7 +456,16 @@ pub fn link(c: Collected) -> Vec<Role> {
                     obj.get("name").and_then(as_string).as_deref() == Some(s.as_str())
                         || obj.get("arn").and_then(as_string).as_deref() == Some(s.as_str())
                 }
-                ValKind::Unknown(u) => ref_address(u) == Some(role.address.as_str()),
+                // A reference to the role's name, id or ARN that is unknown (the name is
+                // built from an unknown) is still a reference to this role: the value is the
+                // role's own attribute, with its span.
+                ValKind::Unknown(u) => {
+                    ref_address(u) == Some(role.address.as_str())
+                        || ["name", "id", "arn", "unique_id"].iter().any(|k| {
+                            obj.get(k)
+                                .is_some_and(|v| v.span == r.span && v.as_unknown() == Some(u))
+                        })
+                }
                 _ => false,
             };
             if hit {
@@ -464,6 +473,14 @@ pub fn link(c: Collected) -> Vec<Role> {
             }
         }
         out
+    };
+    // The module instance part of an address (`module.a["x"].`), to prefer roles of the link's
+    // own instance when a literal name matches roles in several (the same name in two accounts).
+    let instance_of = |addr: &str| -> String {
+        match addr.rfind("aws_") {
+            Some(i) => addr[..i].to_string(),
+            None => String::new(),
+        }
     };
     let resolve_arn = |origin: &str, arn: &Val| -> Result<AttachedPolicy, ManagedPolicyRef> {
         for p in &policies {
@@ -494,6 +511,21 @@ pub fn link(c: Collected) -> Vec<Role> {
         let mut hits: Vec<usize> = link.refs.iter().flat_map(|r| targets(r, &roles)).collect();
         hits.sort_unstable();
         hits.dedup();
+        if hits.len() > 1 {
+            let own = instance_of(&link.origin);
+            let same: Vec<usize> = hits
+                .iter()
+                .copied()
+                .filter(|i| {
+                    roles
+                        .get(*i)
+                        .is_some_and(|(r, _)| instance_of(&r.address) == own)
+                })
+                .collect();
+            if !same.is_empty() {
+                hits = same;
+            }
+        }
         for i in hits {
             let Some((role, _)) = roles.get_mut(i) else {
                 continue;

@@ -27,9 +27,16 @@ pub fn call(
     scope: &Scope,
     span: Span,
 ) -> Val {
-    let name = fc.name.name.as_str();
+    let namespace: Vec<&str> = fc.name.namespace.iter().map(|n| n.as_str()).collect();
+    let name = match (namespace.as_slice(), fc.name.name.as_str()) {
+        ([], n) => n,
+        // The AWS provider's pure functions are evaluated like built-ins.
+        (["provider", "aws"], "arn_build") => "provider::aws::arn_build",
+        (["provider", "aws"], "arn_parse") => "provider::aws::arn_parse",
+        (_, n) => n,
+    };
     let text = || inst.sh.text(span);
-    if !fc.name.namespace.is_empty() {
+    if !fc.name.namespace.is_empty() && !name.starts_with("provider::aws::") {
         return Val::unknown(
             text(),
             "provider-defined functions are not evaluated offline",
@@ -172,6 +179,38 @@ impl Call<'_, '_> {
     fn dispatch(&self, args: &[Val]) -> Result<Val, Val> {
         let span = self.span;
         Ok(match self.name {
+            "provider::aws::arn_build" => {
+                let parts: Vec<String> = (0..5)
+                    .map(|i| self.str_arg(args, i))
+                    .collect::<Result<_, _>>()?;
+                Val::str(format!("arn:{}", parts.join(":")), span)
+            }
+            "provider::aws::arn_parse" => {
+                let arn = self.str_arg(args, 0)?;
+                let parts: Vec<&str> = arn.splitn(6, ':').collect();
+                let [_, partition, service, region, account_id, resource] = parts.as_slice() else {
+                    return Err(self.err(format!("`{arn}` is not an ARN")));
+                };
+                let entry = |k: &str, v: &str| {
+                    (
+                        Key {
+                            name: k.to_string(),
+                            span,
+                        },
+                        Val::str(v, span),
+                    )
+                };
+                Val::new(
+                    ValKind::Map(vec![
+                        entry("account_id", account_id),
+                        entry("partition", partition),
+                        entry("region", region),
+                        entry("resource", resource),
+                        entry("service", service),
+                    ]),
+                    span,
+                )
+            }
             "jsonencode" => {
                 let v = args.first().ok_or_else(|| self.err("needs one argument"))?;
                 if v.is_unknown() {

@@ -59,7 +59,9 @@ pub fn join_normal(base: &Path, rel: &str) -> PathBuf {
     for c in base.join(rel).components() {
         match c {
             Component::ParentDir => {
-                if !out.pop() {
+                // `..` past the start of a relative path stays; `a/..` cancels.
+                let last_is_parent = out.components().next_back() == Some(Component::ParentDir);
+                if last_is_parent || !out.pop() {
                     out.push("..");
                 }
             }

@@ -136,6 +136,16 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
                 );
             }
         }
+        // The provider's service principal data source: `<service>.amazonaws.com` in the
+        // commercial partition, which is what the trust policies compare.
+        (true, "aws_service_principal") => {
+            if let Some(service) = known(obj, "service_name") {
+                let name = format!("{service}.amazonaws.com");
+                set(obj, "name", Val::str(name.clone(), span));
+                set(obj, "id", Val::str(name, span));
+                set(obj, "suffix", Val::str("amazonaws.com", span));
+            }
+        }
         (true, "aws_iam_role") => {
             if let Some(name) = known(obj, "name") {
                 set(
