@@ -338,3 +338,110 @@ resource "aws_iam_role" "built" {
         "arn:aws:iam::210987654321:root"
     );
 }
+
+/// CloudFormation and SAM: a policy attached to the role SAM generates (`!Ref FnRole`), a policy
+/// attached by name to a role of another stack, a misspelt AWS managed policy, an unknown SAM
+/// policy template, a missing nested template, and SAM's own statements left alone.
+#[test]
+fn sam_generated_roles_external_roles_and_missing_inputs() {
+    let o = check(
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Policies:
+        - AmazonS3FullAccesss
+        - MadeUpPolicyTemplate: {}
+        - SQSPollerPolicy:
+            QueueName: jobs
+  Extra:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: extra
+      Roles: [!Ref FnRole]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: "iam:*", Resource: "*"}]
+  Shared:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: shared
+      Roles: [deployment-role]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: "*", Resource: "*"}]
+"#,
+        "",
+    );
+    let mut fn_rules = rules_of(&o, "Fn");
+    // The iam:* grant is reported at the policy resource that attaches it to Fn's role.
+    fn_rules.extend(rules_of(&o, "Extra"));
+    for r in ["IAM102", "IAM306", "IAM019"] {
+        assert!(
+            fn_rules.contains(&r.to_string()),
+            "{r} missing: {fn_rules:?}"
+        );
+    }
+    assert!(
+        !fn_rules.contains(&"IAM303".to_string()),
+        "SAM's own statements: {fn_rules:?}"
+    );
+    // Reported at the policy that attaches the admin grant to the role of another stack.
+    let ext = rules_of(&o, "Shared");
+    assert!(ext.contains(&"IAM101".to_string()), "{ext:?}");
+    assert!(
+        o.roles
+            .iter()
+            .any(|r| r.address == "role deployment-role (outside this template)")
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("parent.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./missing/child.yaml\n",
+    )
+    .expect("write");
+    let opts = Options {
+        paths: vec![dir.path().to_path_buf()],
+        ..Options::default()
+    };
+    let o = run::check(
+        &opts,
+        &config::Config::default(),
+        &rules::builtin().expect("rules"),
+    )
+    .expect("run");
+    assert!(
+        o.errors
+            .iter()
+            .any(|e| e.message.contains("does not exist") && e.line == 6),
+        "{:?}",
+        o.errors
+    );
+}
+
+/// Terraform: a policy attached by a literal name to a role the configuration does not define.
+#[test]
+fn terraform_policies_of_a_role_defined_elsewhere_are_checked() {
+    let o = check(
+        "main.tf",
+        r#"resource "aws_iam_role_policy_attachment" "a" {
+  role       = "deploy-role"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"#,
+        "",
+    );
+    let ext = rules_of(&o, "role deploy-role (outside this configuration)");
+    assert_eq!(ext, ["IAM101"], "{ext:?}");
+    assert!(
+        o.roles
+            .iter()
+            .any(|r| r.address == "role deploy-role (outside this configuration)")
+    );
+}

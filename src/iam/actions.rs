@@ -583,7 +583,7 @@ fn suggest_action(svc: &str, name: &str) -> Option<String> {
 
 /// Optimal-string-alignment distance (Levenshtein plus adjacent
 /// transpositions) between two byte strings.
-fn osa_distance(a: &[u8], b: &[u8]) -> usize {
+pub(crate) fn osa_distance(a: &[u8], b: &[u8]) -> usize {
     let m = b.len();
     let mut prev2 = vec![0usize; m + 1];
     let mut prev: Vec<usize> = (0..=m).collect();

@@ -790,6 +790,25 @@ pub fn lookup_name(name: &str) -> Option<&'static ManagedPolicy> {
         .map(|&i| &st.policies[i])
 }
 
+/// The AWS managed policy whose name is closest to `name` (a typo such as
+/// `AdministratorAccesss`), when one is close enough to be meant.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let limit = (name.len() / 6).clamp(1, 4);
+    all()
+        .iter()
+        .map(|p| {
+            let d = crate::iam::actions::osa_distance(
+                lower.as_bytes(),
+                p.name.to_ascii_lowercase().as_bytes(),
+            );
+            (d, p.name)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n)
+}
+
 /// Every embedded managed policy, sorted by name.
 pub fn all() -> &'static [ManagedPolicy] {
     &store().policies

@@ -56,6 +56,8 @@ struct Item<'a> {
     perms: &'a [permissions::Hit],
     /// The permission this item is about (role_permission scope).
     perm: Option<&'a permissions::Hit>,
+    /// The managed policy this item is about (managed_policy scope).
+    managed: Option<&'a crate::iam::model::ManagedPolicyRef>,
 }
 
 /// The outcome of a predicate: whether it holds, and what it found.
@@ -107,7 +109,8 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "resource_wildcard",
         ],
         Scope::Role | Scope::RolePermission => &["trust", "permission"],
-        Scope::Unresolved => &[],
+        Scope::Unresolved | Scope::UnresolvedPolicy => &[],
+        Scope::ManagedPolicy => &["aws_managed"],
         Scope::Notice => &["notice_kind"],
         Scope::DocumentProblem => &["document_kind", "problem"],
     }
@@ -129,6 +132,7 @@ fn pred_name(p: &Pred) -> &'static str {
         Pred::HasCondition(_) => "has_condition",
         Pred::RequiresMfa(_) => "requires_mfa",
         Pred::Organization(_) => "organization",
+        Pred::AwsManaged(_) => "aws_managed",
         Pred::Effect(_) => "effect",
         Pred::Uses(_) => "uses",
         Pred::AllowsAction(_) => "allows_action",
@@ -262,7 +266,8 @@ fn placeholders_for(scope: Scope) -> &'static [&'static str] {
             "restriction",
         ],
         Scope::TrustStatement | Scope::PolicyStatement => &["sid", "statement"],
-        Scope::Unresolved => &["expr", "reason"],
+        Scope::Unresolved | Scope::UnresolvedPolicy => &["expr", "reason"],
+        Scope::ManagedPolicy => &["policy"],
         Scope::Notice => &["message", "kind"],
         Scope::DocumentProblem => &["message", "document"],
         Scope::RolePermission => &[
@@ -429,6 +434,44 @@ fn eval_role<'a>(
                     ..Item::default()
                 };
                 emit(rule, &item, env, span, &role.address, out);
+            }
+        }
+        Scope::ManagedPolicy => {
+            for m in &role.managed_policies {
+                let item = Item {
+                    role: Some(role),
+                    managed: Some(m),
+                    ..Item::default()
+                };
+                emit(rule, &item, env, m.arn.span, &role.address, out);
+            }
+        }
+        Scope::UnresolvedPolicy => {
+            let mut seen = std::collections::HashSet::new();
+            for p in &role.inline_policies {
+                let parts = p.unknown.iter().map(|(s, u)| (*s, u)).chain(
+                    p.document
+                        .iter()
+                        .flat_map(|d| d.unknowns.iter().map(|(s, u)| (*s, u))),
+                );
+                for (span, u) in parts {
+                    if !seen.insert((span, u.expr.clone())) {
+                        continue;
+                    }
+                    let item = Item {
+                        role: Some(role),
+                        unknown: Some((span, u)),
+                        ..Item::default()
+                    };
+                    emit(
+                        rule,
+                        &item,
+                        env,
+                        span,
+                        &p.origin_address(&role.address),
+                        out,
+                    );
+                }
             }
         }
         Scope::DocumentProblem => {
@@ -669,6 +712,37 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
             )
         }
         Pred::RequiresMfa(b) => holds(conditions::requires_mfa(item.statement?) == *b),
+        Pred::AwsManaged(which) => {
+            let arn = item.managed?.arn.get()?;
+            let (_, rest) = arn.split_once(":iam::aws:policy/")?;
+            if !arn.starts_with("arn:") {
+                return None;
+            }
+            let exists = crate::iam::managed::lookup(arn).is_some();
+            let state = if exists { "exists" } else { "missing" };
+            if !which.iter().any(|w| w == state) {
+                return None;
+            }
+            let name = rest.rsplit('/').next().unwrap_or(rest);
+            let detail = if exists {
+                name.to_string()
+            } else {
+                match crate::iam::managed::lookup_name(name) {
+                    Some(p) => format!(
+                        "the policy exists under another path: did you mean {}?",
+                        p.arn()
+                    ),
+                    None => match crate::iam::managed::suggest(name) {
+                        Some(n) => format!("did you mean {n}?"),
+                        None => "no AWS managed policy has this name".to_string(),
+                    },
+                }
+            };
+            Some(Hit {
+                detail: Some(detail),
+                ..Hit::default()
+            })
+        }
         Pred::Organization(which) => {
             let orgs = conditions::organizations(item.statement?);
             if orgs.is_empty() {
@@ -765,16 +839,33 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 return None;
             }
             let a = st.action.as_ref()?;
-            a.items.iter().find_map(|s| {
-                let t = s.get()?;
-                let (svc, name) = t.split_once(':')?;
-                let whole = !name.is_empty() && name.bytes().all(|b| b == b'*');
-                let listed = svcs.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc));
-                (whole && listed && !svc.contains(['*', '?'])).then(|| Hit {
-                    detail: Some(t.to_string()),
-                    span: Some(s.span),
-                    ..Hit::default()
+            // Every sensitive service wildcard of the statement is named; the finding points
+            // at the first.
+            let found: Vec<&crate::iam::model::Str> = a
+                .items
+                .iter()
+                .filter(|s| {
+                    s.get()
+                        .and_then(|t| t.split_once(':'))
+                        .is_some_and(|(svc, name)| {
+                            let whole = !name.is_empty() && name.bytes().all(|b| b == b'*');
+                            let listed =
+                                svcs.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc));
+                            whole && listed && !svc.contains(['*', '?'])
+                        })
                 })
+                .collect();
+            let first = found.first()?;
+            Some(Hit {
+                detail: Some(
+                    found
+                        .iter()
+                        .map(|s| s.render())
+                        .collect::<Vec<_>>()
+                        .join("`, `"),
+                ),
+                span: Some(first.span),
+                ..Hit::default()
             })
         }
         Pred::WildcardWrite(b) => {
@@ -983,6 +1074,7 @@ fn placeholder(name: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) ->
             .or_else(|| item.notice.map(|n| n.message.clone()))
             .unwrap_or_default(),
         "kind" => item.notice.map(|n| n.kind.clone()).unwrap_or_default(),
+        "policy" => item.managed.map(|m| m.arn.render()).unwrap_or_default(),
         "permission" => item.perm.map(|p| p.name.clone()).unwrap_or_default(),
         "document" => match item.doc.map(|d| d.kind) {
             Some(DocumentKind::Trust) => "trust policy".into(),

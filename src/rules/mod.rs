@@ -60,6 +60,12 @@ pub enum Scope {
     Role,
     /// Each value in a trust policy that could not be resolved. Findings point at the expression.
     Unresolved,
+    /// Each managed policy the role attaches by ARN. Findings point at the ARN.
+    ManagedPolicy,
+    /// Each part of the role's permission policies that could not be resolved (a policy
+    /// document from an unknown value, a SAM policy template iamlint does not know). Findings
+    /// point at the expression.
+    UnresolvedPolicy,
     /// Each notice from a loader (a module not on disk, a cross-stack import).
     Notice,
     /// Each shape problem of a trust or permission policy document.
@@ -78,6 +84,8 @@ impl Scope {
             Scope::PolicyStatement => "policy_statement",
             Scope::Role => "role",
             Scope::Unresolved => "unresolved",
+            Scope::UnresolvedPolicy => "unresolved_policy",
+            Scope::ManagedPolicy => "managed_policy",
             Scope::Notice => "notice",
             Scope::DocumentProblem => "document_problem",
             Scope::RolePermission => "role_permission",
@@ -119,6 +127,9 @@ pub enum Pred {
     HasCondition(Vec<String>),
     /// trust_principal / trust_statement: the statement requires MFA.
     RequiresMfa(bool),
+    /// managed_policy: an AWS managed policy ARN (`arn:aws:iam::aws:policy/...`) that names a
+    /// policy AWS publishes (`exists`) or none (`missing`; `{detail}` suggests the closest).
+    AwsManaged(Vec<String>),
     /// trust_principal / trust_statement: the statement limits callers to AWS Organizations
     /// (aws:PrincipalOrgID, or the first segment of aws:PrincipalOrgPaths) that are all
     /// `trusted`, or of which some are `untrusted` (not in `trusted_organizations`).

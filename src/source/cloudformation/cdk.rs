@@ -39,7 +39,9 @@ pub fn manifest_templates(ctx: &Context<'_>, path: &Path) -> Vec<PathBuf> {
                 .and_then(Val::as_str)
             {
                 let p = dir.join(t);
-                if ctx.inside_root(&p) {
+                // A listed template that is missing is read anyway, so that it is reported as
+                // a file that cannot be read; one outside the root is not read.
+                if !p.exists() || ctx.inside_root(&p) {
                     out.push(p);
                 }
             }

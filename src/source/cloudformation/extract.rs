@@ -35,9 +35,12 @@ pub trait Templates: Sync {
 
 /// Which policy-like resources may point at which role (found once per template).
 #[derive(Default)]
-struct Links {
+pub struct Links {
     /// Role logical id → indexes of Policy / ManagedPolicy / RolePolicy / InstanceProfile.
     by_role: HashMap<String, Vec<usize>>,
+    /// Role names that policies of the template attach to but no role of the template has
+    /// (the role is defined in another stack) → indexes of those policies.
+    external: std::collections::BTreeMap<String, Vec<usize>>,
 }
 
 /// Extracts the roles of a template and of the local nested stacks it names.
@@ -69,7 +72,7 @@ pub fn extract_template(
             let mut res = Resolver::new(tpl, &params, choices, branching);
             let role = match kind {
                 RoleKind::Role => build_role(&mut res, r, &links, &address),
-                RoleKind::Sam(k) => sam::implicit_role(&mut res, r, k, &address),
+                RoleKind::Sam(k) => sam::implicit_role(&mut res, r, k, &address, &links),
             };
             Built {
                 value: (role, std::mem::take(&mut res.imports)),
@@ -97,6 +100,11 @@ pub fn extract_template(
                 out.roles.push(role);
             }
         }
+    }
+    if !links.external.is_empty() {
+        let choices: BTreeMap<Choice, usize> = BTreeMap::new();
+        let mut res = Resolver::new(tpl, &params, &choices, false);
+        external_roles(&mut res, &links, prefix, out);
     }
     nested_stacks(ctx, templates, tpl, &params, prefix, chain, out);
 }
@@ -199,8 +207,33 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
     let role_name = res.resource_name(&r.id, "RoleName").ok();
+    attach_linked(
+        res,
+        &r.id,
+        role_name.as_deref(),
+        links,
+        &mut attached,
+        &mut role,
+    );
+    if let Some(path) = r.metadata_str("aws:cdk:path") {
+        role.metadata
+            .push(("aws:cdk:path".into(), path.to_string()));
+    }
+    Some(role)
+}
+
+/// Attaches the policies, managed policies and instance profiles that name the role (logical
+/// id `role_id`, or `role_name`) through `Roles` or `RoleName`.
+pub fn attach_linked(
+    res: &mut Resolver<'_>,
+    role_id: &str,
+    role_name: Option<&str>,
+    links: &Links,
+    attached: &mut HashSet<String>,
+    role: &mut Role,
+) {
     let tpl = res.tpl;
-    for idx in links.by_role.get(&r.id).into_iter().flatten() {
+    for idx in links.by_role.get(role_id).into_iter().flatten() {
         let Some(p) = tpl.resources.get(*idx) else {
             continue;
         };
@@ -216,7 +249,7 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         let Some(raw) = p.property(key) else {
             continue;
         };
-        if !targets(res, raw, &r.id, role_name.as_deref()) {
+        if !targets(res, raw, role_id, role_name) {
             continue;
         }
         match p.ty.as_str() {
@@ -231,11 +264,6 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
             }
         }
     }
-    if let Some(path) = r.metadata_str("aws:cdk:path") {
-        role.metadata
-            .push(("aws:cdk:path".into(), path.to_string()));
-    }
-    Some(role)
 }
 
 pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
@@ -416,10 +444,16 @@ fn links(tpl: &Template, params: &HashMap<String, ParamValue>) -> Links {
             match &x.kind {
                 ValKind::Map(entries) => {
                     if let Some(("Ref", arg)) = intrinsic(x)
-                        && let Some(t) = arg.as_str().and_then(|n| tpl.resource(n))
-                        && t.ty == "AWS::IAM::Role"
+                        && let Some(n) = arg.as_str()
                     {
-                        found.push(t.id.clone());
+                        match tpl.resource(n) {
+                            Some(t) if t.ty == "AWS::IAM::Role" => found.push(t.id.clone()),
+                            // `!Ref FnRole`: the role SAM creates for function `Fn`.
+                            None if sam::implicit_role_owner(tpl, n).is_some() => {
+                                found.push(n.to_string())
+                            }
+                            _ => {}
+                        }
                     }
                     todo.extend(entries.iter().map(|(_, v)| v));
                 }
@@ -445,8 +479,65 @@ fn links(tpl: &Template, params: &HashMap<String, ParamValue>) -> Links {
         for id in found {
             links.by_role.entry(id).or_default().push(i);
         }
+        // Names written in the template (or given as parameters) that no role here has.
+        if p.ty != "AWS::IAM::InstanceProfile" {
+            for item in list_items(raw) {
+                let named = match (&item.kind, intrinsic(item)) {
+                    (ValKind::Str(_), _) => true,
+                    (_, Some(("Ref", arg))) => {
+                        arg.as_str().is_some_and(|n| tpl.resource(n).is_none())
+                    }
+                    _ => false,
+                };
+                if !named {
+                    continue;
+                }
+                if let Some(name) = res
+                    .resolve(item)
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    && !name.is_empty()
+                    && !by_name.contains_key(&name)
+                    && !name.starts_with("arn:")
+                {
+                    let list = links.external.entry(name).or_default();
+                    if !list.contains(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+        }
     }
     links
+}
+
+/// Roles defined outside the template that its policies attach to by name: each becomes a role
+/// without a trust policy, so that the permissions granted here are still checked.
+fn external_roles(res: &mut Resolver<'_>, links: &Links, prefix: &str, out: &mut Extraction) {
+    let tpl = res.tpl;
+    for (name, idxs) in &links.external {
+        let Some(first) = idxs.first().and_then(|i| tpl.resources.get(*i)) else {
+            continue;
+        };
+        let mut role = new_role(
+            &format!("{prefix}role {name} (outside this template)"),
+            first,
+            "AWS::IAM::Role",
+        );
+        role.notes.push(format!(
+            "role {name} is not defined in this template; only the policies attached to it here are checked"
+        ));
+        for p in idxs.iter().filter_map(|i| tpl.resources.get(*i)) {
+            let mut ignored = Vec::new();
+            if resource_exists(res, p, &mut ignored)
+                && let Some(pol) = standalone_policy(res, p)
+            {
+                role.inline_policies.push(pol);
+            }
+        }
+        if !role.inline_policies.is_empty() {
+            out.roles.push(role);
+        }
+    }
 }
 
 /// Follows `AWS::CloudFormation::Stack` resources whose template is a local file under the
@@ -475,15 +566,15 @@ fn nested_stacks(
             continue;
         };
         if !path.exists() {
-            out.notices.push(Notice {
-                kind: "nested-stack-not-found".into(),
-                span: at,
-                address,
-                message: format!(
-                    "the nested template {} is not on disk; its roles are not checked",
+            // A template that is not there may hide roles: an error, like a file that cannot
+            // be read.
+            out.errors.push(SourceError::at(
+                at,
+                format!(
+                    "{address}: the nested template {} does not exist; its roles were not checked",
                     crate::discover::display_path(&path)
                 ),
-            });
+            ));
             continue;
         }
         if !ctx.inside_root(&path) {

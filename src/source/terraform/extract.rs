@@ -507,10 +507,34 @@ pub fn link(c: Collected) -> Vec<Role> {
             }
         }
     }
+    let mut external: Vec<(String, Role)> = Vec::new();
     for link in links {
         let mut hits: Vec<usize> = link.refs.iter().flat_map(|r| targets(r, &roles)).collect();
         hits.sort_unstable();
         hits.dedup();
+        if hits.is_empty() {
+            // A role named by a literal that no role of the configuration has: it is defined
+            // elsewhere. Keep what is attached to it, so that the permissions are checked.
+            for r in &link.refs {
+                let Some(name) = r
+                    .as_str()
+                    .filter(|n| !n.is_empty() && !n.starts_with("arn:"))
+                else {
+                    continue;
+                };
+                let i = match external.iter().position(|(n, _)| n == name) {
+                    Some(i) => i,
+                    None => {
+                        external.push((name.to_string(), external_role(name, r.span)));
+                        external.len() - 1
+                    }
+                };
+                if let Some((_, role)) = external.get_mut(i) {
+                    attach(role, &link.what, &link.origin, &resolve_arn);
+                }
+            }
+            continue;
+        }
         if hits.len() > 1 {
             let own = instance_of(&link.origin);
             let same: Vec<usize> = hits
@@ -530,15 +554,54 @@ pub fn link(c: Collected) -> Vec<Role> {
             let Some((role, _)) = roles.get_mut(i) else {
                 continue;
             };
-            match &link.what {
-                LinkWhat::Inline(p) => role.inline_policies.push((**p).clone()),
-                LinkWhat::Arn(arn) => match resolve_arn(&link.origin, arn) {
-                    Ok(p) => role.inline_policies.push(p),
-                    Err(m) => role.managed_policies.push(m),
-                },
-                LinkWhat::Note(n) => role.notes.push(n.clone()),
-            }
+            attach(role, &link.what, &link.origin, &resolve_arn);
         }
     }
-    roles.into_iter().map(|(r, _)| r).collect()
+    let mut out: Vec<Role> = roles.into_iter().map(|(r, _)| r).collect();
+    out.extend(
+        external
+            .into_iter()
+            .map(|(_, r)| r)
+            .filter(|r| !r.inline_policies.is_empty() || !r.managed_policies.is_empty()),
+    );
+    out
+}
+
+fn attach(
+    role: &mut Role,
+    what: &LinkWhat,
+    origin: &str,
+    resolve_arn: &dyn Fn(&str, &Val) -> Result<AttachedPolicy, ManagedPolicyRef>,
+) {
+    match what {
+        LinkWhat::Inline(p) => role.inline_policies.push((**p).clone()),
+        LinkWhat::Arn(arn) => match resolve_arn(origin, arn) {
+            Ok(p) => role.inline_policies.push(p),
+            Err(m) => role.managed_policies.push(m),
+        },
+        LinkWhat::Note(n) => role.notes.push(n.clone()),
+    }
+}
+
+/// A role that policies of the configuration attach to by name but that it does not define.
+fn external_role(name: &str, span: Span) -> Role {
+    Role {
+        address: format!("role {name} (outside this configuration)"),
+        source: SourceKind::Terraform,
+        span,
+        resource_type: "aws_iam_role".into(),
+        name: None,
+        path: None,
+        trust: None,
+        trust_span: None,
+        trust_unknown: None,
+        inline_policies: Vec::new(),
+        managed_policies: Vec::new(),
+        permissions_boundary: None,
+        max_session_duration: None,
+        notes: vec![format!(
+            "role {name} is not defined in this configuration; only the policies attached to it here are checked"
+        )],
+        metadata: Vec::new(),
+    }
 }
