@@ -423,18 +423,11 @@ fn eval_role<'a>(
             }
         }
         Scope::Unresolved => {
-            let mut seen = std::collections::HashSet::new();
-            for (span, u) in role.trust_unknowns() {
-                if !seen.insert((span, u.expr.clone())) {
-                    continue;
-                }
-                let item = Item {
-                    role: Some(role),
-                    unknown: Some((span, u)),
-                    ..Item::default()
-                };
-                emit(rule, &item, env, span, &role.address, out);
-            }
+            let parts = role
+                .trust_unknowns()
+                .into_iter()
+                .map(|(span, u)| (span, u, role.address.clone()));
+            emit_unknowns(rule, role, env, parts, out);
         }
         Scope::ManagedPolicy => {
             for m in &role.managed_policies {
@@ -447,32 +440,19 @@ fn eval_role<'a>(
             }
         }
         Scope::UnresolvedPolicy => {
-            let mut seen = std::collections::HashSet::new();
-            for p in &role.inline_policies {
-                let parts = p.unknown.iter().map(|(s, u)| (*s, u)).chain(
-                    p.document
-                        .iter()
-                        .flat_map(|d| d.unknowns.iter().map(|(s, u)| (*s, u))),
-                );
-                for (span, u) in parts {
-                    if !seen.insert((span, u.expr.clone())) {
-                        continue;
-                    }
-                    let item = Item {
-                        role: Some(role),
-                        unknown: Some((span, u)),
-                        ..Item::default()
-                    };
-                    emit(
-                        rule,
-                        &item,
-                        env,
-                        span,
-                        &p.origin_address(&role.address),
-                        out,
-                    );
-                }
-            }
+            let parts = role.inline_policies.iter().flat_map(|p| {
+                let address = p.origin_address(&role.address);
+                p.unknown
+                    .iter()
+                    .map(|(s, u)| (*s, u))
+                    .chain(
+                        p.document
+                            .iter()
+                            .flat_map(|d| d.unknowns.iter().map(|(s, u)| (*s, u))),
+                    )
+                    .map(move |(s, u)| (s, u, address.clone()))
+            });
+            emit_unknowns(rule, role, env, parts, out);
         }
         Scope::DocumentProblem => {
             let docs = role.trust.iter().map(|d| (d, role.address.clone())).chain(
@@ -492,6 +472,29 @@ fn eval_role<'a>(
             }
         }
         Scope::Notice => {}
+    }
+}
+
+/// One finding per unresolved value (the same expression at the same place once), at the
+/// expression, for the `unresolved` and `unresolved_policy` scopes.
+fn emit_unknowns<'a>(
+    rule: &Rule,
+    role: &'a Role,
+    env: &Env,
+    parts: impl Iterator<Item = (Span, &'a Unknown, String)>,
+    out: &mut Vec<Finding>,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for (span, u, address) in parts {
+        if !seen.insert((span, u.expr.clone())) {
+            continue;
+        }
+        let item = Item {
+            role: Some(role),
+            unknown: Some((span, u)),
+            ..Item::default()
+        };
+        emit(rule, &item, env, span, &address, out);
     }
 }
 
