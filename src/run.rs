@@ -112,7 +112,22 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         })
         .collect();
     let env = Env { trust: config };
+    let repo = scan_root(&opts.paths);
+    let mut extraction = extraction;
+    for r in &mut extraction.roles {
+        if r.files.is_empty() {
+            r.files.push(r.span.file);
+        }
+    }
     let mut findings = engine::evaluate(&active, &extraction.roles, &extraction.notices, &env);
+    for f in &mut findings {
+        if f.root.is_empty()
+            && let Some(file) = sources.get(f.span.file)
+        {
+            f.root = crate::discover::repo_relative(&repo, &file.path);
+        }
+        f.set_fingerprint();
+    }
 
     // Explicit files limit the findings to those files (pre-commit passes the staged files; the
     // rest of the module is read only to understand them).
@@ -137,6 +152,7 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
     errors.dedup();
     sort_findings(&sources, &mut findings);
     findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+    distinguish(&mut findings);
     let mut roles = extraction.roles;
     roles.sort_by(|a, b| {
         (sources.display(a.span.file), a.span.start, &a.address).cmp(&(
@@ -154,6 +170,20 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         baselined: 0,
         files_scanned,
     })
+}
+
+/// Two findings with the same identity (the same principal in two statements with the same
+/// conditions, say) get `#2`, `#3` in file order, so that distinct results never share a
+/// fingerprint; the first keeps the plain one.
+fn distinguish(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            f.fingerprint = format!("{}#{n}", f.fingerprint);
+        }
+    }
 }
 
 /// Findings in a stable order: file, line, column, rule, message.

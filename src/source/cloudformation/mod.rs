@@ -105,6 +105,10 @@ pub fn extract(
                 &mut chain,
                 &mut one,
             );
+            let root = crate::discover::repo_relative(&ctx.root, &t.path);
+            for r in &mut one.roles {
+                r.root.clone_from(&root);
+            }
             one
         })
         .collect();
