@@ -119,6 +119,11 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
             r.files.push(r.span.file);
         }
     }
+    // The approval file (iam-trusts.yaml), when it exists, turns into notices for its rules.
+    match crate::trusts::approval_notices(&sources, &extraction.roles, config, &repo) {
+        Ok(n) => extraction.notices.extend(n),
+        Err(e) => extraction.errors.push(e),
+    }
     let mut findings = engine::evaluate(&active, &extraction.roles, &extraction.notices, &env);
     for f in &mut findings {
         if f.root.is_empty()
