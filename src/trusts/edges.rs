@@ -164,14 +164,8 @@ impl PrincipalInfo {
             (_, "unresolved") => "unresolved".to_string(),
             (_, "service") => "service".to_string(),
             (_, "invalid") => "invalid principal".to_string(),
-            (Some(Relation::SelfAccount), "federated") | (None, "federated") => {
-                self.name.clone().unwrap_or_else(|| "federated".to_string())
-            }
-            (Some(r), "federated") => format!(
-                "{}, {}",
-                self.name.clone().unwrap_or_default(),
-                relation_words(r, None)
-            ),
+            // The account of a federated principal is where its identity provider is defined.
+            (_, "federated") => self.name.clone().unwrap_or_else(|| "federated".to_string()),
             (Some(r), _) => relation_words(r, self.name.as_deref()),
             (None, _) => self.kind.to_string(),
         };
@@ -449,14 +443,16 @@ pub fn accounts(edges: &[Edge]) -> Vec<(String, Option<String>, Vec<String>)> {
     let mut out: std::collections::BTreeMap<String, (Option<String>, Vec<String>)> =
         std::collections::BTreeMap::new();
     for e in edges {
+        // A federated principal's account is where its identity provider is defined, not an
+        // account whose identities are trusted.
         let Some(a) = &e.principal.account else {
             continue;
         };
-        if !crate::iam::principals::is_account_id(a) {
+        if e.principal.kind != "account" || !crate::iam::principals::is_account_id(a) {
             continue;
         }
         let slot = out.entry(a.clone()).or_default();
-        if e.principal.relation != Some(Relation::SelfAccount) && e.principal.kind == "account" {
+        if e.principal.relation != Some(Relation::SelfAccount) {
             slot.0 = slot.0.take().or(e.principal.name.clone());
         }
         if !slot.1.contains(&e.role) {
