@@ -70,7 +70,7 @@ pub fn init_config(edges: &[edges::Edge]) -> String {
         "# iamlint configuration, written by `iamlint init` from the trusts in the code today.\n\
          # See README.md, \"Approving trusts\".\n\
          #\n\
-         # trusted_accounts approves an account for every role in the repository. Uncomment the\n\
+         # `trusted_accounts` approves an account for every role in the repository. Uncomment the\n\
          # accounts you trust that widely (your own other accounts); leave the others to be\n\
          # approved role by role in iam-trusts.yaml (`iamlint trusts --write`).\n",
     );
