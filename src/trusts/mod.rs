@@ -32,12 +32,14 @@ pub fn evaluated_roots(roles: &[Role]) -> Vec<String> {
 
 /// The findings-to-be of the approval file, when it exists: `repo` is the repository root
 /// (where roles' roots start). Reads the file into `sources` so that findings on its entries
-/// have a place.
+/// have a place. A `partial` run (files named on the command line) has only some roles: it
+/// reports their new and weakened trusts, not stale or expired entries.
 pub fn approval_notices(
     sources: &SourceMap,
     roles: &[Role],
     config: &Config,
     repo: &Path,
+    partial: bool,
 ) -> Result<Vec<Notice>, SourceError> {
     let path = config.trusts_path(repo);
     let Some(entries) = approvals::load(&path, sources)? else {
@@ -48,14 +50,18 @@ pub fn approval_notices(
         || crate::config::TRUSTS_FILE.to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok(approvals::compare(
+    let mut notices = approvals::compare(
         &edges,
         &entries,
         &evaluated_roots(roles),
         repo,
         &approvals::today(),
         &name,
-    ))
+    );
+    if partial {
+        notices.retain(|n| n.kind == approvals::NOT_APPROVED || n.kind == approvals::WEAKER);
+    }
+    Ok(notices)
 }
 
 fn yaml_str(s: &str) -> String {
