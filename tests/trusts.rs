@@ -972,3 +972,41 @@ fn a_malformed_approval_file_is_an_error_with_its_line() {
     let (_, code) = stdout(iamlint(dir.path()).args(["trusts", "--write"]));
     assert_eq!(code, 2, "a rewrite must not drop a file it cannot read");
 }
+
+#[test]
+fn a_run_on_named_files_reports_their_new_trusts_but_no_stale_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    approval_repo(dir.path());
+    write(
+        dir.path(),
+        "other/main.tf",
+        &role("other", r#"{ Service = "ec2.amazonaws.com" }"#, "{}"),
+    );
+    write_approvals(dir.path());
+    let approvals = read(dir.path(), "iam-trusts.yaml").replace(
+        "    role: \"aws_iam_role.admin\"\n",
+        "    role: \"aws_iam_role.admin\"\n    expires: 2020-01-31\n",
+    );
+    write(dir.path(), "iam-trusts.yaml", &approvals);
+    // A partial run judges the trusts of the roles it selected, not the approval file as a
+    // whole: no stale or expired entry; a new trust in the named file is reported.
+    let mut tf = read(dir.path(), "main.tf");
+    tf.push_str(&role(
+        "ledger",
+        r#"{ AWS = "arn:aws:iam::999988887777:root" }"#,
+        "{}",
+    ));
+    write(dir.path(), "main.tf", &tf);
+    let (j, code) = json_of(iamlint(dir.path()).args(["--format", "json", "main.tf"]));
+    assert_eq!(code, 1, "{j:#}");
+    let rules: Vec<&str> = j["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .filter(|r| r.starts_with("IAM40"))
+        .collect();
+    assert_eq!(rules, ["IAM401"], "{j:#}");
+    let f = approval_findings(dir.path(), None);
+    assert!(f.iter().any(|x| x.0 == "IAM404"), "the full run reports it: {f:?}");
+}
