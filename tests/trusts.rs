@@ -1008,5 +1008,8 @@ fn a_run_on_named_files_reports_their_new_trusts_but_no_stale_entries() {
         .collect();
     assert_eq!(rules, ["IAM401"], "{j:#}");
     let f = approval_findings(dir.path(), None);
-    assert!(f.iter().any(|x| x.0 == "IAM404"), "the full run reports it: {f:?}");
+    assert!(
+        f.iter().any(|x| x.0 == "IAM404"),
+        "the full run reports it: {f:?}"
+    );
 }
