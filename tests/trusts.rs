@@ -1013,3 +1013,54 @@ fn a_run_on_named_files_reports_their_new_trusts_but_no_stale_entries() {
         "the full run reports it: {f:?}"
     );
 }
+
+#[test]
+fn edges_follow_deny_statements_and_the_union_of_statements() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "main.tf",
+        r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::999988887777:root" }
+        Action    = "sts:AssumeRole"
+        Condition = { StringEquals = { "sts:ExternalId" = "x" } }
+      },
+      {
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::999988887777:root" }
+        Action    = "sts:AssumeRole"
+      },
+      {
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::210987654321:root" }
+        Action    = "sts:AssumeRole"
+      },
+      {
+        Effect    = "Deny"
+        Principal = { AWS = "arn:aws:iam::210987654321:root" }
+        Action    = "sts:AssumeRole"
+      },
+      {
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::111122223333:root" }
+        Action    = "s3:GetObject"
+      },
+    ]
+  })
+}
+"#,
+    );
+    let (j, code) = json_of(iamlint(dir.path()).args(["trusts", "--format", "json"]));
+    assert_eq!(code, 0, "{j:#}");
+    let all = j["trusts"].as_array().expect("trusts");
+    // The denied account and the statement without an assume action let nobody in; the
+    // account allowed twice is one edge, guarded only as much as its weaker statement.
+    assert_eq!(all.len(), 1, "{j:#}");
+    assert_eq!(all[0]["principal"]["account"], "999988887777");
+    assert_eq!(all[0]["guards"]["external_id"], false, "{j:#}");
+}

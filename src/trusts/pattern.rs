@@ -1,7 +1,7 @@
 //! IAM wildcard patterns as the trust edges and the approval file keep them: `*` matches any
 //! run of characters and `?` one character, as under `StringLike` and the ARN operators; a
-//! literal `*`, `?` or `$` (a `StringEquals` value) is written `${*}`, `${?}`, `${$}`, IAM's own
-//! escapes. The one question asked of them is containment: does the approved pattern admit every
+//! literal `*` or `?` (of a `StringEquals` value) is written `${*}` or `${?}`, IAM's own escapes
+//! (`${$}` is read as a literal `$` too). The one question asked of them is containment: does the approved pattern admit every
 //! string the current one admits?
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
