@@ -1064,3 +1064,50 @@ fn edges_follow_deny_statements_and_the_union_of_statements() {
     assert_eq!(all[0]["principal"]["account"], "999988887777");
     assert_eq!(all[0]["guards"]["external_id"], false, "{j:#}");
 }
+
+#[test]
+fn a_condition_with_an_unresolved_key_is_unresolved_not_a_guard() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "main.tf",
+        r#"variable "issuer" {
+  type = string
+}
+
+resource "aws_iam_role" "irsa" {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB12" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${var.issuer}:sub" = "system:serviceaccount:kube-system:aws-node"
+        }
+        ArnLike = {
+          "aws:SourceArn" = "arn:aws:eks:eu-west-1:111122223333:cluster/*"
+        }
+      }
+    }]
+  })
+}
+"#,
+    );
+    let (j, code) = json_of(iamlint(dir.path()).args(["trusts", "--format", "json"]));
+    assert_eq!(code, 0, "{j:#}");
+    let e = &j["trusts"][0];
+    let g = &e["guards"];
+    // The unknown key may be any key: no ExternalId, organization or ARN guard is claimed
+    // from it; the known key still guards.
+    assert_eq!(g["external_id"], false, "{e:#}");
+    assert_eq!(g["organizations"], Value::Null, "{e:#}");
+    assert_eq!(g["source_account"], Value::Null, "{e:#}");
+    assert_eq!(
+        g["source_arn"][0], "arn:aws:eks:eu-west-1:111122223333:cluster/*",
+        "{e:#}"
+    );
+    let unresolved = e["unresolved"].to_string();
+    assert!(unresolved.contains("a condition key"), "{e:#}");
+}

@@ -6,7 +6,7 @@
 //! the union of what they admit: a guard holds only when every statement has it.
 
 use crate::iam::conditions::{self, Constraint, constraint};
-use crate::iam::model::{PrincipalType, Role, Statement};
+use crate::iam::model::{Condition, PrincipalType, Role, Statement};
 use crate::iam::principals::{Class, Relation, Trust, relate};
 use crate::iam::trust::grants;
 use crate::span::{SourceMap, Span};
@@ -224,8 +224,12 @@ impl Edge {
 
 /// The values a statement allows for `key`, in pattern form; `Some` also when unresolved
 /// (the expressions then stand for the values, and `unresolved` names the key).
-fn guard_values(st: &Statement, key: &str, unresolved: &mut Vec<String>) -> Option<Vec<String>> {
-    match constraint(&st.conditions, key) {
+fn guard_values(
+    conds: &[Condition],
+    key: &str,
+    unresolved: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    match constraint(conds, key) {
         Constraint::None => None,
         c @ Constraint::OneOf { .. } if !c.restricts() => None,
         Constraint::OneOf { values, .. } => {
@@ -238,16 +242,10 @@ fn guard_values(st: &Statement, key: &str, unresolved: &mut Vec<String>) -> Opti
             Some(v)
         }
         Constraint::Unresolved { .. } => {
-            let mut v: Vec<String> = st
-                .conditions
+            let mut v: Vec<String> = conds
                 .iter()
-                .filter(|c| c.key.get().is_none() || conditions::names_key(c, key))
-                .flat_map(|c| {
-                    std::iter::once(&c.key)
-                        .filter(|k| k.get().is_none())
-                        .chain(c.values.iter())
-                        .map(|s| s.render())
-                })
+                .filter(|c| conditions::names_key(c, key))
+                .flat_map(|c| c.values.iter().map(|s| s.render()))
                 .collect();
             v.sort();
             v.dedup();
@@ -258,14 +256,25 @@ fn guard_values(st: &Statement, key: &str, unresolved: &mut Vec<String>) -> Opti
 }
 
 fn statement_guards(st: &Statement, class: &Class, unresolved: &mut Vec<String>) -> Guards {
+    // A condition whose key is unresolved may be on any key: it is reported as unresolved, and
+    // no guard is claimed from it (the guards come from the conditions whose keys are known).
+    let known: Vec<Condition> = st
+        .conditions
+        .iter()
+        .filter(|c| c.key.get().is_some())
+        .cloned()
+        .collect();
+    for c in st.conditions.iter().filter(|c| c.key.get().is_none()) {
+        unresolved.push(format!("a condition key: {}", c.key.render()));
+    }
     let mut g = Guards {
-        external_id: constraint(&st.conditions, "sts:ExternalId").restricts(),
+        external_id: constraint(&known, "sts:ExternalId").restricts(),
         mfa: conditions::requires_mfa(st),
-        organizations: guard_values(st, "aws:PrincipalOrgID", unresolved),
-        org_paths: guard_values(st, "aws:PrincipalOrgPaths", unresolved),
-        principal_arn: guard_values(st, "aws:PrincipalArn", unresolved),
-        source_account: guard_values(st, "aws:SourceAccount", unresolved),
-        source_arn: guard_values(st, "aws:SourceArn", unresolved),
+        organizations: guard_values(&known, "aws:PrincipalOrgID", unresolved),
+        org_paths: guard_values(&known, "aws:PrincipalOrgPaths", unresolved),
+        principal_arn: guard_values(&known, "aws:PrincipalArn", unresolved),
+        source_account: guard_values(&known, "aws:SourceAccount", unresolved),
+        source_arn: guard_values(&known, "aws:SourceArn", unresolved),
         sub: None,
         aud: None,
     };
@@ -274,8 +283,8 @@ fn statement_guards(st: &Statement, class: &Class, unresolved: &mut Vec<String>)
     } = class
     {
         let (sub_key, aud_key) = crate::iam::federation::keys(*provider, issuer);
-        g.sub = sub_key.and_then(|k| guard_values(st, &k, unresolved));
-        g.aud = aud_key.and_then(|k| guard_values(st, &k, unresolved));
+        g.sub = sub_key.and_then(|k| guard_values(&known, &k, unresolved));
+        g.aud = aud_key.and_then(|k| guard_values(&known, &k, unresolved));
     }
     if let Some(u) = &st.condition_unknown {
         unresolved.push(format!("the Condition block ${{{}}}", u.expr));
