@@ -1,5 +1,7 @@
 //! The command line: `iamlint [PATHS]` checks, `iamlint roles` prints the inventory, `iamlint
-//! rules` lists the rules, `iamlint explain RULE` prints a rule's documentation. Exit codes: 0
+//! rules` lists the rules, `iamlint explain RULE` prints a rule's documentation, `iamlint trusts`
+//! prints, writes or checks the trust relationships, `iamlint init` writes a starting config.
+//! Exit codes: 0
 //! no finding at or above the threshold, 1 findings, 2 usage, configuration or rule errors, or a
 //! file that could not be read or parsed.
 
