@@ -751,6 +751,36 @@ mod tests {
     }
 
     #[test]
+    fn malformed_files_are_errors_not_panics() {
+        let file = FileId(0);
+        for text in [
+            "[1, 2]",
+            "version: 2\ntrusts: []\n",
+            "trusts: {a: 1}\n",
+            "trusts:\n  - 1\n",
+            "trusts:\n  - role: x\n",
+            "trusts:\n  - {role: x, type: AWS, principal: p, guards: [1]}\n",
+            "trusts:\n  - {role: x, type: AWS, principal: p, guards: {mfa: maybe}}\n",
+            "trusts:\n  - {role: x, type: AWS, principal: p, guards: {sub: {a: b}}}\n",
+            "trusts:\n  - {role: x, type: AWS, principal: p, guards: {colour: [red]}}\n",
+            "trusts:\n  - {role: x, type: AWS, principal: p, expires: 2024-02-30}\n",
+            "trusts:\n  - {role: [x], type: AWS, principal: p}\n",
+            "trusts:\n  - {role: x, type: AWS, principal: p, extra: 1}\n",
+            "other: 1\n",
+            "a: &a [*a, *a]\ntrusts: *a\n",
+            "trusts: [\n",
+        ] {
+            assert!(parse(text, file).is_err(), "{text}");
+        }
+        let ok = parse(
+            "version: 1\ntrusts:\n  - {role: x, type: AWS, principal: p, guards: {}, expires: 2024-02-29}\n",
+            file,
+        );
+        assert!(ok.is_ok_and(|e| e.len() == 1 && e[0].root == "."));
+        assert!(parse("", file).is_ok_and(|e| e.is_empty()));
+    }
+
+    #[test]
     fn globs_match_for_each_addresses() {
         assert!(glob_match(
             "module.team[*].aws_iam_role.ci",
