@@ -209,9 +209,21 @@ fn relative_to_cwd(abs: &Path) -> PathBuf {
 
 /// Runs the whole check.
 pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome, String> {
-    let (sources, mut extraction, files_scanned, _) = extract(opts, config)?;
+    let (sources, mut extraction, files_scanned, explicit) = extract(opts, config)?;
     let repo = opts.root();
     let mut config_errors = Vec::new();
+    // The approval file (iam-trusts.yaml), when it exists, turns into notices for its rules
+    // (a partial run checks the roles it selected, and does not judge entries stale or expired).
+    match crate::trusts::approval_notices(
+        &sources,
+        &extraction.roles,
+        config,
+        &repo,
+        !explicit.is_empty(),
+    ) {
+        Ok(n) => extraction.notices.extend(n),
+        Err(e) => extraction.errors.push(e),
+    }
 
     // Each role and notice is checked with the configuration of its file.
     let mut configs = Configs::new(&repo, config, opts.per_file_config);
