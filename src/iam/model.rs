@@ -263,6 +263,10 @@ pub struct Condition {
     pub span: Span,
 }
 
+/// The `resource_type` of the role-shaped record made from the inputs of a Terraform module that
+/// is not on disk and not modelled: only the rules that hold whatever the module does run on it.
+pub const MODULE_INPUTS: &str = "module (inputs only)";
+
 /// A role and everything attached to it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Role {
