@@ -70,8 +70,9 @@ pub struct VersionSpec {
     /// Inputs that must all be true for the role to be created.
     #[serde(default)]
     pub create: Vec<String>,
+    /// The role's name: the first of these that is set.
     #[serde(default)]
-    pub name: Option<ValueSpec>,
+    pub name: Vec<ValueSpec>,
     #[serde(default)]
     pub path: Option<String>,
     #[serde(default)]
@@ -94,10 +95,21 @@ pub struct VersionSpec {
     /// Switches that make the module write a policy of its own that is not modelled: the note
     /// added to the role when the input is set.
     #[serde(default)]
-    pub not_modelled: BTreeMap<String, String>,
+    pub not_modelled: BTreeMap<String, NotModelled>,
 }
 
-/// A value: exactly one of `input`, `each`, `template`, `value`.
+/// A part of the module that iamlint does not model, switched on by an input.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotModelled {
+    /// What the input makes the module do.
+    pub note: String,
+    /// It adds to the trust policy: the trust is then reported as not fully known (IAM008).
+    #[serde(default)]
+    pub trust: bool,
+}
+
+/// A value: exactly one of `input`, `each`, `template`, `value`, `concat`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValueSpec {
@@ -113,6 +125,15 @@ pub struct ValueSpec {
     /// A literal.
     #[serde(default)]
     pub value: Option<serde_json::Value>,
+    /// The elements of several values, in order.
+    #[serde(default)]
+    pub concat: Vec<ValueSpec>,
+    /// Keeps only the string elements of a list (lists that mix strings and objects).
+    #[serde(default)]
+    pub strings_only: bool,
+    /// The value used when the result is null or empty.
+    #[serde(default)]
+    pub if_empty: Option<serde_json::Value>,
     /// Maps each element of a list through this template (`${item}` is the element).
     #[serde(default)]
     pub item: Option<String>,
@@ -122,6 +143,9 @@ pub struct ValueSpec {
     /// Inputs that must all be true for this value to apply.
     #[serde(default)]
     pub when: Vec<String>,
+    /// Inputs that, when all true, make this value not apply.
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,6 +166,10 @@ pub struct StatementSpec {
     pub actions: Vec<ValueSpec>,
     #[serde(default)]
     pub principals: Vec<PrincipalSpec>,
+    /// Inputs holding principals by type: a map of type to identifiers, or a list of
+    /// `{type, identifiers}` objects (string elements are skipped).
+    #[serde(default)]
+    pub principals_from: Vec<ValueSpec>,
     #[serde(default)]
     pub conditions: Vec<ConditionSpec>,
     /// Inputs holding extra conditions as objects with test, variable and values.
@@ -216,6 +244,10 @@ impl VersionSpec {
         fn val<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
             out.extend(v.input.as_deref());
             flags(&v.when, out);
+            flags(&v.unless, out);
+            for c in &v.concat {
+                val(c, out);
+            }
             for t in v.template.iter().chain(v.item.iter()) {
                 let mut rest = t.as_str();
                 while let Some(i) = rest.find("${input.") {
@@ -258,6 +290,7 @@ impl VersionSpec {
                 .actions
                 .iter()
                 .chain(&s.conditions_from)
+                .chain(&s.principals_from)
                 .chain(s.from.iter())
             {
                 val(v, out);
@@ -591,7 +624,22 @@ impl Call<'_> {
         if self.when(&v.when, anchor) == Some(false) {
             return None;
         }
-        let base = if let Some(i) = &v.input {
+        if !v.unless.is_empty() && self.when(&v.unless, anchor) == Some(true) {
+            return None;
+        }
+        let mut base = if !v.concat.is_empty() {
+            let mut items = Vec::new();
+            for c in &v.concat {
+                let Some(x) = self.value(c, each, anchor) else {
+                    continue;
+                };
+                if x.is_unknown() {
+                    return Some(x);
+                }
+                items.extend(elements(&x));
+            }
+            Val::new(ValKind::List(items), anchor)
+        } else if let Some(i) = &v.input {
             self.input(i, anchor)
         } else if let Some(f) = &v.each {
             each.and_then(|e| e.get(f).cloned())
@@ -603,6 +651,21 @@ impl Call<'_> {
         } else {
             Val::new(ValKind::Null, anchor)
         };
+        if v.strings_only
+            && let ValKind::List(items) = &base.kind
+        {
+            let kept = items
+                .iter()
+                .filter(|x| matches!(x.kind, ValKind::Str(_) | ValKind::Unknown(_)))
+                .cloned()
+                .collect();
+            base = Val::new(ValKind::List(kept), base.span);
+        }
+        if let Some(d) = &v.if_empty
+            && is_empty(&base)
+        {
+            base = json_to_val(d, anchor);
+        }
         if v.item.is_none() && v.ensure_prefix.is_none() {
             return Some(base);
         }
@@ -644,8 +707,11 @@ impl Call<'_> {
                 each.cloned()
                     .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
             } else if let Some(f) = name.strip_prefix("each.") {
-                each.and_then(|e| e.get(f).cloned())
-                    .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+                let mut cur = each.cloned();
+                for part in f.split('.') {
+                    cur = cur.and_then(|e| e.get(part).cloned());
+                }
+                cur.unwrap_or_else(|| Val::new(ValKind::Null, anchor))
             } else if let Some(i) = name.strip_prefix("input.") {
                 self.input(i, anchor)
             } else {
@@ -664,13 +730,16 @@ impl Call<'_> {
                         v.span,
                     ),
                     (None, s)
-                        if f == "or_this_account" && s.as_deref().is_none_or(str::is_empty) =>
+                        if f == "or_this_account"
+                            && !v.is_unknown()
+                            && s.as_deref().is_none_or(str::is_empty) =>
                     {
-                        if v.is_unknown() {
-                            v
-                        } else {
-                            Val::str(SELF_ACCOUNT, v.span)
-                        }
+                        Val::str(SELF_ACCOUNT, v.span)
+                    }
+                    (Some(("or", d)), s)
+                        if !v.is_unknown() && s.as_deref().is_none_or(str::is_empty) =>
+                    {
+                        Val::str(d, v.span)
                     }
                     _ => v,
                 };
@@ -780,7 +849,7 @@ impl Call<'_> {
             }
         }
         st.push(("Action", Val::new(ValKind::List(actions), anchor)));
-        let mut principals: Vec<(&str, Val)> = Vec::new();
+        let mut principals: Vec<(String, Val)> = Vec::new();
         for p in &s.principals {
             let Some(v) = self.value(&p.values, each, anchor) else {
                 continue;
@@ -790,13 +859,59 @@ impl Call<'_> {
             } else {
                 elements(&v)
             };
-            if items.is_empty() {
+            add_principals(&mut principals, &p.ty, items, v.span);
+        }
+        for pf in &s.principals_from {
+            let Some(v) = self.value(pf, each, anchor) else {
                 continue;
+            };
+            let one = |ids: &Val| -> Vec<Val> {
+                if ids.is_unknown() {
+                    vec![ids.clone()]
+                } else {
+                    elements(ids)
+                }
+            };
+            match &v.kind {
+                ValKind::Map(m) => {
+                    for (k, ids) in m {
+                        add_principals(&mut principals, &k.name, one(ids), ids.span);
+                    }
+                }
+                ValKind::List(l) => {
+                    for o in l {
+                        if o.is_unknown() {
+                            add_principals(&mut principals, "AWS", vec![o.clone()], o.span);
+                            continue;
+                        }
+                        let (Some(t), Some(ids)) =
+                            (o.get("type").and_then(as_string), o.get("identifiers"))
+                        else {
+                            continue;
+                        };
+                        add_principals(&mut principals, &t, one(ids), ids.span);
+                    }
+                }
+                ValKind::Unknown(_) => {
+                    add_principals(&mut principals, "AWS", vec![v.clone()], v.span)
+                }
+                _ => {}
             }
-            principals.push((p.ty.as_str(), Val::new(ValKind::List(items), v.span)));
         }
         if !principals.is_empty() {
-            st.push(("Principal", map_val(principals, anchor)));
+            let entries = principals
+                .into_iter()
+                .map(|(t, v)| {
+                    (
+                        Key {
+                            name: t,
+                            span: v.span,
+                        },
+                        v,
+                    )
+                })
+                .collect();
+            st.push(("Principal", Val::new(ValKind::Map(entries), anchor)));
         }
         // Conditions: operator → key → values, in the order written.
         let mut conds: Vec<CondGroup> = Vec::new();
@@ -896,6 +1011,23 @@ impl Call<'_> {
             ));
         }
         map_val(st, anchor)
+    }
+}
+
+/// Adds principals of a type to a statement's Principal entries, merging same types.
+fn add_principals(out: &mut Vec<(String, Val)>, ty: &str, items: Vec<Val>, span: Span) {
+    if items.is_empty() {
+        return;
+    }
+    match out.iter_mut().find(|(t, _)| t == ty) {
+        Some((
+            _,
+            Val {
+                kind: ValKind::List(l),
+                ..
+            },
+        )) => l.extend(items),
+        _ => out.push((ty.to_string(), Val::new(ValKind::List(items), span))),
     }
 }
 
@@ -1122,16 +1254,16 @@ pub fn model(
     };
     let name = spec
         .name
-        .as_ref()
-        .and_then(|n| c.value(n, None, fallback))
-        .filter(|v| !matches!(v.kind, ValKind::Null))
+        .iter()
+        .filter_map(|n| c.value(n, None, fallback))
+        .find(|v| !is_empty(v))
         .map(|v| Str::from_val(&v));
     // Trust: a whole document given by the caller, or the statements.
     let replaced = spec.trust_document.as_ref().and_then(|d| {
         let v = c.value(d, None, fallback)?;
         (!is_empty(&v)).then_some(v)
     });
-    let (trust, trust_unknown, trust_span) = match replaced {
+    let (mut trust, trust_unknown, trust_span) = match replaced {
         Some(v) => {
             let (doc, unknown) = policy_from(inst, &v, DocumentKind::Trust);
             (doc, unknown, v.span)
@@ -1196,9 +1328,28 @@ pub fn model(
             arns.push((format!("{addr}.managed_policy_arns"), a));
         }
     }
-    for (input, note) in &spec.not_modelled {
-        if c.given.get(input).and_then(truth) == Some(true) {
-            notes.push(format!("{input}: {note}"));
+    for (input, nm) in &spec.not_modelled {
+        let Some(v) = c.given.get(input) else {
+            continue;
+        };
+        match truth(v) {
+            Some(false) => continue,
+            Some(true) => notes.push(format!("{input}: {}; not modelled", nm.note)),
+            None => notes.push(format!("{input} is unknown: {}; not modelled", nm.note)),
+        }
+        if nm.trust
+            && let Some(doc) = trust.as_mut()
+        {
+            doc.unknowns.push((
+                v.span,
+                crate::value::Unknown::new(
+                    input.clone(),
+                    format!(
+                        "{input}: {}; iamlint does not model it (run terraform init)",
+                        nm.note
+                    ),
+                ),
+            ));
         }
     }
     let role = Role {
