@@ -184,12 +184,12 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
                         }
                         super::registry::Model::Unmodelled(why) => why,
                     };
-                    if !noticed {
-                        noticed = true;
-                        module_notice(inst, call, &u, why.as_deref());
-                    }
                     let read = u.as_unknown().map_or(String::new(), |x| x.reason.clone());
                     let m = super::registry::inputs_only(inst, call, &key, bound.as_ref(), &read);
+                    if !noticed {
+                        noticed = true;
+                        module_notice(inst, call, &u, why.as_deref(), m.is_some());
+                    }
                     out.add_modelled(m);
                 }
             }
@@ -203,6 +203,7 @@ fn module_notice(
     call: &super::parse::ModuleCall,
     u: &Val,
     unmodelled: Option<&str>,
+    inputs_checked: bool,
 ) {
     let addr = format!("{}module.{}", inst.prefix, call.name);
     let why = u.as_unknown().map_or(String::new(), |u| u.reason.clone());
@@ -259,6 +260,11 @@ fn module_notice(
     };
     let message = if parts.is_empty() {
         format!("{addr} ({detail}): its roles were not checked; run terraform init")
+    } else if inputs_checked {
+        format!(
+            "{addr} ({detail}) receives {}: these inputs were checked on their own, the roles the module makes were not; run terraform init",
+            parts.join(", ")
+        )
     } else {
         format!(
             "{addr} ({detail}) receives {}: its trust was not checked; run terraform init",

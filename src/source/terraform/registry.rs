@@ -1398,8 +1398,11 @@ fn classify_value(s: &str, name_says_principal: bool) -> Option<Kind> {
             if res.starts_with("policy/") {
                 return Some(Kind::ManagedPolicy);
             }
+            // An identity provider ARN alone says nothing: what matters is the subject and
+            // audience conditions the module writes, which are not known (subject inputs are
+            // read on their own).
             if res.starts_with("oidc-provider/") || res.starts_with("saml-provider/") {
-                return Some(Kind::Principal("Federated"));
+                return None;
             }
             if *res == "root" || ["role/", "user/"].iter().any(|p| res.starts_with(p)) {
                 return Some(Kind::Principal("AWS"));
@@ -1432,8 +1435,13 @@ fn strings(v: &Val, out: &mut Vec<Val>) {
 }
 
 /// The issuer a subject input belongs to: a provider URL input of the call, else the subject's
-/// shape (`repo:` is GitHub Actions), else a GitHub module by its source.
-fn issuer_of(given: &[(String, Val)], subjects: &[Val], source: &str) -> Option<String> {
+/// shape (`repo:` is GitHub Actions), else GitHub when the input or the module's source names it.
+fn issuer_of(
+    given: &[(String, Val)],
+    input: &str,
+    subjects: &[Val],
+    source: &str,
+) -> Option<String> {
     for (n, v) in given {
         let n = n.to_ascii_lowercase();
         if (n.contains("provider_url") || n.contains("issuer"))
@@ -1449,7 +1457,8 @@ fn issuer_of(given: &[(String, Val)], subjects: &[Val], source: &str) -> Option<
         .iter()
         .filter_map(|s| s.as_str())
         .any(|s| s.starts_with("repo:"))
-        || source.to_ascii_lowercase().contains("github");
+        || source.to_ascii_lowercase().contains("github")
+        || input.contains("github");
     github.then(|| "token.actions.githubusercontent.com".to_string())
 }
 
@@ -1503,7 +1512,7 @@ pub fn inputs_only(
             if subs.is_empty() {
                 continue;
             }
-            let Some(issuer) = issuer_of(&given, &subs, &source) else {
+            let Some(issuer) = issuer_of(&given, &lname, &subs, &source) else {
                 continue;
             };
             let span = v.span;
@@ -1556,11 +1565,7 @@ pub fn inputs_only(
             continue;
         }
         let span = v.span;
-        let action = if by_type.iter().any(|(t, _)| *t == "Federated") {
-            "sts:AssumeRoleWithWebIdentity"
-        } else {
-            "sts:AssumeRole"
-        };
+        let action = "sts:AssumeRole";
         let principal = map_val(
             by_type
                 .into_iter()
