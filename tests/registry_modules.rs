@@ -877,3 +877,28 @@ resource "aws_iam_role" "downloaded" {
     };
     assert_eq!(code, Some(0), "{fs}");
 }
+
+#[test]
+fn git_source_with_a_ref_is_modelled() {
+    let call = r#"module "partner_role" {
+  source            = "git::https://github.com/terraform-aws-modules/terraform-aws-iam.git//modules/iam-assumable-role?ref=v5.60.0"
+  create_role       = true
+  trusted_role_arns = ["arn:aws:iam::999988887777:root"]
+  role_requires_mfa = false
+}
+"#;
+    let (code, fs) = run(&[("main.tf", call)]);
+    assert_eq!(code, Some(1));
+    let f = fs
+        .iter()
+        .find(|f| f.rule == "IAM002")
+        .unwrap_or_else(|| panic!("{fs:#?}"));
+    assert_eq!(f.resource, "module.partner_role.aws_iam_role.this");
+    assert_eq!(f.line, 4);
+    // A ref of another major falls back to the inputs.
+    let (_, fs) = run(&[("main.tf", &call.replace("v5.60.0", "v4.24.1"))]);
+    assert!(
+        fs.iter().all(|f| f.resource == "module.partner_role"),
+        "{fs:#?}"
+    );
+}
