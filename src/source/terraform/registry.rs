@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::iam::model::{
-    AttachedPolicy, DocumentKind, MODULE_INPUTS, ManagedPolicyRef, Role, SourceKind, Str,
+    AttachedPolicy, DocumentKind, MODULE_INPUTS, ManagedPolicyRef, Role, RoleState, SourceKind, Str,
 };
 use crate::iam::policy::parse_document;
 use crate::span::Span;
@@ -1240,13 +1240,16 @@ pub fn model(
         "modelled from the module's interface, v{} ({}, described from {}); run terraform init for the exact code",
         spec.major, file.module, spec.reviewed
     )];
+    let mut state = RoleState::Checked;
     match c.when(&spec.create, fallback) {
         Some(false) => return Model::Modelled(None),
         Some(true) => {}
-        None => notes.push(format!(
-            "checked as a template: whether the module creates the role ({}) is unknown",
-            spec.create.join(", ")
-        )),
+        None => {
+            state = RoleState::Template(format!(
+                "whether the module creates the role ({}) is unknown",
+                spec.create.join(", ")
+            ))
+        }
     }
     let text = |name: &Option<String>| -> Option<Str> {
         let v = c.input(name.as_deref()?, fallback);
@@ -1368,6 +1371,9 @@ pub fn model(
         max_session_duration: text(&spec.max_session_duration),
         notes,
         metadata: Vec::new(),
+        root: String::new(),
+        state,
+        files: Vec::new(),
     };
     Model::Modelled(Some(Box::new(Modelled { role, arns })))
 }
@@ -1613,6 +1619,9 @@ pub fn inputs_only(
             "inputs only: the module was not read ({why}); its inputs are checked as they would be in a role's trust and permission policies, and the conditions the module may add are not known; run terraform init for the exact code"
         )],
         metadata: Vec::new(),
+        root: String::new(),
+        state: RoleState::Checked,
+        files: Vec::new(),
     };
     Some(Modelled {
         role,
