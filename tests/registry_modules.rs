@@ -773,6 +773,9 @@ module "vpc" {
   name   = "main"
   cidr   = "10.0.0.0/16"
   azs    = ["eu-west-1a"]
+  flow_log_cloudwatch_iam_role_arn = "arn:aws:iam::999988887777:role/flow-logs"
+  kms_key_administrators           = ["arn:aws:iam::999988887777:role/admin"]
+  permissions_boundary             = "arn:aws:iam::aws:policy/AdministratorAccess"
 }
 "#;
     let (code, fs) = run(&[("main.tf", call)]);
@@ -800,7 +803,8 @@ module "vpc" {
         fs.iter()
             .any(|f| f.rule == "IAM009" && f.resource == "module.vendor")
     );
-    // A module that has nothing to do with IAM gets the IAM009 note only.
+    // A module that has nothing to do with IAM gets the IAM009 note only: role ARNs it uses,
+    // key administrators and a boundary are not trusts.
     let vpc: Vec<&F> = fs.iter().filter(|f| f.resource == "module.vpc").collect();
     assert_eq!(vpc.len(), 1, "{vpc:#?}");
     assert_eq!(vpc[0].rule, "IAM009");

@@ -1391,41 +1391,47 @@ fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn classify_value(s: &str, name_says_principal: bool) -> Option<Kind> {
+/// Classifies one string of a module input. Principals (account ids, IAM principal ARNs,
+/// service principals, `*`) count only in inputs whose name says they are trusted or are
+/// principals: an ARN in `task_role_arn` or `kms_key_administrators` is a role the module uses
+/// or a key policy, not a trust. Managed policy ARNs count in any input but a boundary.
+fn classify_value(s: &str, name: &str) -> Option<Kind> {
+    let says_principal = ["trust", "principal", "assum", "account", "allowed"]
+        .iter()
+        .any(|w| name.contains(w));
+    if name.contains("boundary") {
+        return None;
+    }
     if is_account(s) {
-        return Some(Kind::Principal("AWS"));
+        return says_principal.then_some(Kind::Principal("AWS"));
     }
     if let Some(rest) = s.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        if let [_, "iam", "", acct, res] = parts.as_slice() {
-            if *acct == "aws" && res.starts_with("policy/") {
-                return Some(Kind::ManagedPolicy);
-            }
+        if let [_, "iam", "", _, res] = parts.as_slice() {
             if res.starts_with("policy/") {
                 return Some(Kind::ManagedPolicy);
             }
             // An identity provider ARN alone says nothing: what matters is the subject and
             // audience conditions the module writes, which are not known (subject inputs are
             // read on their own).
-            if res.starts_with("oidc-provider/") || res.starts_with("saml-provider/") {
-                return None;
-            }
             if *res == "root" || ["role/", "user/"].iter().any(|p| res.starts_with(p)) {
-                return Some(Kind::Principal("AWS"));
+                return says_principal.then_some(Kind::Principal("AWS"));
             }
         }
         if let [_, "sts", "", _, res] = parts.as_slice()
             && res.starts_with("assumed-role/")
         {
-            return Some(Kind::Principal("AWS"));
+            return says_principal.then_some(Kind::Principal("AWS"));
         }
         return None;
     }
-    if s == "*" && name_says_principal {
+    if !says_principal {
+        return None;
+    }
+    if s == "*" {
         return Some(Kind::Principal("AWS"));
     }
-    if name_says_principal && s.ends_with(".amazonaws.com") && !s.contains('/') && !s.contains(':')
-    {
+    if s.ends_with(".amazonaws.com") && !s.contains('/') && !s.contains(':') {
         return Some(Kind::Principal("Service"));
     }
     None
@@ -1504,9 +1510,6 @@ pub fn inputs_only(
     let mut arns = Vec::new();
     for (name, v) in &given {
         let lname = name.to_ascii_lowercase();
-        let says_principal = ["principal", "trusted", "assume"]
-            .iter()
-            .any(|w| lname.contains(w));
         let mut leaves = Vec::new();
         strings(v, &mut leaves);
         if lname.contains("subject") {
@@ -1556,7 +1559,7 @@ pub fn inputs_only(
         let mut by_type: Vec<(&'static str, Vec<Val>)> = Vec::new();
         for leaf in leaves {
             let Some(s) = leaf.as_str() else { continue };
-            match classify_value(s, says_principal) {
+            match classify_value(s, &lname) {
                 Some(Kind::ManagedPolicy) => {
                     arns.push((format!("{addr} (input {name})"), leaf.clone()))
                 }
