@@ -1373,7 +1373,7 @@ pub fn model(
         metadata: Vec::new(),
         root: String::new(),
         state,
-        files: Vec::new(),
+        files: vec![call.span.file],
     };
     Model::Modelled(Some(Box::new(Modelled { role, arns })))
 }
@@ -1624,7 +1624,7 @@ pub fn inputs_only(
         metadata: Vec::new(),
         root: String::new(),
         state: RoleState::Checked,
-        files: Vec::new(),
+        files: vec![call.span.file],
     };
     Some(Modelled {
         role,
