@@ -393,35 +393,10 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
-    if let Some(reference) = &a.diff {
-        let snap = match crate::diff::snapshot(&opts.paths[0], reference) {
-            Ok(s) => s,
-            Err(e) => return fail(&e),
-        };
-        let mut base_opts = opts.clone();
-        base_opts.paths = opts.paths.iter().map(|p| snap.map(p)).collect();
-        base_opts.root = Some(snap.tree());
-        for arg in &mut base_opts.resolve.tf_var_args {
-            if let TfVarArg::File(f) = arg {
-                *f = snap.map(f);
-            }
-        }
-        for f in &mut base_opts.resolve.cfn_parameter_files {
-            *f = snap.map(f);
-        }
-        // A path that did not exist at the ref has nothing to compare with.
-        base_opts.paths.retain(|p| p.exists());
-        if !base_opts.paths.is_empty() {
-            match run::check(&base_opts, &config, &rules) {
-                Ok(base) => {
-                    let existing = crate::diff::new_findings(&mut outcome.findings, &base.findings);
-                    outcome.diff = Some((reference.clone(), existing));
-                }
-                Err(e) => return fail(&format!("--diff {reference}: {e}")),
-            }
-        } else {
-            outcome.diff = Some((reference.clone(), 0));
-        }
+    if let Some(reference) = &a.diff
+        && let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome)
+    {
+        return fail(&e);
     }
     let fail_on_empty = a.fail_on_empty || config.fail_on_empty;
     if outcome.empty {
@@ -695,6 +670,10 @@ struct TrustsArgs {
     /// Only compare the code with the approval file; exit 1 on a finding.
     #[arg(long)]
     check: bool,
+    /// Print the trust relationships added, widened, narrowed and removed since the git ref
+    /// REF (as `iamlint --diff` reads it), instead of the inventory.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["check", "write"])]
+    diff: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -730,7 +709,7 @@ fn scan(
     tf_var_args: Vec<TfVarArg>,
     config: &Config,
     rules: &[Rule],
-) -> Result<(run::Outcome, PathBuf), String> {
+) -> Result<(run::Outcome, PathBuf, Options), String> {
     split_kv(&s.vars, "--var")?;
     let cfn_parameters = split_kv(&s.parameters, "--parameter")?;
     let paths = if s.paths.is_empty() {
@@ -758,7 +737,8 @@ fn scan(
         },
     };
     let outcome = run::check(&opts, config, rules)?;
-    Ok((outcome, opts.root()))
+    let root = opts.root();
+    Ok((outcome, root, opts))
 }
 
 fn print_errors(outcome: &run::Outcome) {
@@ -838,10 +818,41 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
     } else {
         Vec::new()
     };
-    let (outcome, repo) = match scan(&a.scan, &a.common, tf_var_args, &config, &rules) {
+    let (mut outcome, repo, opts) = match scan(&a.scan, &a.common, tf_var_args, &config, &rules) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
+    if let Some(reference) = &a.diff {
+        if let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome) {
+            return fail(&e);
+        }
+        let Some(d) = &outcome.diff else {
+            return 2;
+        };
+        let text = match a.format.unwrap_or(TrustFormat::Human) {
+            TrustFormat::Human => report::human::trust_changes(&outcome),
+            TrustFormat::Json => pretty(&report::json::check(&outcome)["summary"]["diff"]),
+            TrustFormat::Markdown => report::markdown::trust_changes(d),
+            TrustFormat::Dot | TrustFormat::Mermaid => {
+                let grown: Vec<crate::trusts::edges::Edge> = d
+                    .trusts
+                    .iter()
+                    .filter(|c| c.kind < crate::diff::TrustChangeKind::Narrowed)
+                    .map(|c| c.edge.clone())
+                    .collect();
+                if matches!(a.format, Some(TrustFormat::Dot)) {
+                    crate::trusts::graph::dot(&grown)
+                } else {
+                    crate::trusts::graph::mermaid(&grown)
+                }
+            }
+        };
+        print_errors(&outcome);
+        if let Err(e) = write_out(&a.output, &text) {
+            return fail(&e);
+        }
+        return if outcome.errors.is_empty() { 0 } else { 2 };
+    }
     let trusts_path = config.trusts_path(&repo);
     if a.check {
         if !trusts_path.exists() {
@@ -926,7 +937,7 @@ fn init_cmd(a: InitArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
-    let (outcome, repo) = match scan(&a.scan, &common, tf_var_args, &config, &[]) {
+    let (outcome, repo, _) = match scan(&a.scan, &common, tf_var_args, &config, &[]) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };

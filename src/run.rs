@@ -62,8 +62,9 @@ pub struct Outcome {
     pub empty: bool,
     /// The repository root that paths in identities are relative to.
     pub root: PathBuf,
-    /// With `--diff REF`: the ref, and how many findings it already had (not reported).
-    pub diff: Option<(String, usize)>,
+    /// With `--diff REF`: the ref, how many findings it already had (not reported), and the
+    /// trust relationships that changed.
+    pub diff: Option<crate::diff::DiffInfo>,
 }
 
 /// The directory that `file()`, modules and nested templates may read under: the enclosing git
