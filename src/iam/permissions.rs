@@ -192,6 +192,69 @@ fn statement_broad(st: &Statement) -> bool {
     })
 }
 
+/// The ARN service and resource-type prefix of the resources an action acts on, where they
+/// differ from the action's own service prefix or are worth checking: iam:PassRole and
+/// sts:AssumeRole take role ARNs (Service Authorization Reference, IAM and STS).
+const ARN_SPACES: &[(&str, &str, &str)] = &[
+    ("iam:PassRole", "iam", "role/"),
+    ("sts:AssumeRole", "iam", "role/"),
+    ("ssm:GetParameter", "ssm", "parameter/"),
+    ("secretsmanager:GetSecretValue", "secretsmanager", "secret:"),
+    ("kms:Decrypt", "kms", ""),
+];
+
+/// True when a Resource pattern may match a resource `action` acts on: `*`, an ARN pattern of
+/// the action's service (a role ARN for iam:PassRole and sts:AssumeRole) whose resource part may
+/// start with the action's resource type. `iam:PassRole` on `arn:aws:s3:::*` passes no role.
+pub fn resource_reaches(pattern: &str, action: &str) -> bool {
+    if all_stars(pattern) {
+        return true;
+    }
+    let Some(rest) = pattern.strip_prefix("arn:") else {
+        // Not an ARN: IAM rejects it (IAM301); do not hide the grant.
+        return true;
+    };
+    let (service, prefix) = match ARN_SPACES
+        .iter()
+        .find(|(a, _, _)| a.eq_ignore_ascii_case(action))
+    {
+        Some((_, svc, prefix)) => (*svc, *prefix),
+        None => (service_of(action), ""),
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    // A wildcard that ends a short ARN (`arn:aws:*`) spans the segments after it.
+    let seg = |i: usize| -> Option<&str> { parts.get(i).copied() };
+    let spans_rest = |i: usize| parts.len() <= i && pattern.ends_with('*');
+    match seg(1) {
+        None => return true,
+        Some(svc) if spans_rest(2) && svc.ends_with('*') => return true,
+        Some(svc) if !wildcard_match(svc, service) => return false,
+        Some(_) => {}
+    }
+    if spans_rest(4) {
+        return true;
+    }
+    let Some(res) = seg(4) else {
+        return false;
+    };
+    // The literal start of the resource part must agree with the resource type.
+    let lit: &str = res.split(['*', '?']).next().unwrap_or("");
+    let (a, b) = (lit.to_ascii_lowercase(), prefix.to_ascii_lowercase());
+    a.starts_with(&b) || b.starts_with(&a)
+}
+
+/// True when some Resource of the statement may match a resource of `action` (NotResource
+/// statements are taken to reach everything).
+fn statement_reaches(st: &Statement, action: &str) -> bool {
+    match &st.resource {
+        Some(r) => r.items.iter().any(|i| {
+            i.get()
+                .is_none_or(|p| resource_is_broad(p) && resource_reaches(p, action))
+        }),
+        None => true,
+    }
+}
+
 /// Where the statement's Action (or NotAction complement) covers `action`: the matching action
 /// string, or the NotAction key.
 fn code_covers(st: &Statement, action: &str) -> Option<Span> {
@@ -434,7 +497,9 @@ impl<'a> Permissions<'a> {
     fn pass_role_services(&self) -> Option<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for cs in &self.allows {
-            if code_covers(cs.st, "iam:PassRole").is_some() {
+            if code_covers(cs.st, "iam:PassRole").is_some()
+                && statement_reaches(cs.st, "iam:PassRole")
+            {
                 out.extend(passed_to_of(cs.st)?);
             }
         }
@@ -487,6 +552,7 @@ impl<'a> Permissions<'a> {
             for cs in &self.allows {
                 if let Some(span) = code_covers(cs.st, action)
                     && code_ok(cs.st)
+                    && statement_reaches(cs.st, action)
                 {
                     return Some(Found {
                         span,
@@ -516,6 +582,22 @@ impl<'a> Permissions<'a> {
             return None;
         }
         for cs in &self.allows {
+            // `*` on `arn:aws:s3:::*` is every S3 action, not administrator access.
+            let everywhere = cs.st.not_resource.is_some()
+                || cs.st.resource.as_ref().is_some_and(|r| {
+                    r.items.iter().any(|i| {
+                        i.get().is_none_or(|p| {
+                            all_stars(p)
+                                || p.strip_prefix("arn:").is_some_and(|rest| {
+                                    rest.split(':').nth(1).is_some_and(all_stars)
+                                        || (rest.split(':').count() <= 2 && p.ends_with('*'))
+                                })
+                        })
+                    })
+                });
+            if !everywhere {
+                continue;
+            }
             if let Some(a) = &cs.st.action
                 && let Some(item) = a
                     .items
@@ -723,6 +805,30 @@ impl<'a> Permissions<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_reach_the_arn_space_of_the_action() {
+        for (r, a) in [
+            ("*", "iam:PassRole"),
+            ("arn:aws:iam::*:role/*", "iam:PassRole"),
+            ("arn:aws:iam::123456789012:*", "sts:AssumeRole"),
+            ("arn:aws:*", "iam:PassRole"),
+            ("arn:aws:iam:*", "iam:PassRole"),
+            ("arn:*:*:*:*:*", "sts:AssumeRole"),
+            ("arn:aws:s3:::*", "s3:GetObject"),
+        ] {
+            assert!(resource_reaches(r, a), "{r} {a}");
+        }
+        for (r, a) in [
+            ("arn:aws:s3:::*", "iam:PassRole"),
+            ("arn:aws:s3:::*", "sts:AssumeRole"),
+            ("arn:aws:iam::*:user/*", "iam:PassRole"),
+            ("arn:aws:iam::*:policy/*", "sts:AssumeRole"),
+            ("arn:aws:ssm:*:*:document/*", "ssm:GetParameter"),
+        ] {
+            assert!(!resource_reaches(r, a), "{r} {a}");
+        }
+    }
 
     #[test]
     fn broad_resources() {

@@ -106,6 +106,7 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "has_condition",
             "wildcard_service",
             "wildcard_write",
+            "dangerous_action",
             "resource_wildcard",
         ],
         Scope::Role | Scope::RolePermission => &["trust", "permission"],
@@ -142,6 +143,7 @@ fn pred_name(p: &Pred) -> &'static str {
         Pred::ConfusedDeputy(_) => "confused_deputy",
         Pred::WildcardService(_) => "wildcard_service",
         Pred::WildcardWrite(_) => "wildcard_write",
+        Pred::DangerousAction(_) => "dangerous_action",
         Pred::ResourceWildcard(_) => "resource_wildcard",
         Pred::Trust(_) => "trust",
         Pred::Permission(_) => "permission",
@@ -880,6 +882,14 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 _ => None,
             }
         }
+        Pred::DangerousAction(b) => {
+            let st = item.statement?;
+            match (dangerous_action(st), *b) {
+                (Some(h), true) => Some(h),
+                (None, false) => Some(Hit::default()),
+                _ => None,
+            }
+        }
         Pred::ResourceWildcard(b) => {
             let st = item.statement?;
             holds(permissions::applies_to_all_resources(st) == *b)
@@ -961,18 +971,34 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
             return None;
         }
         let (mut write, mut perms) = (0usize, 0usize);
+        // The matched actions are named, permissions management first.
+        let mut named: Vec<(AccessLevel, String)> = Vec::new();
         for a in actions::iter_matches(t) {
             match a.level {
                 AccessLevel::Write => write += 1,
                 AccessLevel::PermissionsManagement => perms += 1,
-                _ => {}
+                _ => continue,
             }
+            named.push((a.level, a.full()));
         }
+        named.sort_by_key(|(l, _)| *l != AccessLevel::PermissionsManagement);
+        const SHOWN: usize = 8;
+        let mut list: Vec<&str> = named.iter().take(SHOWN).map(|(_, n)| n.as_str()).collect();
+        let more = named.len().saturating_sub(SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        list.dedup();
+        let list = format!("{}{more}", list.join(", "));
         let detail = match (write, perms) {
-            (w, 0) => format!("`{t}` allows {w} write actions on all resources"),
-            (0, p) => format!("`{t}` allows {p} permissions-management actions on all resources"),
+            (w, 0) => format!("`{t}` allows {w} write actions on all resources: {list}"),
+            (0, p) => {
+                format!("`{t}` allows {p} permissions-management actions on all resources: {list}")
+            }
             (w, p) => format!(
-                "`{t}` allows {w} write and {p} permissions-management actions on all resources"
+                "`{t}` allows {w} write and {p} permissions-management actions on all resources: {list}"
             ),
         };
         Some(Hit {
@@ -980,6 +1006,34 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
             span: Some(s.span),
             ..Hit::default()
         })
+    })
+}
+
+/// The single dangerous actions an unconditioned Allow on all resources names, at the first.
+fn dangerous_action(st: &Statement) -> Option<Hit> {
+    if !st.is_allow()
+        || !permissions::applies_to_all_resources(st)
+        || crate::iam::conditions::limits_permission(st)
+    {
+        return None;
+    }
+    let found = crate::iam::dangerous::named_in(st);
+    let (first, _) = found.first()?;
+    let detail = found
+        .iter()
+        .map(|(s, d)| format!("`{}` ({})", s.render(), d.why))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let labels = found
+        .iter()
+        .skip(1)
+        .map(|(s, d)| (s.span, format!("{} on all resources", d.action)))
+        .collect();
+    Some(Hit {
+        detail: Some(detail),
+        span: Some(first.span),
+        labels,
+        ..Hit::default()
     })
 }
 
