@@ -402,10 +402,35 @@ impl<'a> Permissions<'a> {
                 }
             }
         }
+        // A service-role policy on a role that only its own AWS service can assume is the
+        // shape AWS prescribes (see `services::prescribed_service_role`): the service, not a
+        // person or the customer's code, holds those grants.
+        let grants = role
+            .trust
+            .as_ref()
+            .map(crate::iam::trust::grants)
+            .unwrap_or_default();
+        let trusted_services: Vec<&str> = grants
+            .iter()
+            .map(|g| match &g.class {
+                crate::iam::principals::Class::Service {
+                    name,
+                    wildcard: false,
+                } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<&str>>>()
+            .unwrap_or_default();
+        let trust_known = role.trust_resolved();
         let managed: Vec<(&ManagedPolicyRef, &'static ManagedPolicy)> = role
             .managed_policies
             .iter()
             .filter_map(|r| r.arn.get().and_then(managed::lookup).map(|p| (r, p)))
+            .filter(|(_, p)| {
+                !(trust_known
+                    && p.arn_path == "/service-role/"
+                    && crate::iam::services::prescribed_service_role(p.name, &trusted_services))
+            })
             .collect();
         let boundary = role
             .permissions_boundary
@@ -787,16 +812,50 @@ impl<'a> Permissions<'a> {
                 others: Vec::new(),
             });
         }
+        // One grant per policy that reads data (an AWS managed policy, a policy resource, the
+        // inline policies), naming every kind of data it reads.
+        type Group<'f> = (String, Vec<(&'static str, &'static str, Found<'f>)>);
+        let mut groups: Vec<Group<'a>> = Vec::new();
         for (action, what) in DATA_READ_ACTIONS {
-            if let Some(p) = self.allows(action) {
-                out.push(Hit {
-                    kind: Kind::DataRead,
-                    name: (*action).to_string(),
-                    detail: format!("can {what} ({action} on all resources)"),
-                    primary: p,
-                    others: Vec::new(),
-                });
+            if let Some(f) = self.find(action) {
+                let key = match (f.managed, f.policy) {
+                    (Some(name), _) => format!("managed {name}"),
+                    (None, Some(p)) if !p.is_inline() => p.origin.clone(),
+                    _ => "inline".to_string(),
+                };
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, list)) => list.push((action, what, f)),
+                    None => groups.push((key, vec![(action, what, f)])),
+                }
             }
+        }
+        for (_, list) in groups {
+            let Some((first_action, _, first)) = list.first() else {
+                continue;
+            };
+            let actions: Vec<&str> = list.iter().map(|(a, _, _)| *a).collect();
+            let whats: Vec<&str> = list.iter().map(|(_, w, _)| *w).collect();
+            let via = first
+                .managed
+                .map(|n| format!(" through AWS managed policy {n}"))
+                .unwrap_or_default();
+            let mut others: Vec<Place> = Vec::new();
+            for (a, _, f) in list.iter().skip(1) {
+                if f.span != first.span && !others.iter().any(|o| o.span == f.span) {
+                    others.push(f.place(a));
+                }
+            }
+            out.push(Hit {
+                kind: Kind::DataRead,
+                name: actions.join(", "),
+                detail: format!(
+                    "can {} ({} on all resources{via})",
+                    whats.join(", "),
+                    actions.join(", ")
+                ),
+                primary: first.place(first_action),
+                others,
+            });
         }
         out
     }

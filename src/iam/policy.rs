@@ -314,9 +314,7 @@ fn check_resource(text: &str, span: Span) -> Option<Problem> {
             ),
         });
     }
-    let Some(account) = parts.get(3).copied().filter(|_| parts.len() == 5) else {
-        return None;
-    };
+    let account = parts.get(3).copied().filter(|_| parts.len() == 5)?;
     let account_ok = account.is_empty()
         || account == "aws"
         || account == crate::value::SELF_ACCOUNT

@@ -425,9 +425,24 @@ fn eval_role<'a>(
             }
         }
         Scope::Unresolved => {
+            // The value of sts:ExternalId decides nothing a rule checks (that the condition is
+            // there does): its unknown is not reported.
+            let quiet: Vec<Span> = role
+                .trust
+                .iter()
+                .flat_map(|d| &d.statements)
+                .flat_map(|st| &st.conditions)
+                .filter(|c| {
+                    c.key
+                        .get()
+                        .is_some_and(|k| k.eq_ignore_ascii_case("sts:ExternalId"))
+                })
+                .flat_map(|c| c.values.iter().map(|v| v.span))
+                .collect();
             let parts = role
                 .trust_unknowns()
                 .into_iter()
+                .filter(|(span, _)| !quiet.contains(span))
                 .map(|(span, u)| (span, u, role.address.clone()));
             emit_unknowns(rule, role, env, parts, out);
         }
@@ -486,17 +501,33 @@ fn emit_unknowns<'a>(
     parts: impl Iterator<Item = (Span, &'a Unknown, String)>,
     out: &mut Vec<Finding>,
 ) {
-    let mut seen = std::collections::HashSet::new();
+    // One finding per root cause: values derived from the same unknown (a variable used in
+    // several ARNs) carry its reason, which names it. The other places are labels.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
     for (span, u, address) in parts {
-        if !seen.insert((span, u.expr.clone())) {
+        if let Some((_, _, i)) = seen
+            .iter()
+            .find(|(a, r, _)| *r == u.reason && *a == address)
+        {
+            if let Some(f) = out.get_mut(*i)
+                && f.span != span
+                && !f.labels.iter().any(|(s, _)| *s == span)
+            {
+                f.labels
+                    .push((span, format!("`{}` depends on the same unknown", u.expr)));
+            }
             continue;
         }
+        let before = out.len();
         let item = Item {
             role: Some(role),
             unknown: Some((span, u)),
             ..Item::default()
         };
         emit(rule, &item, env, span, &address, out);
+        if out.len() > before {
+            seen.push((address, u.reason.clone(), before));
+        }
     }
 }
 
