@@ -97,8 +97,11 @@ fn a_customer_managed_boundary_in_the_code_caps_terraform_permissions() {
     let capped = tf(&with_code_boundary(r#"["s3:*", "logs:*"]"#));
     assert!(!has(&capped, "IAM102"), "{capped:#?}");
     assert!(!has(&capped, "IAM105"), "{capped:#?}");
+    // Statement rules see the cap too: `iam:*` grants nothing through this boundary.
+    assert!(!has(&capped, "IAM108"), "{capped:#?}");
     let open = tf(&with_code_boundary(r#"["iam:*", "s3:*"]"#));
     assert!(has(&open, "IAM102"), "{open:#?}");
+    assert!(has(&open, "IAM108"), "{open:#?}");
 }
 
 #[test]

@@ -68,6 +68,7 @@ fn role(
             })
             .collect(),
         permissions_boundary: None,
+        boundary_policy: None,
         max_session_duration: None,
         notes: Vec::new(),
         metadata: Vec::new(),

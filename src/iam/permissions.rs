@@ -126,12 +126,76 @@ struct CodeStatement<'a> {
     st: &'a Statement,
 }
 
+/// A role's permissions boundary, when iamlint knows its document: an AWS managed policy from
+/// the catalog, or a customer managed policy defined in the code. Statement rules (IAM108,
+/// IAM109, IAM111) ask it which of a statement's actions can take effect.
+pub struct Boundary<'a> {
+    managed: Option<&'static ManagedPolicy>,
+    code: Option<&'a crate::iam::model::PolicyDocument>,
+}
+
+impl<'a> Boundary<'a> {
+    /// The role's boundary; `None` when it has none or its document is not known.
+    pub fn of(role: &'a Role) -> Option<Boundary<'a>> {
+        let managed = role
+            .permissions_boundary
+            .as_ref()
+            .and_then(|b| b.get())
+            .and_then(managed::lookup);
+        let code = role
+            .boundary_policy
+            .as_ref()
+            .and_then(|p| p.document.as_ref())
+            .filter(|d| d.unknowns.is_empty() && d.statements.iter().all(|s| s.effect.is_some()));
+        (managed.is_some() || code.is_some()).then_some(Boundary { managed, code })
+    }
+
+    /// True when the boundary lets `action` through on all resources.
+    pub fn allows(&self, action: &str) -> bool {
+        if self
+            .managed
+            .is_some_and(|b| b.allows(action) != Allowance::AnyResource)
+        {
+            return false;
+        }
+        let Some(doc) = self.code else {
+            return true;
+        };
+        let denied = doc.statements.iter().any(|st| {
+            st.effect == Some(Effect::Deny)
+                && st.conditions.is_empty()
+                && st.condition_unknown.is_none()
+                && statement_broad(st)
+                && code_covers(st, action).is_some()
+        });
+        !denied
+            && doc.statements.iter().any(|st| {
+                st.is_allow()
+                    && statement_broad(st)
+                    && !limits_permission(st)
+                    && code_covers(st, action).is_some()
+                    && statement_reaches(st, action)
+            })
+    }
+
+    /// The boundary's name for messages: the policy name or address.
+    pub fn name(&self, role: &Role) -> String {
+        match (self.managed, &role.boundary_policy) {
+            (Some(p), _) => p.name.to_string(),
+            (None, Some(p)) => p.origin.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// The effective permissions of one role, ready for queries.
 pub struct Permissions<'a> {
     allows: Vec<CodeStatement<'a>>,
     denies: Vec<&'a Statement>,
     managed: Vec<(&'a ManagedPolicyRef, &'static ManagedPolicy)>,
     boundary: Option<&'static ManagedPolicy>,
+    /// The boundary's document when it is a customer managed policy of the code.
+    code_boundary: Option<&'a crate::iam::model::PolicyDocument>,
     /// Some attached AWS managed policy has an unconditional Deny on all resources.
     managed_denies: bool,
     /// Lower-case service prefixes that a broad code Allow names; `None` when a pattern
@@ -444,14 +508,29 @@ impl<'a> Permissions<'a> {
                     && !s.conditional
             })
         });
+        // A boundary document with parts that could not be resolved may allow more than it
+        // shows: it caps nothing then.
+        let code_boundary = Boundary::of(role).and_then(|b| b.code);
         Permissions {
             allows,
             denies,
             managed,
             boundary,
+            code_boundary,
             managed_denies,
             services,
         }
+    }
+
+    /// True when the permissions boundary written in the code lets `action` through on all
+    /// resources: an Allow on all resources without a limiting condition covers it and no
+    /// unconditional Deny on all resources does. No such boundary caps nothing.
+    fn code_boundary_allows(&self, action: &str) -> bool {
+        Boundary {
+            managed: None,
+            code: self.code_boundary,
+        }
+        .allows(action)
     }
 
     /// True when nothing in the role grants anything on all resources.
@@ -567,6 +646,7 @@ impl<'a> Permissions<'a> {
         if self
             .boundary
             .is_some_and(|b| b.allows(action) == Allowance::No)
+            || !self.code_boundary_allows(action)
         {
             return None;
         }
@@ -605,6 +685,26 @@ impl<'a> Permissions<'a> {
         }
         if self.boundary.is_some_and(|b| !b.grants.full_admin) {
             return None;
+        }
+        // A boundary in the code caps `*` unless it allows every action itself.
+        if let Some(doc) = self.code_boundary {
+            let allows_all = doc.statements.iter().any(|st| {
+                st.is_allow()
+                    && statement_broad(st)
+                    && !limits_permission(st)
+                    && st.action.as_ref().is_some_and(|a| {
+                        a.items
+                            .iter()
+                            .any(|s| s.get().is_some_and(|t| all_stars(t) || t == "*:*"))
+                    })
+            });
+            let denies = doc
+                .statements
+                .iter()
+                .any(|st| st.effect == Some(Effect::Deny) && st.conditions.is_empty());
+            if !allows_all || denies {
+                return None;
+            }
         }
         for cs in &self.allows {
             // `*` on `arn:aws:s3:::*` is every S3 action, not administrator access.

@@ -877,6 +877,15 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
             let a = st.action.as_ref()?;
             // Every sensitive service wildcard of the statement is named; the finding points
             // at the first.
+            // A permissions boundary that lets no write of the service through caps it.
+            let boundary = item.role.and_then(permissions::Boundary::of);
+            let capped = |svc: &str| {
+                boundary.as_ref().is_some_and(|b| {
+                    !crate::iam::actions::service_actions(svc)
+                        .iter()
+                        .any(|a| a.level.is_mutating() && b.allows(&a.full()))
+                })
+            };
             let found: Vec<&crate::iam::model::Str> = a
                 .items
                 .iter()
@@ -887,7 +896,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                             let whole = !name.is_empty() && name.bytes().all(|b| b == b'*');
                             let listed =
                                 svcs.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc));
-                            whole && listed && !svc.contains(['*', '?'])
+                            whole && listed && !svc.contains(['*', '?']) && !capped(svc)
                         })
                 })
                 .collect();
@@ -906,7 +915,8 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         }
         Pred::WildcardWrite(b) => {
             let st = item.statement?;
-            let found = wildcard_write(st);
+            let boundary = item.role.and_then(permissions::Boundary::of);
+            let found = wildcard_write(st, boundary.as_ref());
             match (found, *b) {
                 (Some(h), true) => Some(h),
                 (None, false) => Some(Hit::default()),
@@ -915,7 +925,8 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         }
         Pred::DangerousAction(b) => {
             let st = item.statement?;
-            match (dangerous_action(st), *b) {
+            let boundary = item.role.and_then(permissions::Boundary::of);
+            match (dangerous_action(st, boundary.as_ref()), *b) {
                 (Some(h), true) => Some(h),
                 (None, false) => Some(Hit::default()),
                 _ => None,
@@ -978,7 +989,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
 
 /// The first wildcard action pattern (not `*` alone) of an unconditioned Allow on all
 /// resources that covers Write or Permissions-management actions, with a count.
-fn wildcard_write(st: &Statement) -> Option<Hit> {
+fn wildcard_write(st: &Statement, boundary: Option<&permissions::Boundary>) -> Option<Hit> {
     use crate::iam::actions::{self, AccessLevel};
     if !st.is_allow()
         || !permissions::applies_to_all_resources(st)
@@ -992,11 +1003,12 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
         if !t.contains(['*', '?']) || t.bytes().all(|b| b == b'*') || t == "*:*" {
             return None;
         }
+        // Actions a permissions boundary does not let through are not granted.
         let mutating = |a: &actions::Action| {
             matches!(
                 a.level,
                 AccessLevel::Write | AccessLevel::PermissionsManagement
-            )
+            ) && boundary.is_none_or(|b| b.allows(&a.full()))
         };
         if !actions::any_match(t, mutating) {
             return None;
@@ -1005,6 +1017,9 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
         // The matched actions are named, permissions management first.
         let mut named: Vec<(AccessLevel, String)> = Vec::new();
         for a in actions::iter_matches(t) {
+            if !mutating(&a) {
+                continue;
+            }
             match a.level {
                 AccessLevel::Write => write += 1,
                 AccessLevel::PermissionsManagement => perms += 1,
@@ -1041,14 +1056,15 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
 }
 
 /// The single dangerous actions an unconditioned Allow on all resources names, at the first.
-fn dangerous_action(st: &Statement) -> Option<Hit> {
+fn dangerous_action(st: &Statement, boundary: Option<&permissions::Boundary>) -> Option<Hit> {
     if !st.is_allow()
         || !permissions::applies_to_all_resources(st)
         || crate::iam::conditions::limits_permission(st)
     {
         return None;
     }
-    let found = crate::iam::dangerous::named_in(st);
+    let mut found = crate::iam::dangerous::named_in(st);
+    found.retain(|(_, d)| boundary.is_none_or(|b| b.allows(d.action)));
     let (first, _) = found.first()?;
     let detail = found
         .iter()
