@@ -209,6 +209,11 @@ fn github_scope(v: &Allowed) -> Width {
     // is only as narrow as its first claim: one that starts with `environment:`, `workflow:`,
     // `ref:` or `context:` is what any repository whose template starts with that claim mints.
     let first = t.split(':').next().unwrap_or("");
+    // An exact value that is not `claim:value` (`*` under StringEquals) is no subject GitHub
+    // issues: it lets nobody in.
+    if !v.pattern && !t.contains(':') {
+        return Width::Pinned;
+    }
     let identifies = GITHUB_REPO_CLAIMS.contains(&first) || GITHUB_OWNER_CLAIMS.contains(&first);
     if !identifies || has_wild(first) {
         return Width::Any;

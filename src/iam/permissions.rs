@@ -950,7 +950,7 @@ impl<'a> Permissions<'a> {
                 name: actions.join(", "),
                 detail: format!(
                     "can {} ({} on all resources{via})",
-                    whats.join(", "),
+                    whats.join(" and "),
                     actions.join(", ")
                 ),
                 primary: first.place(first_action),
