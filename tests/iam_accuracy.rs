@@ -532,3 +532,30 @@ resource "aws_iam_role" "ro" {
         "{m}"
     );
 }
+
+#[test]
+fn a_condition_that_requires_a_resource_tag_limits_a_dangerous_action() {
+    // `StringLike "*"` and `Null = false` on aws:ResourceTag/KEY are true only for resources that
+    // carry the tag (IAM User Guide, "Controlling access to AWS resources using tags"): the
+    // statement does not reach every resource. The EBS CSI driver's policy is written so.
+    for condition in [
+        r#"{ StringLike = { "aws:ResourceTag/CSIVolumeSnapshotName" = "*" } }"#,
+        r#"{ Null = { "aws:ResourceTag/elbv2.k8s.aws/cluster" = "false" } }"#,
+    ] {
+        let f = tf(&tf_role(
+            "ec2.amazonaws.com",
+            &format!(
+                r#"{{ Effect = "Allow", Action = ["ec2:DeleteSnapshot", "ec2:AuthorizeSecurityGroupIngress"], Resource = "*", Condition = {condition} }}"#
+            ),
+            "",
+        ));
+        assert!(!has(&f, "IAM111"), "{condition}: {f:#?}");
+    }
+    // On a key every request has, `StringLike "*"` limits nothing.
+    let f = tf(&tf_role(
+        "ec2.amazonaws.com",
+        r#"{ Effect = "Allow", Action = "ec2:DeleteSnapshot", Resource = "*", Condition = { StringLike = { "aws:PrincipalArn" = "*" } } }"#,
+        "",
+    ));
+    assert!(has(&f, "IAM111"), "{f:#?}");
+}
