@@ -559,3 +559,16 @@ fn a_condition_that_requires_a_resource_tag_limits_a_dangerous_action() {
     ));
     assert!(has(&f, "IAM111"), "{f:#?}");
 }
+
+#[test]
+fn an_action_on_resources_of_another_service_keeps_its_grant() {
+    // ssm:SendCommand acts on EC2 instances (and SSM documents): every instance is every
+    // instance, whatever the action's own prefix. Only role ARNs (PassRole, AssumeRole), IAM
+    // actions and the data reads are matched against their ARN space.
+    let f = tf(&tf_role(
+        "lambda.amazonaws.com",
+        r#"{ Effect = "Allow", Action = "ssm:SendCommand", Resource = "arn:aws:ec2:*:*:instance/*" }"#,
+        "",
+    ));
+    assert!(has(&f, "IAM105"), "{f:#?}");
+}

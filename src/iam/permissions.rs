@@ -256,12 +256,15 @@ fn statement_broad(st: &Statement) -> bool {
     })
 }
 
-/// The ARN service and resource-type prefix of the resources an action acts on, where they
-/// differ from the action's own service prefix or are worth checking: iam:PassRole and
-/// sts:AssumeRole take role ARNs (Service Authorization Reference, IAM and STS).
+/// The ARN service and resource-type prefix of the resources an action acts on, from the
+/// Service Authorization Reference: iam:PassRole and sts:AssumeRole take role ARNs, the data
+/// reads their service's objects, parameters, secrets and keys. Every IAM action takes IAM
+/// ARNs. Other actions are not checked: their resources may belong to another service
+/// (ssm:SendCommand acts on EC2 instances), and the catalog does not list resource types.
 const ARN_SPACES: &[(&str, &str, &str)] = &[
     ("iam:PassRole", "iam", "role/"),
     ("sts:AssumeRole", "iam", "role/"),
+    ("s3:GetObject", "s3", ""),
     ("ssm:GetParameter", "ssm", "parameter/"),
     ("secretsmanager:GetSecretValue", "secretsmanager", "secret:"),
     ("kms:Decrypt", "kms", ""),
@@ -283,7 +286,8 @@ pub fn resource_reaches(pattern: &str, action: &str) -> bool {
         .find(|(a, _, _)| a.eq_ignore_ascii_case(action))
     {
         Some((_, svc, prefix)) => (*svc, *prefix),
-        None => (service_of(action), ""),
+        None if service_of(action).eq_ignore_ascii_case("iam") => ("iam", ""),
+        None => return true,
     };
     let parts: Vec<&str> = rest.splitn(5, ':').collect();
     // A wildcard that ends a short ARN (`arn:aws:*`) spans the segments after it.
@@ -975,6 +979,8 @@ mod tests {
             ("arn:aws:iam:*", "iam:PassRole"),
             ("arn:*:*:*:*:*", "sts:AssumeRole"),
             ("arn:aws:s3:::*", "s3:GetObject"),
+            // ssm:SendCommand acts on EC2 instances: resources of another service count.
+            ("arn:aws:ec2:*:*:instance/*", "ssm:SendCommand"),
         ] {
             assert!(resource_reaches(r, a), "{r} {a}");
         }
@@ -984,6 +990,7 @@ mod tests {
             ("arn:aws:iam::*:user/*", "iam:PassRole"),
             ("arn:aws:iam::*:policy/*", "sts:AssumeRole"),
             ("arn:aws:ssm:*:*:document/*", "ssm:GetParameter"),
+            ("arn:aws:s3:::*", "iam:CreateUser"),
         ] {
             assert!(!resource_reaches(r, a), "{r} {a}");
         }
