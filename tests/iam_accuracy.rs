@@ -447,6 +447,14 @@ fn a_github_subject_that_starts_with_a_claim_anyone_picks_is_not_pinned() {
         let f = github(sub);
         assert!(!has(&f, "IAM004") && !has(&f, "IAM005"), "{sub}: {f:#?}");
     }
+    // A reusable workflow of one repository, at any ref, is that repository's.
+    let f = tf(&oidc_role(
+        GH,
+        &format!(
+            r#"{{ StringEquals = {{ "{GH}:aud" = "sts.amazonaws.com" }}, StringLike = {{ "{GH}:sub" = "job_workflow_ref:acme/workflows/.github/workflows/deploy.yml@*" }} }}"#
+        ),
+    ));
+    assert!(!has(&f, "IAM004") && !has(&f, "IAM005"), "{f:#?}");
     // The owner alone admits all of its repositories.
     let f = github("repository_owner:acme:environment:prod");
     assert!(!has(&f, "IAM004"), "{f:#?}");

@@ -205,71 +205,49 @@ const GITHUB_OWNER_CLAIMS: &[&str] = &[
 
 fn github_scope(v: &Allowed) -> Width {
     let t = v.text.as_str();
-    // Every organisation chooses its own subject template (`include_claim_keys`), so a subject
-    // is only as narrow as its first claim: one that starts with `environment:`, `workflow:`,
-    // `ref:` or `context:` is what any repository whose template starts with that claim mints.
-    let first = t.split(':').next().unwrap_or("");
     // An exact value that is not `claim:value` (`*` under StringEquals) is no subject GitHub
     // issues: it lets nobody in.
     if !v.pattern && !t.contains(':') {
         return Width::Pinned;
     }
+    // Every organisation chooses its own subject template (`include_claim_keys`), so a subject
+    // is only as narrow as its first claim: one that starts with `environment:`, `workflow:`,
+    // `ref:` or `context:` is what any repository whose template starts with that claim mints.
+    let first = t.split(':').next().unwrap_or("");
     let identifies = GITHUB_REPO_CLAIMS.contains(&first) || GITHUB_OWNER_CLAIMS.contains(&first);
     if !identifies || has_wild(first) {
         return Width::Any;
     }
-    if !v.pattern {
-        return if GITHUB_REPO_CLAIMS.contains(&first) {
-            Width::Pinned
-        } else {
-            let fixed = |key: &str| claim_value(t, key).is_some_and(|v| !v.is_empty());
-            if fixed("repository_id") || fixed("repository") || fixed("repo") {
-                Width::Pinned
-            } else {
-                Width::OwnerWide
-            }
-        };
+    // After an identifying first claim, the claims that name a repository decide the width:
+    // an immutable repository id, or `OWNER/REPO` (`repo`, `repository`) or `OWNER/REPO/path@ref`
+    // (`job_workflow_ref`, `workflow_ref`) with the owner and repository fixed. A fixed owner
+    // alone admits all of its repositories.
+    let fixed = |v: &str| !v.is_empty() && !has_wild(v);
+    if claim_value(t, "repository_id").is_some_and(fixed) {
+        return Width::Pinned;
     }
-    // repo:OWNER/REPO:..., with wildcards anywhere before the repository name opening it.
-    let Some(rest) = t.strip_prefix("repo:") else {
-        // Custom sub formats: `repository_owner_id:123:repository_id:456:...`. An immutable
-        // repository id (or repository name) fixed without a wildcard pins the repository; an
-        // owner alone admits all of its repositories.
-        if t.starts_with('*') || t.starts_with('?') {
-            return Width::Any;
-        }
-        let fixed = |key: &str| claim_value(t, key).is_some_and(|v| !v.is_empty() && !has_wild(v));
-        if fixed("repository_id") || fixed("job_workflow_ref") || fixed("workflow_ref") {
-            return Width::Pinned;
-        }
-        if let Some(repo) = claim_value(t, "repository").or_else(|| claim_value(t, "repo")) {
-            let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
-            if !owner.is_empty() && !has_wild(owner) {
-                return if name.is_empty() || has_wild(name) {
-                    Width::OwnerWide
-                } else {
+    for key in ["repo", "repository", "job_workflow_ref", "workflow_ref"] {
+        if let Some(value) = claim_value(t, key) {
+            let mut parts = value.split('/');
+            let owner = parts.next().unwrap_or("");
+            let repo = parts.next().unwrap_or("");
+            if fixed(owner) {
+                return if fixed(repo) {
                     Width::Pinned
+                } else {
+                    Width::OwnerWide
                 };
             }
+            return Width::Any;
         }
-        if GITHUB_OWNER_CLAIMS.iter().any(|k| fixed(k)) {
-            return Width::OwnerWide;
-        }
-        return Width::Any;
-    };
-    let (owner, after) = match rest.split_once('/') {
-        Some(x) => x,
-        None => return Width::Any,
-    };
-    if owner.contains('*') || owner.contains('?') || owner.is_empty() {
-        return Width::Any;
     }
-    let repo = after.split(':').next().unwrap_or("");
-    if repo.contains('*') || repo.contains('?') {
-        Width::OwnerWide
-    } else {
-        Width::Pinned
+    if GITHUB_OWNER_CLAIMS
+        .iter()
+        .any(|k| claim_value(t, k).is_some_and(fixed))
+    {
+        return Width::OwnerWide;
     }
+    Width::Any
 }
 
 fn eks_scope(v: &Allowed) -> Width {
