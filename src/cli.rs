@@ -69,6 +69,11 @@ struct CheckArgs {
     /// (default: the git work tree of the first path, else that path).
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// Report only what the change adds since the git ref REF (`origin/main`): the tree at REF
+    /// is read from the repository's objects, checked the same way, and compared by finding
+    /// identity (no line numbers), offline.
+    #[arg(long, value_name = "REF")]
+    diff: Option<String>,
     /// Report findings but exit with 0 (errors still exit with 2).
     #[arg(long)]
     exit_zero: bool,
@@ -375,6 +380,36 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    if let Some(reference) = &a.diff {
+        let snap = match crate::diff::snapshot(&opts.paths[0], reference) {
+            Ok(s) => s,
+            Err(e) => return fail(&e),
+        };
+        let mut base_opts = opts.clone();
+        base_opts.paths = opts.paths.iter().map(|p| snap.map(p)).collect();
+        base_opts.root = Some(snap.tree());
+        for arg in &mut base_opts.resolve.tf_var_args {
+            if let TfVarArg::File(f) = arg {
+                *f = snap.map(f);
+            }
+        }
+        for f in &mut base_opts.resolve.cfn_parameter_files {
+            *f = snap.map(f);
+        }
+        // A path that did not exist at the ref has nothing to compare with.
+        base_opts.paths.retain(|p| p.exists());
+        if !base_opts.paths.is_empty() {
+            match run::check(&base_opts, &config, &rules) {
+                Ok(base) => {
+                    let existing = crate::diff::new_findings(&mut outcome.findings, &base.findings);
+                    outcome.diff = Some((reference.clone(), existing));
+                }
+                Err(e) => return fail(&format!("--diff {reference}: {e}")),
+            }
+        } else {
+            outcome.diff = Some((reference.clone(), 0));
+        }
+    }
     let fail_on_empty = a.fail_on_empty || config.fail_on_empty;
     if outcome.empty {
         let shown: Vec<String> = opts.paths.iter().map(|p| p.display().to_string()).collect();

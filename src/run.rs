@@ -62,6 +62,8 @@ pub struct Outcome {
     pub empty: bool,
     /// The repository root that paths in identities are relative to.
     pub root: PathBuf,
+    /// With `--diff REF`: the ref, and how many findings it already had (not reported).
+    pub diff: Option<(String, usize)>,
 }
 
 /// The directory that `file()`, modules and nested templates may read under: the enclosing git
@@ -276,6 +278,7 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         files_scanned,
         empty: extraction.sources_read == 0,
         root: repo,
+        diff: None,
     })
 }
 
