@@ -580,3 +580,30 @@ fn an_action_on_resources_of_another_service_keeps_its_grant() {
     ));
     assert!(has(&f, "IAM105"), "{f:#?}");
 }
+
+#[test]
+fn a_dangerous_action_next_to_a_wildcard_that_covers_it_is_left_to_the_wildcard_rules() {
+    let f = tf(&tf_role(
+        "lambda.amazonaws.com",
+        r#"{ Effect = "Allow", Action = ["s3:*", "s3:PutBucketPolicy"], Resource = "*" }"#,
+        "",
+    ));
+    assert!(has(&f, "IAM108"), "{f:#?}");
+    assert!(!has(&f, "IAM111"), "{f:#?}");
+}
+
+#[test]
+fn a_dangerous_action_on_every_resource_of_another_service_reaches_none_of_its_own() {
+    let f = tf(&tf_role(
+        "lambda.amazonaws.com",
+        r#"{ Effect = "Allow", Action = ["s3:PutBucketPolicy", "kms:PutKeyPolicy"], Resource = "arn:aws:logs:*:*:log-group:*" }"#,
+        "",
+    ));
+    assert!(!has(&f, "IAM111"), "{f:#?}");
+    let f = tf(&tf_role(
+        "lambda.amazonaws.com",
+        r#"{ Effect = "Allow", Action = "kms:PutKeyPolicy", Resource = "arn:aws:kms:*:*:key/*" }"#,
+        "",
+    ));
+    assert!(has(&f, "IAM111"), "{f:#?}");
+}

@@ -191,6 +191,36 @@ pub const ACTIONS: &[Dangerous] = &[
     ),
 ];
 
+/// True when some Resource of the statement covers every resource of the action's own service
+/// (every listed action acts on its service's resources: buckets, keys, functions, security
+/// groups, snapshots, ...): `*`, or a broad ARN whose service part matches. `s3:PutBucketPolicy`
+/// on `arn:aws:iam::*:role/*` reaches no bucket. NotResource is taken to reach everything.
+pub fn reaches_everything(st: &Statement, action: &str) -> bool {
+    let service = action.split(':').next().unwrap_or("");
+    let Some(r) = &st.resource else {
+        return st.not_resource.is_some();
+    };
+    r.items.iter().any(|i| match i.get() {
+        None => false,
+        Some(p) => {
+            crate::iam::permissions::resource_is_broad(p)
+                && match p.strip_prefix("arn:") {
+                    None => true,
+                    Some(rest) => {
+                        let parts: Vec<&str> = rest.splitn(3, ':').collect();
+                        match parts.get(1) {
+                            Some(svc) => {
+                                crate::iam::actions::wildcard_match(svc, service)
+                                    || (parts.len() < 3 && svc.ends_with('*'))
+                            }
+                            None => true,
+                        }
+                    }
+                }
+        }
+    })
+}
+
 /// The entry for one action, case-insensitively.
 pub fn lookup(action: &str) -> Option<&'static Dangerous> {
     ACTIONS
@@ -199,7 +229,8 @@ pub fn lookup(action: &str) -> Option<&'static Dangerous> {
 }
 
 /// The listed actions a statement's Action names one by one (no wildcard), with their places,
-/// in the order written.
+/// in the order written. An action that a wildcard of the same statement also covers (`s3:*`
+/// next to `s3:PutBucketPolicy`) is left to the wildcard rules.
 pub fn named_in(st: &Statement) -> Vec<(&Str, &'static Dangerous)> {
     let Some(a) = &st.action else {
         return Vec::new();
@@ -209,8 +240,16 @@ pub fn named_in(st: &Statement) -> Vec<(&Str, &'static Dangerous)> {
         let Some(text) = s.get().filter(|t| !t.contains(['*', '?'])) else {
             continue;
         };
+        let by_wildcard = |d: &Dangerous| {
+            a.items.iter().any(|o| {
+                o.get().is_some_and(|p| {
+                    p.contains(['*', '?']) && crate::iam::actions::wildcard_match(p, d.action)
+                })
+            })
+        };
         if let Some(d) = lookup(text)
             && !out.iter().any(|(_, x)| std::ptr::eq(*x, d))
+            && !by_wildcard(d)
         {
             out.push((s, d));
         }

@@ -1129,7 +1129,10 @@ fn dangerous_action(st: &Statement, boundary: Option<&permissions::Boundary>) ->
         return None;
     }
     let mut found = crate::iam::dangerous::named_in(st);
-    found.retain(|(_, d)| boundary.is_none_or(|b| b.allows(d.action)));
+    found.retain(|(_, d)| {
+        boundary.is_none_or(|b| b.allows(d.action))
+            && crate::iam::dangerous::reaches_everything(st, d.action)
+    });
     let (first, _) = found.first()?;
     let detail = found
         .iter()
