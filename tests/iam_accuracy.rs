@@ -607,3 +607,37 @@ fn a_dangerous_action_on_every_resource_of_another_service_reaches_none_of_its_o
     ));
     assert!(has(&f, "IAM111"), "{f:#?}");
 }
+
+#[test]
+fn a_source_arn_of_a_resource_the_configuration_creates_is_not_an_unresolved_trust() {
+    // The schedule group's ARN is known only after apply, but it is an ARN of this account: no
+    // value it can take changes a verdict.
+    let f = tf(r#"
+resource "aws_scheduler_schedule_group" "g" {
+  name = "g"
+}
+resource "aws_iam_role" "s" {
+  name = "s"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "scheduler.amazonaws.com" }, Action = "sts:AssumeRole",
+      Condition = { ArnLike = { "aws:SourceArn" = aws_scheduler_schedule_group.g.arn } } }]
+  })
+}
+"#);
+    assert!(!has(&f, "IAM008"), "{f:#?}");
+    assert!(!has(&f, "IAM014"), "{f:#?}");
+    // A SourceArn from a variable without a value is still reported.
+    let f = tf(r#"
+variable "group_arn" { type = string }
+resource "aws_iam_role" "s" {
+  name = "s"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "scheduler.amazonaws.com" }, Action = "sts:AssumeRole",
+      Condition = { ArnLike = { "aws:SourceArn" = var.group_arn } } }]
+  })
+}
+"#);
+    assert!(has(&f, "IAM008"), "{f:#?}");
+}

@@ -470,19 +470,26 @@ fn eval_role<'a>(
             }
         }
         Scope::Unresolved => {
-            // The value of sts:ExternalId decides nothing a rule checks (that the condition is
-            // there does): its unknown is not reported.
+            // Unknowns that cannot change a verdict are not reported: the value of sts:ExternalId
+            // (that the condition is there is what rules check), and an aws:SourceArn or
+            // aws:SourceAccount that is an attribute of a resource the same configuration
+            // creates (an ARN of this account, known only after apply).
             let quiet: Vec<Span> = role
                 .trust
                 .iter()
                 .flat_map(|d| &d.statements)
                 .flat_map(|st| &st.conditions)
-                .filter(|c| {
-                    c.key
-                        .get()
-                        .is_some_and(|k| k.eq_ignore_ascii_case("sts:ExternalId"))
+                .flat_map(|c| {
+                    let key = c.key.get().unwrap_or("").to_ascii_lowercase();
+                    c.values.iter().filter(move |v| match key.as_str() {
+                        "sts:externalid" => true,
+                        "aws:sourcearn" | "aws:sourceaccount" => v
+                            .unknown()
+                            .is_some_and(|u| u.reason.contains("is known only after apply")),
+                        _ => false,
+                    })
                 })
-                .flat_map(|c| c.values.iter().map(|v| v.span))
+                .map(|v| v.span)
                 .collect();
             let parts = role
                 .trust_unknowns()
