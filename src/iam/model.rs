@@ -323,6 +323,8 @@ pub struct Role {
     pub inline_policies: Vec<AttachedPolicy>,
     pub managed_policies: Vec<ManagedPolicyRef>,
     pub permissions_boundary: Option<Str>,
+    /// The boundary's document when it is a customer managed policy defined in the same code.
+    pub boundary_policy: Option<AttachedPolicy>,
     pub max_session_duration: Option<Str>,
     /// Facts about how this instance was evaluated, shown with its findings ("checked as a
     /// template: for_each is unknown", "when condition IsProd is true").

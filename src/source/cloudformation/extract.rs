@@ -374,6 +374,11 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         .property("PermissionsBoundary")
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
+    // A boundary that is a managed policy of this template: its document caps the role.
+    role.boundary_policy = r
+        .property("PermissionsBoundary")
+        .and_then(|v| ref_to(res, v, "AWS::IAM::ManagedPolicy"))
+        .and_then(|mp| standalone_policy(res, mp));
     role.max_session_duration = r
         .property("MaxSessionDuration")
         .and_then(|v| res.resolve(v))
@@ -451,6 +456,7 @@ pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
         inline_policies: Vec::new(),
         managed_policies: Vec::new(),
         permissions_boundary: None,
+        boundary_policy: None,
         max_session_duration: None,
         notes: Vec::new(),
         metadata: Vec::new(),

@@ -323,6 +323,7 @@ fn one_resource(
                 inline_policies: Vec::new(),
                 managed_policies: Vec::new(),
                 permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
+                boundary_policy: None,
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
                 notes: note.into_iter().collect(),
                 metadata: Vec::new(),
@@ -555,6 +556,20 @@ pub fn link(c: Collected) -> Vec<Role> {
             arn: Str::from_val(arn),
         })
     };
+    // A permissions boundary that is a policy of the configuration: its document caps the role.
+    for (role, _) in roles.iter_mut() {
+        let Some(b) = &role.permissions_boundary else {
+            continue;
+        };
+        role.boundary_policy = policies
+            .iter()
+            .find(|p| match (&b.value, &p.arn.kind) {
+                (Ok(a), ValKind::Str(s)) => a == s,
+                (Err(u), _) => ref_address(u) == Some(p.address.as_str()),
+                _ => false,
+            })
+            .map(|p| p.policy.clone());
+    }
     for (idx, origin, arn) in role_arns {
         let r = resolve_arn(&origin, &arn);
         if let Some((role, _)) = roles.get_mut(idx) {
@@ -655,6 +670,7 @@ fn external_role(name: &str, span: Span) -> Role {
         inline_policies: Vec::new(),
         managed_policies: Vec::new(),
         permissions_boundary: None,
+        boundary_policy: None,
         max_session_duration: None,
         notes: vec![format!(
             "role {name} is not defined in this configuration; only the policies attached to it here are checked"

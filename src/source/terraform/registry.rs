@@ -1368,6 +1368,7 @@ pub fn model(
         inline_policies: inline,
         managed_policies: Vec::new(),
         permissions_boundary: text(&spec.permissions_boundary).filter(|s| s.get() != Some("")),
+        boundary_policy: None,
         max_session_duration: text(&spec.max_session_duration),
         notes,
         metadata: Vec::new(),
@@ -1617,6 +1618,7 @@ pub fn inputs_only(
         inline_policies: Vec::new(),
         managed_policies: managed,
         permissions_boundary: None,
+        boundary_policy: None,
         max_session_duration: None,
         notes: vec![format!(
             "inputs only: the module was not read ({why}); its inputs are checked as they would be in a role's trust and permission policies, and the conditions the module may add are not known; run terraform init for the exact code"
