@@ -254,7 +254,7 @@ pub fn compare_trusts(
             });
         }
     }
-    out.sort_by(|a, b| (a.kind, a.edge.key()).cmp(&(b.kind, b.edge.key())));
+    out.sort_by_key(|c| (c.kind, c.edge.key()));
     out
 }
 
