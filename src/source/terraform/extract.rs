@@ -148,7 +148,10 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
             match inst.child(call, &key) {
                 Ok(child) => walk(&child, out),
                 Err(u) => {
-                    if !noticed {
+                    let cycle = u
+                        .as_unknown()
+                        .is_some_and(|x| x.reason.ends_with(super::module::CYCLE));
+                    if !noticed && !cycle {
                         noticed = true;
                         module_notice(inst, call, &u);
                     }
