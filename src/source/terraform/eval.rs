@@ -59,6 +59,9 @@ pub struct Shared<'c> {
     /// [`Instance::eval_policy_attr`]), the unknowns that string templates met, by marker
     /// number; `None` otherwise.
     pub markers: RefCell<Option<Vec<Unknown>>>,
+    /// The root module's variable files that were read (tfvars, `--var-file`): provenance of
+    /// every role of this root.
+    pub input_files: RefCell<Vec<FileId>>,
     /// Every unknown a marker stands for, by marker number.
     pub marked: RefCell<Vec<Unknown>>,
     depth: Cell<usize>,
@@ -82,6 +85,7 @@ impl<'c> Shared<'c> {
             regexes: RefCell::default(),
             modules_json,
             markers: RefCell::default(),
+            input_files: RefCell::default(),
             marked: RefCell::default(),
             depth: Cell::new(0),
             steps: Cell::new(STEP_BUDGET),
@@ -253,6 +257,10 @@ pub struct Instance<'c> {
     pub inputs: HashMap<String, Val>,
     /// Why a variable without input or default is unknown.
     pub missing_reason: String,
+    /// The source files of this module and of every module above it (provenance).
+    pub lineage_files: Vec<FileId>,
+    /// Files read by `file()` and `templatefile()` while evaluating this instance.
+    pub reads: RefCell<std::collections::BTreeSet<FileId>>,
     vars: RefCell<HashMap<String, Val>>,
     locals: RefCell<HashMap<String, Slot>>,
     local_stack: RefCell<Vec<(String, Span)>>,
@@ -505,6 +513,8 @@ impl<'c> Instance<'c> {
             chain,
             inputs,
             missing_reason,
+            lineage_files: Vec::new(),
+            reads: RefCell::default(),
             vars: RefCell::default(),
             locals: RefCell::default(),
             local_stack: RefCell::default(),

@@ -12,7 +12,7 @@ use crate::iam::model::{
 };
 use crate::iam::policy::parse_document;
 use crate::source::Notice;
-use crate::span::Span;
+use crate::span::{FileId, Span};
 use crate::value::{Unknown, Val, ValKind};
 
 use super::eval::{Expansion, InstKey, Instance, Scope, as_string};
@@ -30,6 +30,8 @@ struct Link {
     origin: String,
     refs: Vec<Val>,
     what: LinkWhat,
+    /// The files the link's evaluation read (added to the roles it attaches to).
+    files: Vec<FileId>,
 }
 
 struct CodePolicy {
@@ -104,6 +106,22 @@ fn list_of(v: Val) -> Vec<Val> {
 
 /// Walks an instance and its children, collecting roles and links.
 pub fn walk(inst: &Instance, out: &mut Collected) {
+    walk_from(inst, &[], out);
+}
+
+/// The files an instance's evaluation read so far: its module's and its ancestors' files, and
+/// the `file()` targets read in it and above it.
+fn instance_files(inst: &Instance, above: &[FileId]) -> Vec<FileId> {
+    let mut files: Vec<FileId> = inst.lineage_files.clone();
+    files.extend_from_slice(above);
+    files.extend(inst.reads.borrow().iter().copied());
+    files.sort_unstable();
+    files.dedup();
+    files
+}
+
+/// [`walk`], with the `file()` targets read by the instances above.
+fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
     for res in inst.def.resources.iter().filter(|r| !r.data) {
         if !matches!(
             res.ty.as_str(),
@@ -137,7 +155,15 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
                 Some((n, v)) => empty.with(n, v.clone()),
                 None => Scope::empty(),
             };
+            let (roles, links) = (out.roles.len(), out.links.len());
             one_resource(inst, res, &key, &scope, template_note.clone(), out);
+            let files = instance_files(inst, above);
+            for (role, _) in out.roles.iter_mut().skip(roles) {
+                role.files.clone_from(&files);
+            }
+            for link in out.links.iter_mut().skip(links) {
+                link.files.clone_from(&files);
+            }
         }
     }
     for call in &inst.def.modules {
@@ -146,7 +172,14 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
         let mut noticed = false;
         for (key, _) in exp.instances(is_count) {
             match inst.child(call, &key) {
-                Ok(child) => walk(&child, out),
+                Ok(child) => {
+                    let mine: Vec<FileId> = above
+                        .iter()
+                        .copied()
+                        .chain(inst.reads.borrow().iter().copied())
+                        .collect();
+                    walk_from(&child, &mine, out)
+                }
                 Err(u) => {
                     let cycle = u
                         .as_unknown()
@@ -334,6 +367,7 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
                 what: LinkWhat::Inline(Box::new(AttachedPolicy {
                     origin: address,
                     name: opt_str(inst, body, "name", scope),
@@ -350,6 +384,7 @@ fn one_resource(
                     origin: address,
                     refs,
                     what: LinkWhat::Arn(arn),
+                    files: Vec::new(),
                 });
             }
         }
@@ -363,6 +398,7 @@ fn one_resource(
                     origin: address,
                     refs,
                     what: LinkWhat::Arn(arn),
+                    files: Vec::new(),
                 });
             }
         }
@@ -380,11 +416,13 @@ fn one_resource(
                     origin: address.clone(),
                     refs: refs.clone(),
                     what: LinkWhat::Arn(arn),
+                    files: Vec::new(),
                 });
             }
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "its managed policy attachments are managed exclusively by {address}"
                 )),
@@ -398,6 +436,7 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "its inline policies are managed exclusively by {address}"
                 )),
@@ -408,6 +447,7 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "used by the instance profile {address} (EC2 instances can assume it)"
                 )),
@@ -536,7 +576,7 @@ pub fn link(c: Collected) -> Vec<Role> {
                     }
                 };
                 if let Some((_, role)) = external.get_mut(i) {
-                    attach(role, &link.what, &link.origin, &resolve_arn);
+                    attach(role, &link, &resolve_arn);
                 }
             }
             continue;
@@ -560,7 +600,7 @@ pub fn link(c: Collected) -> Vec<Role> {
             let Some((role, _)) = roles.get_mut(i) else {
                 continue;
             };
-            attach(role, &link.what, &link.origin, &resolve_arn);
+            attach(role, &link, &resolve_arn);
         }
     }
     let mut out: Vec<Role> = roles.into_iter().map(|(r, _)| r).collect();
@@ -575,10 +615,11 @@ pub fn link(c: Collected) -> Vec<Role> {
 
 fn attach(
     role: &mut Role,
-    what: &LinkWhat,
-    origin: &str,
+    link: &Link,
     resolve_arn: &dyn Fn(&str, &Val) -> Result<AttachedPolicy, ManagedPolicyRef>,
 ) {
+    role.files.extend_from_slice(&link.files);
+    let (what, origin) = (&link.what, link.origin.as_str());
     match what {
         LinkWhat::Inline(p) => role.inline_policies.push((**p).clone()),
         LinkWhat::Arn(arn) => match resolve_arn(origin, arn) {

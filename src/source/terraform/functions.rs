@@ -855,6 +855,7 @@ impl Call<'_, '_> {
             Ok(x) => x,
             Err(e) => return Err(self.err(format!("cannot read {rel}: {e}"))),
         };
+        self.inst.reads.borrow_mut().insert(id);
         let whole = Span::new(id, 0, f.text.len());
         if self.name == "file" {
             return Ok(Val::str(f.text.to_string(), whole));

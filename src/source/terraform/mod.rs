@@ -115,7 +115,7 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
     let sh = Shared::new(ctx, cache, dir.to_path_buf());
     let inputs = vars::root_inputs(&sh, &def);
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let root = Instance::new(
+    let mut root = Instance::new(
         &sh,
         Arc::clone(&def),
         String::new(),
@@ -125,13 +125,19 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
         inputs,
         "var.{} has no default and no value in any tfvars file".into(),
     );
+    root.lineage_files = def.files.iter().map(|(id, _)| *id).collect();
     let mut collected = extract::Collected::default();
     extract::walk(&root, &mut collected);
     let mut roles = extract::link(collected);
     drop(root);
     let root_name = crate::discover::repo_relative(&ctx.root, dir);
+    let input_files = sh.input_files.borrow().clone();
     for r in &mut roles {
         r.root.clone_from(&root_name);
+        r.files.extend_from_slice(&input_files);
+        r.files.push(r.span.file);
+        r.files.sort_unstable();
+        r.files.dedup();
     }
     Extraction {
         roles,

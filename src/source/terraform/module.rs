@@ -224,7 +224,9 @@ pub fn instantiate<'c>(
     }
     let mut chain = parent.chain.clone();
     chain.push(canon);
-    Ok(Instance::new(
+    let mut lineage = parent.lineage_files.clone();
+    lineage.extend(def.files.iter().map(|(id, _)| *id));
+    let mut child = Instance::new(
         parent.sh,
         def,
         format!("{addr}."),
@@ -233,5 +235,7 @@ pub fn instantiate<'c>(
         chain,
         inputs,
         format!("var.{{}} is not set by {addr} and has no default"),
-    ))
+    );
+    child.lineage_files = lineage;
+    Ok(child)
 }
