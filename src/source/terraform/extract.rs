@@ -559,19 +559,33 @@ pub fn link(c: Collected) -> Vec<Role> {
         hits.sort_unstable();
         hits.dedup();
         if hits.is_empty() {
-            // A role named by a literal that no role of the configuration has: it is defined
-            // elsewhere. Keep what is attached to it, so that the permissions are checked.
+            // A role named by a literal that no role of the configuration has, or by a
+            // reference to a role the configuration does not declare (`aws_iam_role.x.name`
+            // without `x`, an input without a value): it is defined elsewhere. Keep what is
+            // attached to it, so that the permissions are checked.
             for r in &link.refs {
-                let Some(name) = r
-                    .as_str()
-                    .filter(|n| !n.is_empty() && !n.starts_with("arn:"))
-                else {
-                    continue;
+                let (name, note) = match &r.kind {
+                    ValKind::Str(n) if !n.is_empty() && !n.starts_with("arn:") => (
+                        n.clone(),
+                        format!(
+                            "role {n} is not defined in this configuration; only the policies attached to it here are checked"
+                        ),
+                    ),
+                    ValKind::Unknown(u) => {
+                        let what = ref_address(u).unwrap_or(u.expr.as_str());
+                        let name = format!("{}{what}", instance_of(&link.origin));
+                        let reason = u.reason.strip_prefix(super::eval::ERR).unwrap_or(&u.reason);
+                        let note = format!(
+                            "the role {name} is not in this configuration ({reason}); only the policies attached to it here are checked"
+                        );
+                        (name, note)
+                    }
+                    _ => continue,
                 };
-                let i = match external.iter().position(|(n, _)| n == name) {
+                let i = match external.iter().position(|(n, _)| *n == name) {
                     Some(i) => i,
                     None => {
-                        external.push((name.to_string(), external_role(name, r.span)));
+                        external.push((name.clone(), external_role(&name, r.span, note)));
                         external.len() - 1
                     }
                 };
@@ -631,7 +645,7 @@ fn attach(
 }
 
 /// A role that policies of the configuration attach to by name but that it does not define.
-fn external_role(name: &str, span: Span) -> Role {
+fn external_role(name: &str, span: Span, note: String) -> Role {
     Role {
         address: format!("role {name} (outside this configuration)"),
         source: SourceKind::Terraform,
@@ -646,9 +660,7 @@ fn external_role(name: &str, span: Span) -> Role {
         managed_policies: Vec::new(),
         permissions_boundary: None,
         max_session_duration: None,
-        notes: vec![format!(
-            "role {name} is not defined in this configuration; only the policies attached to it here are checked"
-        )],
+        notes: vec![note],
         metadata: Vec::new(),
         root: String::new(),
         state: Default::default(),
