@@ -8,14 +8,14 @@
 
 use crate::iam::model::{
     AttachedPolicy, DocumentKind, ManagedPolicyRef, PolicyDocument, Problem, ProblemCode, Role,
-    SourceKind, Str,
+    RoleState, SourceKind, Str,
 };
 use crate::iam::policy::parse_document;
 use crate::source::Notice;
 use crate::span::{FileId, Span};
 use crate::value::{Unknown, Val, ValKind};
 
-use super::eval::{Expansion, InstKey, Instance, Scope, as_string};
+use super::eval::{InstKey, Instance, Scope, as_string};
 use super::parse::{Body, Resource};
 use super::policy_document::{BlockItem, each_block};
 
@@ -32,6 +32,8 @@ struct Link {
     what: LinkWhat,
     /// The files the link's evaluation read (added to the roles it attaches to).
     files: Vec<FileId>,
+    /// Whether the linking resource is created (see [`RoleState`]).
+    state: RoleState,
 }
 
 struct CodePolicy {
@@ -138,17 +140,10 @@ fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
         }
         let is_count = res.body.attr("count").is_some();
         let exp = inst.expansion(&res.body, &res.address());
-        let template_note = match &exp {
-            Expansion::Unknown(v) => v.unknowns().first().map(|(_, u)| {
-                let what = if is_count { "count" } else { "for_each" };
-                let reason = u
-                    .reason
-                    .split_once(" is unknown (")
-                    .map_or(u.reason.as_str(), |(_, r)| r.strip_suffix(')').unwrap_or(r));
-                format!("checked once as a template: {what} is unknown ({reason})")
-            }),
-            _ => None,
-        };
+        // A template (unknown instances, or switched off only by a default) or not created
+        // (switched off by a value the user supplied): every role says why.
+        let state = super::eval::combine_state(&inst.state, exp.state(is_count));
+        let template_note = state.reason().map(str::to_string);
         for (key, bound) in exp.instances(is_count) {
             let empty = Scope::empty();
             let scope = match &bound {
@@ -160,9 +155,11 @@ fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
             let files = instance_files(inst, above);
             for (role, _) in out.roles.iter_mut().skip(roles) {
                 role.files.clone_from(&files);
+                role.state = state.clone();
             }
             for link in out.links.iter_mut().skip(links) {
                 link.files.clone_from(&files);
+                link.state = state.clone();
             }
         }
     }
@@ -368,6 +365,7 @@ fn one_resource(
                 origin: address.clone(),
                 refs,
                 files: Vec::new(),
+                state: RoleState::Checked,
                 what: LinkWhat::Inline(Box::new(AttachedPolicy {
                     origin: address,
                     name: opt_str(inst, body, "name", scope),
@@ -385,6 +383,7 @@ fn one_resource(
                     refs,
                     what: LinkWhat::Arn(arn),
                     files: Vec::new(),
+                    state: RoleState::Checked,
                 });
             }
         }
@@ -399,6 +398,7 @@ fn one_resource(
                     refs,
                     what: LinkWhat::Arn(arn),
                     files: Vec::new(),
+                    state: RoleState::Checked,
                 });
             }
         }
@@ -417,12 +417,14 @@ fn one_resource(
                     refs: refs.clone(),
                     what: LinkWhat::Arn(arn),
                     files: Vec::new(),
+                    state: RoleState::Checked,
                 });
             }
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
                 files: Vec::new(),
+                state: RoleState::Checked,
                 what: LinkWhat::Note(format!(
                     "its managed policy attachments are managed exclusively by {address}"
                 )),
@@ -437,6 +439,7 @@ fn one_resource(
                 origin: address.clone(),
                 refs,
                 files: Vec::new(),
+                state: RoleState::Checked,
                 what: LinkWhat::Note(format!(
                     "its inline policies are managed exclusively by {address}"
                 )),
@@ -448,6 +451,7 @@ fn one_resource(
                 origin: address.clone(),
                 refs,
                 files: Vec::new(),
+                state: RoleState::Checked,
                 what: LinkWhat::Note(format!(
                     "used by the instance profile {address} (EC2 instances can assume it)"
                 )),
@@ -555,6 +559,10 @@ pub fn link(c: Collected) -> Vec<Role> {
     }
     let mut external: Vec<(String, Role)> = Vec::new();
     for link in links {
+        // A policy that is not created attaches nothing.
+        if matches!(link.state, RoleState::NotCreated(_)) {
+            continue;
+        }
         let mut hits: Vec<usize> = link.refs.iter().flat_map(|r| targets(r, &roles)).collect();
         hits.sort_unstable();
         hits.dedup();
@@ -585,10 +593,17 @@ pub fn link(c: Collected) -> Vec<Role> {
                 let i = match external.iter().position(|(n, _)| *n == name) {
                     Some(i) => i,
                     None => {
-                        external.push((name.clone(), external_role(&name, r.span, note)));
+                        let mut role = external_role(&name, r.span, note);
+                        role.state = link.state.clone();
+                        external.push((name.clone(), role));
                         external.len() - 1
                     }
                 };
+                if let Some((_, role)) = external.get_mut(i)
+                    && link.state == RoleState::Checked
+                {
+                    role.state = RoleState::Checked;
+                }
                 if let Some((_, role)) = external.get_mut(i) {
                     attach(role, &link, &resolve_arn);
                 }
@@ -634,6 +649,12 @@ fn attach(
 ) {
     role.files.extend_from_slice(&link.files);
     let (what, origin) = (&link.what, link.origin.as_str());
+    if let (RoleState::Template(why), RoleState::Checked) = (&link.state, &role.state) {
+        let note = format!("{origin} is read as a template: {why}");
+        if !role.notes.contains(&note) {
+            role.notes.push(note);
+        }
+    }
     match what {
         LinkWhat::Inline(p) => role.inline_policies.push((**p).clone()),
         LinkWhat::Arn(arn) => match resolve_arn(origin, arn) {

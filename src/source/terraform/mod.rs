@@ -126,6 +126,19 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
         "var.{} has no default and no value in any tfvars file".into(),
     );
     root.lineage_files = def.files.iter().map(|(id, _)| *id).collect();
+    // The probe: the same root with every default unknown (see `Expansion::Off`).
+    let mut probe = Instance::new(
+        &sh,
+        Arc::clone(&def),
+        String::new(),
+        String::new(),
+        0,
+        root.chain.clone(),
+        root.inputs.clone(),
+        root.missing_reason.clone(),
+    );
+    probe.defaults_unknown = true;
+    root.probe = Some(std::rc::Rc::new(probe));
     let mut collected = extract::Collected::default();
     extract::walk(&root, &mut collected);
     let mut roles = extract::link(collected);

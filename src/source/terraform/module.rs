@@ -202,9 +202,11 @@ pub fn instantiate<'c>(
     let def = parent.sh.cache.get(parent.sh.ctx, &dir);
     // The each/count value of this instance.
     let is_count = call.body.attr("count").is_some();
-    let bound = match parent.expansion(&call.body, &format!("module.{}", call.name)) {
+    let exp = parent.expansion(&call.body, &format!("module.{}", call.name));
+    let state = super::eval::combine_state(&parent.state, exp.state(is_count));
+    let bound = match exp {
         Expansion::Many(items) => items.into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
-        Expansion::Unknown(v) => Some(v),
+        Expansion::Unknown(v) | Expansion::Off(v, _) => Some(v),
         Expansion::Single => None,
     };
     let empty = Scope::empty();
@@ -237,5 +239,12 @@ pub fn instantiate<'c>(
         format!("var.{{}} is not set by {addr} and has no default"),
     );
     child.lineage_files = lineage;
+    child.state = state;
+    if parent.defaults_unknown {
+        child.defaults_unknown = true;
+    } else {
+        // The same call in the parent's probe: its inputs evaluated with defaults unknown.
+        child.probe = parent.probe.as_ref().and_then(|p| p.child(call, key).ok());
+    }
     Ok(child)
 }
