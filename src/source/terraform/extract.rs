@@ -34,6 +34,9 @@ struct Link {
     files: Vec<FileId>,
     /// Whether the linking resource is created (see [`RoleState`]).
     state: RoleState,
+    /// The module instance each reference goes through, if any (see [`ref_instances`]); one
+    /// entry stands for every reference.
+    within: Vec<Option<String>>,
 }
 
 struct CodePolicy {
@@ -157,9 +160,13 @@ fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
                 role.files.clone_from(&files);
                 role.state = state.clone();
             }
-            for link in out.links.iter_mut().skip(links) {
-                link.files.clone_from(&files);
-                link.state = state.clone();
+            if out.links.len() > links {
+                let within = ref_instances(inst, &res.body, &scope);
+                for link in out.links.iter_mut().skip(links) {
+                    link.files.clone_from(&files);
+                    link.state = state.clone();
+                    link.within.clone_from(&within);
+                }
             }
         }
     }
@@ -366,6 +373,7 @@ fn one_resource(
                 refs,
                 files: Vec::new(),
                 state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Inline(Box::new(AttachedPolicy {
                     origin: address,
                     name: opt_str(inst, body, "name", scope),
@@ -384,6 +392,7 @@ fn one_resource(
                     what: LinkWhat::Arn(arn),
                     files: Vec::new(),
                     state: RoleState::Checked,
+                    within: Vec::new(),
                 });
             }
         }
@@ -399,6 +408,7 @@ fn one_resource(
                     what: LinkWhat::Arn(arn),
                     files: Vec::new(),
                     state: RoleState::Checked,
+                    within: Vec::new(),
                 });
             }
         }
@@ -418,6 +428,7 @@ fn one_resource(
                     what: LinkWhat::Arn(arn),
                     files: Vec::new(),
                     state: RoleState::Checked,
+                    within: Vec::new(),
                 });
             }
             out.links.push(Link {
@@ -425,6 +436,7 @@ fn one_resource(
                 refs,
                 files: Vec::new(),
                 state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "its managed policy attachments are managed exclusively by {address}"
                 )),
@@ -440,6 +452,7 @@ fn one_resource(
                 refs,
                 files: Vec::new(),
                 state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "its inline policies are managed exclusively by {address}"
                 )),
@@ -452,6 +465,7 @@ fn one_resource(
                 refs,
                 files: Vec::new(),
                 state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "used by the instance profile {address} (EC2 instances can assume it)"
                 )),
@@ -490,6 +504,75 @@ fn ref_address(u: &Unknown) -> Option<&str> {
     matches!(attr, "name" | "id" | "arn" | "unique_id").then_some(addr)
 }
 
+/// The role a "known only after apply" unknown stands for, by its full address
+/// (`module.admin.aws_iam_role.this` from `module.admin.aws_iam_role.this.name is known only
+/// after apply`): a computed name reached through a module output.
+fn after_apply_address(u: &Unknown) -> Option<&str> {
+    let full = u.reason.strip_suffix(" is known only after apply")?;
+    let (addr, attr) = full.rsplit_once('.')?;
+    matches!(attr, "name" | "id" | "arn" | "unique_id").then_some(addr)
+}
+
+/// Whether `address` is in the module instance `prefix` (`module.a` also covers
+/// `module.a[0].` and `module.a["x"].`; `module.a[0].` only that instance).
+fn in_instance(address: &str, prefix: &str) -> bool {
+    match address.strip_prefix(prefix) {
+        Some(rest) => prefix.ends_with('.') || rest.starts_with('.') || rest.starts_with('['),
+        None => false,
+    }
+}
+
+/// The module instance each role reference of a link goes through (`module.admin.role_name`
+/// → `module.admin.`, `module.team["a"].arn` → `module.team["a"].`), by the expression as
+/// written: `role` and `role_name` give one, a `roles = [...]` list one per element.
+fn ref_instances(inst: &Instance, body: &Body, scope: &Scope) -> Vec<Option<String>> {
+    use hcl::edit::expr::{Expression, TraversalOperator};
+    let Some(a) = ["role", "role_name", "roles"]
+        .iter()
+        .find_map(|n| body.attr(n))
+    else {
+        return Vec::new();
+    };
+    let super::parse::Expr::Hcl { expr, file } = &a.expr else {
+        return Vec::new();
+    };
+    let one = |e: &Expression| -> Option<String> {
+        let Expression::Traversal(t) = e else {
+            return None;
+        };
+        if !matches!(&t.expr, Expression::Variable(v) if v.as_str() == "module") {
+            return None;
+        }
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+        let Some(TraversalOperator::GetAttr(name)) = ops.first() else {
+            return None;
+        };
+        let call = inst.def.module_call(name.as_str())?;
+        let many = call.body.attr("count").is_some() || call.body.attr("for_each").is_some();
+        let base = format!("{}module.{}", inst.prefix, name.as_str());
+        match ops.get(1) {
+            Some(TraversalOperator::Index(ie)) if many => {
+                let k = inst.eval_hcl(ie, *file, 0, scope);
+                let key = match (&k.kind, as_string(&k)) {
+                    (ValKind::Number(_), Some(n)) => n.parse::<usize>().ok().map(InstKey::Int),
+                    (ValKind::Str(_), Some(s)) => Some(InstKey::Str(s)),
+                    _ => None,
+                };
+                Some(match key {
+                    Some(k) => format!("{base}{}.", k.suffix()),
+                    None => base,
+                })
+            }
+            _ if many => Some(base),
+            _ => Some(format!("{base}.")),
+        }
+    };
+    match expr {
+        Expression::Array(items) => items.iter().map(one).collect(),
+        e => vec![one(e)],
+    }
+}
+
 /// Attaches the links to the roles and returns the roles.
 pub fn link(c: Collected) -> Vec<Role> {
     let Collected {
@@ -498,9 +581,25 @@ pub fn link(c: Collected) -> Vec<Role> {
         policies,
         role_arns,
     } = c;
-    let targets = |r: &Val, roles: &[(Role, Val)]| -> Vec<usize> {
+    // The module instance part of an address (`module.a["x"].`), to prefer roles of the link's
+    // own instance when a literal name matches roles in several (the same name in two accounts).
+    let instance_of = |addr: &str| -> String {
+        match addr.rfind("aws_") {
+            Some(i) => addr[..i].to_string(),
+            None => String::new(),
+        }
+    };
+    // `own` is the link's module instance prefix: a reference written there is to a role of
+    // that instance; `within` limits the roles to a module instance the reference goes through
+    // (`module.admin.role_name`).
+    let targets = |r: &Val, own: &str, within: Option<&str>, roles: &[(Role, Val)]| -> Vec<usize> {
         let mut out = Vec::new();
         for (i, (role, obj)) in roles.iter().enumerate() {
+            if let Some(w) = within
+                && !in_instance(&role.address, w)
+            {
+                continue;
+            }
             let hit = match &r.kind {
                 ValKind::Str(s) => {
                     obj.get("name").and_then(as_string).as_deref() == Some(s.as_str())
@@ -510,7 +609,8 @@ pub fn link(c: Collected) -> Vec<Role> {
                 // built from an unknown) is still a reference to this role: the value is the
                 // role's own attribute, with its span.
                 ValKind::Unknown(u) => {
-                    ref_address(u) == Some(role.address.as_str())
+                    ref_address(u).is_some_and(|a| format!("{own}{a}") == role.address)
+                        || after_apply_address(u) == Some(role.address.as_str())
                         || ["name", "id", "arn", "unique_id"].iter().any(|k| {
                             obj.get(k)
                                 .is_some_and(|v| v.span == r.span && v.as_unknown() == Some(u))
@@ -523,14 +623,6 @@ pub fn link(c: Collected) -> Vec<Role> {
             }
         }
         out
-    };
-    // The module instance part of an address (`module.a["x"].`), to prefer roles of the link's
-    // own instance when a literal name matches roles in several (the same name in two accounts).
-    let instance_of = |addr: &str| -> String {
-        match addr.rfind("aws_") {
-            Some(i) => addr[..i].to_string(),
-            None => String::new(),
-        }
     };
     let resolve_arn = |origin: &str, arn: &Val| -> Result<AttachedPolicy, ManagedPolicyRef> {
         for p in &policies {
@@ -563,7 +655,19 @@ pub fn link(c: Collected) -> Vec<Role> {
         if matches!(link.state, RoleState::NotCreated(_)) {
             continue;
         }
-        let mut hits: Vec<usize> = link.refs.iter().flat_map(|r| targets(r, &roles)).collect();
+        let own = instance_of(&link.origin);
+        let mut hits: Vec<usize> = link
+            .refs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                let within = match link.within.as_slice() {
+                    [one] => one.as_deref(),
+                    many => many.get(i).and_then(|w| w.as_deref()),
+                };
+                targets(r, &own, within, &roles)
+            })
+            .collect();
         hits.sort_unstable();
         hits.dedup();
         if hits.is_empty() {
@@ -611,7 +715,6 @@ pub fn link(c: Collected) -> Vec<Role> {
             continue;
         }
         if hits.len() > 1 {
-            let own = instance_of(&link.origin);
             let same: Vec<usize> = hits
                 .iter()
                 .copied()
@@ -625,11 +728,36 @@ pub fn link(c: Collected) -> Vec<Role> {
                 hits = same;
             }
         }
+        // Several roles of different module instances have the name the link gives: it is
+        // attached to each, and each says that the link is a guess.
+        let guess = (hits.len() > 1).then(|| {
+            let names: Vec<String> = link
+                .refs
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect();
+            let addrs: Vec<&str> = hits
+                .iter()
+                .filter_map(|i| roles.get(*i).map(|(r, _)| r.address.as_str()))
+                .collect();
+            format!(
+                "{} is linked by the role name {} only, which {} roles have ({}): iamlint guessed that it attaches to each",
+                link.origin,
+                names.join(", "),
+                addrs.len(),
+                addrs.join(", ")
+            )
+        });
         for i in hits {
             let Some((role, _)) = roles.get_mut(i) else {
                 continue;
             };
             attach(role, &link, &resolve_arn);
+            if let Some(g) = &guess
+                && !role.notes.contains(g)
+            {
+                role.notes.push(g.clone());
+            }
         }
     }
     let mut out: Vec<Role> = roles.into_iter().map(|(r, _)| r).collect();
