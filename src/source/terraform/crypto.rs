@@ -49,7 +49,7 @@ pub fn base64_encode(data: &[u8]) -> String {
 /// Standard base64 (padding required, as Go's `StdEncoding`) to bytes.
 pub fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err("the string is not valid base64 (its length is not a multiple of 4)".into());
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
