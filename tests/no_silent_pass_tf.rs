@@ -174,6 +174,9 @@ fn a_role_switched_off_by_a_value_the_user_supplied_is_listed_and_not_checked() 
             .is_some_and(|r| r.contains("count = 0")),
         "{ci:#}"
     );
+    // The attachments are switched off by the same value (`if var.enable_ci_role` filters
+    // whatever the default of var.policies is): nothing is attached to an outside role.
+    assert_eq!(rs.len(), 1, "{rs:#?}");
     let report = check(&dir, &[]);
     assert!(findings(&report).is_empty(), "{report:#}");
     // The same with the default and `--var` switching it on: checked.

@@ -889,6 +889,28 @@ impl<'c> Instance<'c> {
         let items: Vec<(Val, Val)> = match (iteration_items(&coll), &coll.kind) {
             (Some(items), _) => items,
             (None, ValKind::Unknown(u)) => {
+                // `[for k, v in var.x : v if var.create]`: a condition that is false whatever
+                // the elements are gives an empty result even when the collection is unknown.
+                if let Some(c) = &f.cond {
+                    let any = Val::unknown("each element", u.reason.clone(), span);
+                    let s1 = scope.with(f.intro.value_var.as_str(), any.clone());
+                    let s2;
+                    let sc: &Scope = match &f.intro.key_var {
+                        Some(k) => {
+                            s2 = s1.with(k.as_str(), any);
+                            &s2
+                        }
+                        None => &s1,
+                    };
+                    if as_bool(&self.eval_hcl(&c.expr, file, base, sc)) == Some(false) {
+                        let kind = if f.key_expr.is_some() {
+                            ValKind::Map(Vec::new())
+                        } else {
+                            ValKind::List(Vec::new())
+                        };
+                        return Val::new(kind, span);
+                    }
+                }
                 return Val::unknown(self.sh.text(span), u.reason.clone(), span);
             }
             (None, ValKind::Null) => {

@@ -22,3 +22,14 @@ resource "aws_iam_role_policy_attachment" "ci_admin" {
   policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
 }
 
+
+variable "policies" {
+  type    = map(string)
+  default = {}
+}
+
+resource "aws_iam_role_policy_attachment" "extra" {
+  for_each   = { for k, v in var.policies : k => v if var.enable_ci_role }
+  role       = aws_iam_role.ci[0].name
+  policy_arn = each.value
+}
