@@ -296,6 +296,14 @@ fn a_policy_attached_through_a_module_output_links_to_that_instance_only() {
         Value::Array(Vec::new()),
         "{reader:#}"
     );
+    // A generated name (name_prefix) referenced inside the module links by address.
+    let prefixed = role(&rs, "module.prefixed.aws_iam_role.this[0]");
+    assert!(
+        prefixed["managed_policies"]
+            .to_string()
+            .contains("ReadOnlyAccess"),
+        "{prefixed:#}"
+    );
     assert!(
         !rs.iter()
             .any(|r| r["address"].as_str().is_some_and(|a| a.contains("outside"))),

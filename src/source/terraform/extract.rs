@@ -609,8 +609,13 @@ pub fn link(c: Collected) -> Vec<Role> {
                 // built from an unknown) is still a reference to this role: the value is the
                 // role's own attribute, with its span.
                 ValKind::Unknown(u) => {
-                    ref_address(u).is_some_and(|a| format!("{own}{a}") == role.address)
-                        || after_apply_address(u) == Some(role.address.as_str())
+                    // The expression as written in the link's instance (`aws_iam_role.x`
+                    // in module.a is module.a.aws_iam_role.x), or a full address that a
+                    // computed attribute carries.
+                    ref_address(u).is_some_and(|a| {
+                        format!("{own}{a}") == role.address
+                            || (a.starts_with(own) && a == role.address)
+                    }) || after_apply_address(u) == Some(role.address.as_str())
                         || ["name", "id", "arn", "unique_id"].iter().any(|k| {
                             obj.get(k)
                                 .is_some_and(|v| v.span == r.span && v.as_unknown() == Some(u))

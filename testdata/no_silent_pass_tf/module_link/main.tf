@@ -18,3 +18,8 @@ resource "aws_iam_role_policy_attachment" "admin" {
   role       = module.admin.role_name
   policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
 }
+
+module "prefixed" {
+  source = "./modules/prefixed"
+  create = true
+}
