@@ -142,24 +142,43 @@ fn a_module_switched_off_by_a_default_is_checked_as_a_template() {
         deployer["state_reason"],
         "not created with the default values: count = 0 from var.create_deployer"
     );
-    // `create_role = false` inside a wrapper module, passed on to the module that has the role.
+    // `create_role = false` inside a wrapper module that its caller leaves unset: the caller's
+    // module block accepts the default, so the role is listed as not created.
     let inner = role(&rs, "module.wrapped.module.inner.aws_iam_role.this");
-    assert_eq!(inner["state"], "template");
+    assert_eq!(inner["state"], "not_created", "{inner:#}");
+    let report = check(&dir, &[]);
     assert_eq!(
-        inner["state_reason"],
-        "not created with the default values: count = 0 from module.wrapped.var.create_role"
+        places(&report, "IAM001", "module.deployer.aws_iam_role.this[0]"),
+        [("modules/ci/main.tf".to_string(), 8)],
+        "{report:#}"
+    );
+    assert!(
+        places(
+            &report,
+            "IAM001",
+            "module.wrapped.module.inner.aws_iam_role.this"
+        )
+        .is_empty(),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_reusable_module_scanned_on_its_own_checks_a_role_its_create_role_default_switches_off() {
+    let dir = case("module_alone");
+    let rs = roles(&dir, &[]);
+    let this = role(&rs, "aws_iam_role.this");
+    assert_eq!(this["state"], "template");
+    assert_eq!(
+        this["state_reason"],
+        "not created with the default values: count = 0 from var.create_role"
     );
     let report = check(&dir, &[]);
-    for addr in [
-        "module.deployer.aws_iam_role.this[0]",
-        "module.wrapped.module.inner.aws_iam_role.this",
-    ] {
-        assert_eq!(
-            places(&report, "IAM001", addr),
-            [("modules/ci/main.tf".to_string(), 8)],
-            "{addr}: {report:#}"
-        );
-    }
+    assert_eq!(
+        places(&report, "IAM001", "aws_iam_role.this"),
+        [("main.tf".to_string(), 8)],
+        "{report:#}"
+    );
 }
 
 #[test]

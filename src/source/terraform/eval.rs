@@ -317,8 +317,9 @@ pub struct Instance<'c> {
     pub lineage_files: Vec<FileId>,
     /// Files read by `file()` and `templatefile()` while evaluating this instance.
     pub reads: RefCell<std::collections::BTreeSet<FileId>>,
-    /// A probe instance: every variable whose value would come from its default is unknown
-    /// (marked with [`DEFAULT_MARK`]), so that what a default decides shows up as unknown.
+    /// A probe instance: every root variable whose value would come from its default is
+    /// unknown (marked with [`DEFAULT_MARK`]), so that what a default decides shows up as
+    /// unknown. Defaults of child modules stay: the caller's module block accepts them.
     pub defaults_unknown: bool,
     /// The probe counterpart of this instance (`None` for probes themselves).
     pub probe: Option<Rc<Instance<'c>>>,
@@ -1427,7 +1428,9 @@ impl<'c> Instance<'c> {
                     span,
                 ),
                 Some(decl) => match &decl.default {
-                    Some(_) if self.defaults_unknown => Val::unknown(
+                    // Only the root module's defaults: a child's default that its caller
+                    // leaves unset is the caller's choice, written in its module block.
+                    Some(_) if self.defaults_unknown && self.depth == 0 => Val::unknown(
                         format!("var.{name}"),
                         format!("{DEFAULT_MARK}{}var.{name}", self.prefix),
                         span,
