@@ -371,6 +371,8 @@ pub fn evaluate(rules: &[Rule], roles: &[Role], notices: &[Notice], env: &Env) -
     let need_perms = rules.iter().any(uses_permissions);
     let mut out: Vec<Finding> = roles
         .par_iter()
+        // A role that a value the user supplied switches off is listed, not checked.
+        .filter(|role| !matches!(role.state, crate::iam::model::RoleState::NotCreated(_)))
         .flat_map_iter(|role| {
             // A role that a value the user supplied switches off is listed, not checked.
             if matches!(role.state, crate::iam::model::RoleState::NotCreated(_)) {

@@ -265,7 +265,7 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
                     metadata: Vec::new(),
                     root: crate::discover::repo_relative(&ctx.root, path),
                     state: Default::default(),
-                    files: Vec::new(),
+                    files: vec![id],
                 };
                 if let Some(Val {
                     kind: ValKind::List(ips),
