@@ -17,7 +17,7 @@ pub fn is_manifest(path: &Path) -> bool {
 /// The stack templates a manifest lists, as paths next to it. A manifest that cannot be read is
 /// not a template and gives nothing.
 pub fn manifest_templates(ctx: &Context<'_>, path: &Path) -> Vec<PathBuf> {
-    let Ok((file, source)) = ctx.sources.load(path, ctx.display_path(path)) else {
+    let Ok((file, source)) = ctx.load(path, ctx.display_path(path)) else {
         return Vec::new();
     };
     if !source.text.contains("aws:cloudformation:stack") {

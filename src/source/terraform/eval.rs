@@ -67,14 +67,15 @@ pub struct Shared<'c> {
 
 impl<'c> Shared<'c> {
     pub fn new(ctx: &'c Context<'c>, cache: &'c ModuleCache, top_dir: PathBuf) -> Shared<'c> {
-        let modules_json = super::module::read_modules_json(ctx, &top_dir);
+        let mut failures = Vec::new();
+        let modules_json = super::module::read_modules_json(ctx, &top_dir, &mut failures);
         Shared {
             ctx,
             cache,
             top_dir,
             errors: RefCell::default(),
             notices: RefCell::default(),
-            load_failures: RefCell::default(),
+            load_failures: RefCell::new(failures),
             json_vals: RefCell::default(),
             str_maps: RefCell::default(),
             files: RefCell::default(),

@@ -851,9 +851,17 @@ impl Call<'_, '_> {
             ));
         }
         let display = sh.ctx.display_path(&path);
-        let (id, f) = match sh.ctx.sources.load(&path, display) {
+        let (id, f) = match sh.ctx.load(&path, display) {
             Ok(x) => x,
-            Err(e) => return Err(self.err(format!("cannot read {rel}: {e}"))),
+            Err(e) => {
+                // The guarded door refused it (a FIFO, a device, a link outside the root, too
+                // large, not UTF-8): an error of the run, not only an unknown value.
+                sh.error(SourceError::at(
+                    self.span,
+                    format!("{}(\"{rel}\"): {e}", self.name),
+                ));
+                return Err(self.err(format!("cannot read {rel}: {e}")));
+            }
         };
         let whole = Span::new(id, 0, f.text.len());
         if self.name == "file" {

@@ -77,18 +77,31 @@ pub fn is_local_source(s: &str) -> bool {
 }
 
 /// Reads `<dir>/.terraform/modules/modules.json` (or the run root's): module key → directory.
-pub fn read_modules_json(ctx: &Context, top_dir: &Path) -> Option<HashMap<String, PathBuf>> {
+/// It is read through the guarded door; a refused one (a link outside the root, a FIFO, a
+/// device, too large) is pushed to `failures`.
+pub fn read_modules_json(
+    ctx: &Context,
+    top_dir: &Path,
+    failures: &mut Vec<crate::source::LoadFailure>,
+) -> Option<HashMap<String, PathBuf>> {
     for base in [top_dir, ctx.root.as_path()] {
         let path = base.join(".terraform").join("modules").join("modules.json");
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.len() > crate::span::MAX_FILE_BYTES {
+        if std::fs::symlink_metadata(&path).is_err() {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
+        let text =
+            match crate::source::read::read(&path, crate::source::read::Access::Inside(&ctx.root))
+                .and_then(|b| crate::span::decode(&b))
+            {
+                Ok(t) => t,
+                Err(error) => {
+                    failures.push(crate::source::LoadFailure {
+                        display: ctx.display_path(&path),
+                        error,
+                    });
+                    continue;
+                }
+            };
         let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
         };
