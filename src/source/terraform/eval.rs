@@ -411,6 +411,32 @@ pub fn as_bool(v: &Val) -> Option<bool> {
     }
 }
 
+/// The end of the reason of an unknown list element that stands for an unknown number of
+/// elements: an unknown list spliced by `concat` or `flatten`, an element that `distinct` may
+/// merge or a `for` condition may drop. A list holding one has an unknown length, and its
+/// positions from there on are unknown.
+pub const SPREAD: &str = " (it stands for an unknown number of elements)";
+
+/// True for a list element that stands for an unknown number of elements.
+pub fn is_spread(v: &Val) -> bool {
+    matches!(&v.kind, ValKind::Unknown(u) if u.reason.ends_with(SPREAD))
+}
+
+/// `v` (unknown, or known but of unknown multiplicity) as a spread element.
+pub fn spread(v: &Val, expr: impl FnOnce() -> String) -> Val {
+    match &v.kind {
+        ValKind::Unknown(u) if u.reason.ends_with(SPREAD) => v.clone(),
+        ValKind::Unknown(u) => {
+            Val::unknown(u.expr.clone(), format!("{}{SPREAD}", u.reason), v.span)
+        }
+        _ => Val::unknown(
+            expr(),
+            format!("the element may or may not be there{SPREAD}"),
+            v.span,
+        ),
+    }
+}
+
 /// The first unknown among values (top level), for propagation.
 pub fn first_unknown<'a>(vals: impl IntoIterator<Item = &'a Val>) -> Option<&'a Val> {
     vals.into_iter().find(|v| v.is_unknown())
@@ -832,6 +858,9 @@ impl<'c> Instance<'c> {
         let mut list = Vec::new();
         let mut map: Vec<(Key, Val)> = Vec::new();
         for (k, v) in items {
+            // An element that stands for many gives as many results.
+            let from_spread = is_spread(&v);
+            let spread_reason = v.as_unknown().map_or(String::new(), |u| u.reason.clone());
             if list.len() + map.len() >= MAX_ITEMS {
                 return err_val(
                     self.sh.text(span),
@@ -869,13 +898,17 @@ impl<'c> Instance<'c> {
                         if f.key_expr.is_some() {
                             return item;
                         }
-                        list.push(item);
+                        list.push(spread(&item, String::new));
                         continue;
                     }
                 }
             }
             let val = self.eval_hcl(&f.value_expr, file, base, sc);
             match &f.key_expr {
+                None if from_spread => list.push(spread(&val, || self.sh.text(span))),
+                Some(_) if from_spread => {
+                    return Val::unknown(self.sh.text(span), spread_reason, span);
+                }
                 None => list.push(val),
                 Some(ke) => {
                     let kv = self.eval_hcl(ke, file, base, sc);
@@ -1288,6 +1321,21 @@ impl<'c> Instance<'c> {
             return Val::unknown(self.sh.text(span), u.reason.clone(), span);
         }
         match &val.kind {
+            ValKind::List(items)
+                if as_num(key).is_some_and(|n| {
+                    n >= 0.0 && items.iter().take(n as usize + 1).any(is_spread)
+                }) =>
+            {
+                let u = items
+                    .iter()
+                    .find(|i| is_spread(i))
+                    .and_then(Val::as_unknown);
+                Val::unknown(
+                    self.sh.text(span),
+                    u.map_or(String::new(), |u| u.reason.clone()),
+                    span,
+                )
+            }
             ValKind::List(items) => match as_num(key) {
                 Some(n) if n >= 0.0 && (n as usize) < items.len() => items
                     .get(n as usize)
