@@ -33,6 +33,33 @@ pub const MAX_DEPTH: usize = 96;
 pub const MAX_ITEMS: usize = 10_000;
 /// Longest string built.
 pub const MAX_STR: usize = 1 << 20;
+/// `count` and `for_each` instances (of resources and module calls) expanded in one run, all
+/// root modules together: a bound on nested expansions (`count = 10000` in a module called with
+/// `count = 10000`). Past it, the expansion that does not fit is an error at its expression and
+/// gives no instances.
+pub const MAX_INSTANCES: usize = 25_000;
+
+/// What is left of [`MAX_INSTANCES`] in a run; shared by the threads of the root modules.
+pub struct InstanceBudget(std::sync::atomic::AtomicUsize);
+
+impl Default for InstanceBudget {
+    fn default() -> InstanceBudget {
+        InstanceBudget(std::sync::atomic::AtomicUsize::new(MAX_INSTANCES))
+    }
+}
+
+impl InstanceBudget {
+    /// Takes `n` instances; false (taking nothing) when fewer are left.
+    pub fn take(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    }
+}
+
 /// Evaluation steps per root module (a bound on hostile for-expressions).
 pub const STEP_BUDGET: u64 = 5_000_000;
 /// Prefix of the reason of an unknown that stands for an evaluation error (`try` skips these).
@@ -211,6 +238,7 @@ pub fn quote(s: &str) -> String {
 }
 
 /// How many instances a resource or module call has.
+#[derive(Clone)]
 pub enum Expansion {
     Single,
     /// `count` or `for_each` instances with the value bound to `count` / `each`.
@@ -260,6 +288,9 @@ pub struct Instance<'c> {
     resources: RefCell<HashMap<usize, Slot>>,
     outputs: RefCell<HashMap<String, Slot>>,
     children: RefCell<HashMap<(String, InstKey), ChildInstance<'c>>>,
+    /// Expansions by the span of their `count` / `for_each` (each is charged to the run's
+    /// [`InstanceBudget`] once).
+    expansions: RefCell<HashMap<Span, Rc<Expansion>>>,
 }
 
 /// `path` written relative to `base` (both directories), with `..` where it lies outside;
@@ -538,6 +569,7 @@ impl<'c> Instance<'c> {
             resources: RefCell::default(),
             outputs: RefCell::default(),
             children: RefCell::default(),
+            expansions: RefCell::default(),
         }
     }
 
@@ -1441,12 +1473,65 @@ impl<'c> Instance<'c> {
         }
     }
 
-    /// How many instances `body` (a resource or module call) has.
+    /// How many instances `body` (a resource or module call) has, computed once per instance
+    /// and charged to the run's instance budget.
     pub fn expansion(&self, body: &Body, addr: &str) -> Expansion {
+        let Some(at) = body
+            .attr("count")
+            .or_else(|| body.attr("for_each"))
+            .map(|a| a.span)
+        else {
+            return Expansion::Single;
+        };
+        if let Some(e) = self.expansions.borrow().get(&at) {
+            return Expansion::clone(e);
+        }
+        let mut e = self.expand(body, addr);
+        if let Expansion::Many(items) = &e
+            && !self.sh.cache.budget.take(items.len())
+        {
+            self.sh.error(SourceError::at(
+                at,
+                format!(
+                    "the run's budget of {MAX_INSTANCES} count/for_each instances is spent; \
+                     these {} instances were not expanded or checked",
+                    items.len()
+                ),
+            ));
+            e = Expansion::Many(Vec::new());
+        }
+        self.expansions.borrow_mut().insert(at, Rc::new(e.clone()));
+        e
+    }
+
+    /// The `count` / `each` value of instance `key` of `body`: `Some(None)` without count and
+    /// for_each, `None` when there is no such instance.
+    pub fn instance_value(&self, body: &Body, addr: &str, key: &InstKey) -> Option<Option<Val>> {
+        match self.expansion(body, addr) {
+            Expansion::Many(items) => items
+                .into_iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| Some(v)),
+            Expansion::Unknown(v) => Some(Some(v)),
+            Expansion::Single => Some(None),
+        }
+    }
+
+    fn expand(&self, body: &Body, addr: &str) -> Expansion {
         if let Some(c) = body.attr("count") {
             let v = self.eval(&c.expr, &Scope::empty());
+            let over = as_num(&v).filter(|n| *n > MAX_ITEMS as f64);
+            if let Some(n) = over {
+                self.sh.error(SourceError::at(
+                    c.span,
+                    format!(
+                        "count is {n}, over the {MAX_ITEMS} instances iamlint expands; \
+                         the resource is checked once as a template"
+                    ),
+                ));
+            }
             return match as_num(&v) {
-                Some(n) if n >= 0.0 => {
+                Some(n) if n >= 0.0 && over.is_none() => {
                     let n = (n as usize).min(MAX_ITEMS);
                     Expansion::Many(
                         (0..n)
@@ -1468,9 +1553,11 @@ impl<'c> Instance<'c> {
                     )
                 }
                 _ => {
-                    let reason = v
-                        .as_unknown()
-                        .map_or("count is not a number".to_string(), |u| u.reason.clone());
+                    let reason = match (over, v.as_unknown()) {
+                        (Some(n), _) => format!("{n} is over the {MAX_ITEMS} instances expanded"),
+                        (None, Some(u)) => u.reason.clone(),
+                        (None, None) => "count is not a number".to_string(),
+                    };
                     let u = Val::unknown(
                         "count.index",
                         format!("count of {}{addr} is unknown ({reason})", self.prefix),

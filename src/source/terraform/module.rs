@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::source::Context;
 use crate::value::Val;
 
-use super::eval::{Expansion, InstKey, Instance, Scope};
+use super::eval::{InstKey, Instance, InstanceBudget, Scope};
 use super::parse::{ModuleCall, ModuleDef, literal_string, parse_module};
 
 /// Deepest module nesting followed.
@@ -20,6 +20,8 @@ pub const MAX_MODULE_DEPTH: usize = 12;
 #[derive(Default)]
 pub struct ModuleCache {
     map: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<ModuleDef>>>>>,
+    /// The run's count/for_each instance budget, shared by all root modules.
+    pub budget: InstanceBudget,
 }
 
 fn key(dir: &Path) -> PathBuf {
@@ -195,11 +197,9 @@ pub fn instantiate<'c>(
     let def = parent.sh.cache.get(parent.sh.ctx, &dir);
     // The each/count value of this instance.
     let is_count = call.body.attr("count").is_some();
-    let bound = match parent.expansion(&call.body, &format!("module.{}", call.name)) {
-        Expansion::Many(items) => items.into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
-        Expansion::Unknown(v) => Some(v),
-        Expansion::Single => None,
-    };
+    let bound = parent
+        .instance_value(&call.body, &format!("module.{}", call.name), key)
+        .flatten();
     let empty = Scope::empty();
     let scope = match bound {
         Some(v) => empty.with(if is_count { "count" } else { "each" }, v),
