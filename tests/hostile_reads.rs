@@ -219,16 +219,21 @@ fn linked_tf_file_outside_the_root_is_an_error_not_skipped() {
 
 #[test]
 fn linked_tf_file_inside_the_root_is_read() {
+    // Terraform reads a linked `.tf` file; so does iamlint when the link stays in the root.
     let r = repo();
-    write(r.path(), "main.tf", ROLE_TF.as_bytes());
+    let role = ROLE_TF
+        .split_once("resource")
+        .map(|(_, rest)| format!("resource{rest}"))
+        .unwrap_or_default();
+    write(r.path(), "main.tf", role.as_bytes());
     write(
         r.path(),
-        "shared/vars.tfvars",
-        b"partner = \"arn:aws:iam::987654321098:root\"\n",
+        "common/partner.txt",
+        b"variable \"partner\" {\n  default = \"arn:aws:iam::987654321098:root\"\n}\n",
     );
     symlink(
-        r.path().join("shared/vars.tfvars"),
-        r.path().join("terraform.tfvars"),
+        r.path().join("common/partner.txt"),
+        r.path().join("variables.tf"),
     )
     .expect("symlink");
     let run = run_limited(
