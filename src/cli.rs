@@ -90,6 +90,9 @@ struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also list the findings that inline suppressions silenced, with their reasons.
+    #[arg(long)]
+    show_suppressed: bool,
 }
 
 #[derive(Args, Debug)]
@@ -320,6 +323,7 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    outcome.show_suppressed = a.show_suppressed;
     if let Some(path) = &a.write_baseline
         && let Err(e) = write_out(
             &Some(path.clone()),

@@ -37,8 +37,10 @@ pub struct Outcome {
     /// Kept findings, sorted by file, line, column and rule.
     pub findings: Vec<Finding>,
     pub errors: Vec<ReportedError>,
-    /// Findings silenced by an inline `iamlint:ignore` comment.
-    pub suppressed: usize,
+    /// Findings silenced by an inline suppression, with the reasons, in finding order.
+    pub suppressed: Vec<crate::suppress::Suppressed>,
+    /// Whether reports list the suppressed findings (`--show-suppressed`).
+    pub show_suppressed: bool,
     /// Findings dropped because a baseline lists them.
     pub baselined: usize,
     pub files_scanned: usize,
@@ -116,27 +118,30 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
 
     // Explicit files limit the findings to those files (pre-commit passes the staged files; the
     // rest of the module is read only to understand them).
-    if !explicit.is_empty() {
-        let wanted: Vec<PathBuf> = explicit
+    let wanted: Option<Vec<PathBuf>> = (!explicit.is_empty()).then(|| {
+        explicit
             .iter()
             .filter_map(|p| p.canonicalize().ok())
-            .collect();
-        findings.retain(|f| {
-            sources
-                .get(f.span.file)
-                .and_then(|s| s.path.canonicalize().ok())
-                .is_some_and(|p| wanted.contains(&p))
-        });
+            .collect()
+    });
+    if let Some(wanted) = &wanted {
+        findings.retain(|f| in_files(&sources, f, wanted));
     }
-    let before = findings.len();
-    findings.retain(|f| !crate::suppress::is_suppressed(&sources, f));
-    let suppressed = before - findings.len();
-
     let mut errors = collect_errors(&sources, &extraction);
     errors.sort();
     errors.dedup();
     sort_findings(&sources, &mut findings);
     findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+    let (mut findings, suppressed, notices) =
+        crate::suppress::apply(&sources, &extraction.suppressions, findings);
+    // Suppressions without a reason or that matched nothing are findings of their own (IAM901,
+    // IAM902); they are not themselves suppressible.
+    let mut meta = engine::evaluate(&active, &[], &notices, &env);
+    if let Some(wanted) = &wanted {
+        meta.retain(|f| in_files(&sources, f, wanted));
+    }
+    findings.extend(meta);
+    sort_findings(&sources, &mut findings);
     let mut roles = extraction.roles;
     roles.sort_by(|a, b| {
         (sources.display(a.span.file), a.span.start, &a.address).cmp(&(
@@ -151,9 +156,17 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         findings,
         errors,
         suppressed,
+        show_suppressed: false,
         baselined: 0,
         files_scanned,
     })
+}
+
+fn in_files(sources: &SourceMap, f: &Finding, wanted: &[PathBuf]) -> bool {
+    sources
+        .get(f.span.file)
+        .and_then(|s| s.path.canonicalize().ok())
+        .is_some_and(|p| wanted.contains(&p))
 }
 
 /// Findings in a stable order: file, line, column, rule, message.

@@ -15,6 +15,7 @@ fn group(id: &str) -> &'static str {
         Some("1") => "Role permissions (IAM1xx)",
         Some("2") => "Trust and permissions together (IAM2xx)",
         Some("3") => "Policy grammar (IAM3xx)",
+        Some("9") => "Suppressions (IAM9xx)",
         _ => "Other rules",
     }
 }
@@ -32,7 +33,8 @@ fn index(rules: &[Rule]) -> String {
          - `IAM2xx`: combinations: a trust that lets outsiders in together with permissions \
          worth taking. These are the critical ones.\n\
          - `IAM3xx`: policy grammar: documents that will fail to deploy, or that do not do \
-         what they say.\n\n\
+         what they say.\n\
+         - `IAM9xx`: inline suppressions that give no reason or match no finding.\n\n\
          A rule marked *off by default* runs only when `.iamlint.yaml` lists it under \
          `enable:`.\n",
     );

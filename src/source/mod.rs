@@ -134,6 +134,8 @@ pub struct Extraction {
     pub errors: Vec<SourceError>,
     pub load_failures: Vec<LoadFailure>,
     pub notices: Vec<Notice>,
+    /// Inline suppressions, gathered once per file (see [`crate::suppress`]).
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 impl Extraction {
@@ -142,5 +144,6 @@ impl Extraction {
         self.errors.extend(other.errors);
         self.load_failures.extend(other.load_failures);
         self.notices.extend(other.notices);
+        self.suppressions.extend(other.suppressions);
     }
 }
