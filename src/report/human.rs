@@ -206,6 +206,9 @@ pub fn summary(o: &Outcome) -> String {
     if o.baselined > 0 {
         line.push_str(&format!("; {} in the baseline", o.baselined));
     }
+    if let Some((reference, existing)) = &o.diff {
+        line.push_str(&format!("; {existing} already at {reference}, not shown"));
+    }
     if !o.suppressed.is_empty() {
         line.push_str(&format!("; {} suppressed inline", o.suppressed.len()));
     }
@@ -222,6 +225,7 @@ pub fn summary(o: &Outcome) -> String {
 
 /// The inventory as a table: one role a line, its principals and what stayed unknown.
 pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) -> String {
+    use crate::iam::model::RoleState;
     use crate::iam::principals::{Class, classify, relate};
     let mut out = String::new();
     for r in &o.roles {
@@ -239,6 +243,21 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
                     .unwrap_or_default()
             ),
         );
+        if r.root != "." && !r.root.is_empty() {
+            push_line(&mut out, format!("  root: {}\n", r.root));
+        }
+        match &r.state {
+            RoleState::Checked => {}
+            RoleState::Template(why) => {
+                push_line(&mut out, format!("  state: checked as a template: {why}\n"));
+            }
+            RoleState::NotCreated(why) => {
+                push_line(
+                    &mut out,
+                    format!("  state: not created, not checked: {why}\n"),
+                );
+            }
+        }
         match &r.trust {
             None => push_line(&mut out, "  trust: none\n".to_string()),
             Some(doc) => {
@@ -314,13 +333,25 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
             push_line(&mut out, format!("  note: {n}\n"));
         }
     }
+    for e in &o.errors {
+        push_line(
+            &mut out,
+            format!("error: {}:{}:{}: {}\n", e.file, e.line, e.column, e.message),
+        );
+    }
     let resolved = o.roles.iter().filter(|r| r.trust_resolved()).count();
     push_line(
         &mut out,
         format!(
-            "{} roles, {} with a fully resolved trust policy\n",
+            "{} roles, {} with a fully resolved trust policy{}\n",
             o.roles.len(),
-            resolved
+            resolved,
+            match o.errors.len() {
+                0 => String::new(),
+                1 => "; 1 error (a file that could not be read or parsed may hide a role)".into(),
+                n =>
+                    format!("; {n} errors (files that could not be read or parsed may hide roles)"),
+            }
         ),
     );
     out

@@ -27,6 +27,7 @@ fn finding(o: &Outcome, f: &crate::rules::engine::Finding) -> Value {
         "end_line": end_line,
         "end_column": end_column,
         "resource": f.resource,
+        "root": f.root,
         "role": f.role,
         "notes": f.notes,
         "fingerprint": f.fingerprint,
@@ -65,6 +66,7 @@ pub fn check(o: &Outcome) -> Value {
             "errors": o.errors.len(),
             "suppressed": o.suppressed.len(),
             "baselined": o.baselined,
+            "diff": o.diff.as_ref().map(|(r, n)| json!({"ref": r, "existing": n})),
         }
     });
     if o.show_suppressed
@@ -180,8 +182,15 @@ pub fn role(o: &Outcome, r: &Role, trust: &(dyn Trust + Sync)) -> Value {
             json!({"expression": u.expr, "reason": u.reason, "file": o.sources.display(span.file), "line": l, "column": c})
         })
         .collect();
+    let mut files: Vec<String> = r.files.iter().map(|f| o.sources.display(*f)).collect();
+    files.sort();
+    files.dedup();
     json!({
         "address": r.address,
+        "root": r.root,
+        "state": r.state.as_str(),
+        "state_reason": r.state.reason(),
+        "files_read": files,
         "file": o.sources.display(r.span.file),
         "line": line,
         "name": r.name.as_ref().map(str_json),
