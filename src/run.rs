@@ -53,8 +53,10 @@ pub struct Outcome {
     /// Kept findings, sorted by file, line, column and rule.
     pub findings: Vec<Finding>,
     pub errors: Vec<ReportedError>,
-    /// Findings silenced by an inline `iamlint:ignore` comment.
-    pub suppressed: usize,
+    /// Findings silenced by an inline suppression, with the reasons, in finding order.
+    pub suppressed: Vec<crate::suppress::Suppressed>,
+    /// Whether reports list the suppressed findings (`--show-suppressed`).
+    pub show_suppressed: bool,
     /// Findings dropped because a baseline lists them.
     pub baselined: usize,
     pub files_scanned: usize,
@@ -263,16 +265,47 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         }
         f.set_fingerprint();
     }
-    let before = findings.len();
-    findings.retain(|f| !crate::suppress::is_suppressed(&sources, f));
-    let suppressed = before - findings.len();
-
+    sort_findings(&sources, &mut findings);
+    findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+    let (mut findings, suppressed, meta_notices) =
+        crate::suppress::apply(&sources, &extraction.suppressions, findings);
+    // Suppressions without a reason or that matched nothing are findings of their own (IAM901,
+    // IAM902), checked with the configuration of their file; they are not suppressible. A run
+    // on named files reports those of the named files only.
+    let named: Option<Vec<PathBuf>> = (!explicit.is_empty()).then(|| {
+        explicit
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect()
+    });
+    let mut by_config: std::collections::BTreeMap<Option<PathBuf>, Vec<crate::source::Notice>> =
+        std::collections::BTreeMap::new();
+    for n in meta_notices {
+        if let Some(named) = &named
+            && !in_files(&sources, n.span.file, named)
+        {
+            continue;
+        }
+        let key = configs.key_for(&sources, n.span.file, &mut config_errors);
+        by_config.entry(key).or_default().push(n);
+    }
+    for (key, notices) in by_config {
+        let cfg = configs.get(&key);
+        let active = active_rules(rules, cfg).unwrap_or_default();
+        let env = Env { trust: cfg };
+        for mut f in engine::evaluate(&active, &[], &notices, &env) {
+            if let Some(file) = sources.get(f.span.file) {
+                f.root = crate::discover::repo_relative(&repo, &file.path);
+            }
+            f.set_fingerprint();
+            findings.push(f);
+        }
+    }
     let mut errors = collect_errors(&sources, &extraction);
     errors.extend(config_errors);
     errors.sort();
     errors.dedup();
     sort_findings(&sources, &mut findings);
-    findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
     distinguish(&mut findings);
     let mut roles = extraction.roles;
     roles.sort_by(|a, b| {
@@ -288,12 +321,20 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         findings,
         errors,
         suppressed,
+        show_suppressed: false,
         baselined: 0,
         files_scanned,
         empty: extraction.sources_read == 0,
         root: repo,
         diff: None,
     })
+}
+
+fn in_files(sources: &SourceMap, file: crate::span::FileId, wanted: &[PathBuf]) -> bool {
+    sources
+        .get(file)
+        .and_then(|s| s.path.canonicalize().ok())
+        .is_some_and(|p| wanted.contains(&p))
 }
 
 /// The rules a configuration turns on, with its severities, its own rule directories merged
