@@ -5,7 +5,9 @@
 //! templates; set `IAMLINT_BENCH_FILES=N` for one mixed size. Under `cargo test` it runs a small tree once as a
 //! smoke test. Prints files per second and the process's peak resident memory. It also times a
 //! Terraform plan of 8,000 roles on one line (as `terraform show -json` writes it) against the
-//! same plan pretty-printed (`IAMLINT_BENCH_PLAN_ROLES=N` for that alone).
+//! same plan pretty-printed (`IAMLINT_BENCH_PLAN_ROLES=N` for that alone), and a pre-commit run
+//! on two named files in repositories of 1,250 and 10,000 files
+//! (`IAMLINT_BENCH_PRECOMMIT_FILES=N` for one size).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -228,6 +230,38 @@ fn bench(files: usize, runs: usize, mix: Mix) {
     );
 }
 
+/// Pre-commit: two files named in a repository of `files` files (a Terraform stack's main.tf
+/// and a template). The whole repository is read around them, as a run on files does, and the
+/// roles whose evaluation read them are checked.
+fn bench_precommit(files: usize, runs: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = generate(dir.path(), files, Mix::Mixed);
+    std::fs::create_dir_all(dir.path().join(".git")).expect(".git");
+    let rules = rules::builtin().expect("rules");
+    let opts = Options {
+        paths: vec![
+            dir.path().join("stacks/s0/main.tf"),
+            dir.path().join("cfn/t2.yaml"),
+        ],
+        ..Options::default()
+    };
+    let config = Config::default();
+    let mut times: Vec<Duration> = Vec::new();
+    let mut roles = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let o = run::check(&opts, &config, &rules).expect("run");
+        times.push(t.elapsed());
+        roles = o.roles.len();
+    }
+    times.sort();
+    println!(
+        "precommit: 2 named files in a repository of {written} files: roles checked={roles} median={:.3}s min={:.3}s",
+        times[times.len() / 2].as_secs_f64(),
+        times[0].as_secs_f64(),
+    );
+}
+
 /// A plan with `roles` roles (each trusting an unknown account, so each has findings), as
 /// `terraform show -json` writes it: one line. Values hold non-ASCII text, as real plans do.
 fn plan_one_line(roles: usize) -> String {
@@ -293,6 +327,14 @@ fn main() {
         // `cargo test --all-targets`: a smoke run on a small tree and a small plan.
         bench(200, 1, Mix::Mixed);
         bench_plan(200, 1);
+        bench_precommit(200, 1);
+        return;
+    }
+    if let Some(n) = std::env::var("IAMLINT_BENCH_PRECOMMIT_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        bench_precommit(n, 5);
         return;
     }
     if let Some(n) = std::env::var("IAMLINT_BENCH_PLAN_ROLES")
@@ -318,6 +360,9 @@ fn main() {
                 bench(n, 5, Mix::CloudFormation);
             }
             bench_plan(8_000, 5);
+            for n in [1_250, 10_000] {
+                bench_precommit(n, 5);
+            }
         }
     }
 }
