@@ -279,11 +279,22 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
             out.push_str(&format!("  note: {n}\n"));
         }
     }
+    for e in &o.errors {
+        out.push_str(&format!(
+            "error: {}:{}:{}: {}\n",
+            e.file, e.line, e.column, e.message
+        ));
+    }
     let resolved = o.roles.iter().filter(|r| r.trust_resolved()).count();
     out.push_str(&format!(
-        "{} roles, {} with a fully resolved trust policy\n",
+        "{} roles, {} with a fully resolved trust policy{}\n",
         o.roles.len(),
-        resolved
+        resolved,
+        match o.errors.len() {
+            0 => String::new(),
+            1 => "; 1 error (a file that could not be read or parsed may hide a role)".into(),
+            n => format!("; {n} errors (files that could not be read or parsed may hide roles)"),
+        }
     ));
     out
 }

@@ -83,6 +83,7 @@ pub fn extract(
 
     // Templates that another template names as a nested stack are read through it, with the
     // parameters it passes, not on their own.
+    out.sources_read += order.len();
     let nested: HashSet<PathBuf> = parsed.values().flat_map(|t| static_children(t)).collect();
     let registry = Registry {
         parsed,

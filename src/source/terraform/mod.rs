@@ -113,5 +113,6 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
         errors: sh.errors.take(),
         load_failures: sh.load_failures.take(),
         notices: sh.notices.take(),
+        ..Extraction::default()
     }
 }
