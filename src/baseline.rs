@@ -10,6 +10,16 @@ use serde_json::{Value, json};
 
 use crate::rules::engine::Finding;
 
+/// FNV-1a, 64-bit, as 16 hex digits: a stable digest for identities without a dependency.
+pub fn digest(s: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
 /// The fingerprints of a baseline file.
 pub fn load(path: &Path) -> Result<BTreeSet<String>, String> {
     let shown = crate::discover::display_path(path);

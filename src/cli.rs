@@ -60,9 +60,18 @@ struct CheckArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     common: Common,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    /// Output format: human, json, sarif, github, junit, markdown or concise. FORMAT=FILE
+    /// writes that report to FILE; repeat for several reports in one run
+    /// (`--format human --format sarif=iamlint.sarif`).
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
+    format: Vec<(Format, Option<PathBuf>)>,
+    /// The repository root: reads stay under it and report paths are relative to it
+    /// (default: the git work tree of the first path, else that path).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Report findings but exit with 0 (errors still exit with 2).
+    #[arg(long)]
+    exit_zero: bool,
     /// Exit with 1 only for findings at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     severity_threshold: Option<SeverityArg>,
@@ -90,6 +99,10 @@ struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Exit with 2 when no Terraform or CloudFormation file was read (also `fail_on_empty:
+    /// true` in the config): an empty run is not a clean one.
+    #[arg(long)]
+    fail_on_empty: bool,
 }
 
 #[derive(Args, Debug)]
@@ -142,6 +155,23 @@ impl From<SeverityArg> for Severity {
     }
 }
 
+/// `FORMAT` or `FORMAT=FILE`.
+fn parse_format_spec(s: &str) -> Result<(Format, Option<PathBuf>), String> {
+    let (name, file) = match s.split_once('=') {
+        Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+        Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format `{name}` (one of {})", names.join(", "))
+    })?;
+    Ok((format, file))
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
@@ -158,21 +188,15 @@ fn fail(msg: &str) -> i32 {
     2
 }
 
-/// The config given with `--config`, else `.iamlint.yaml` in the first scanned path or a parent,
-/// else in the current directory or a parent.
-fn load_config(common: &Common, first_path: Option<&PathBuf>) -> Result<Config, String> {
-    let from_path = first_path.and_then(|p| {
-        let dir = if p.is_file() {
-            p.parent()?.to_path_buf()
-        } else {
-            p.clone()
-        };
-        config::find(if dir.as_os_str().is_empty() {
-            std::path::Path::new(".")
-        } else {
-            &dir
-        })
-    });
+/// The config given with `--config`, else `.iamlint.yaml` at the repository root of the scanned
+/// paths or a parent, else in the current directory or a parent. Files below with a nearer
+/// `.iamlint.yaml` are checked with that one (see [`run::check`]).
+fn load_config(common: &Common, paths: &[PathBuf]) -> Result<Config, String> {
+    let from_path = if paths.is_empty() {
+        None
+    } else {
+        config::find(&run::scan_root(paths))
+    };
     let path = match &common.config {
         Some(p) => Some(p.clone()),
         None => from_path.or_else(|| std::env::current_dir().ok().and_then(|d| config::find(&d))),
@@ -187,18 +211,27 @@ fn load_config(common: &Common, first_path: Option<&PathBuf>) -> Result<Config, 
     }
 }
 
+/// The built-in rules and the `--rules` directories; each configuration adds its own
+/// `rules_dirs` (see [`run::check`]). The given config's rule ids are checked here.
 fn load_rules(common: &Common, config: &Config) -> Result<Vec<Rule>, String> {
     let mut all = rules::builtin().map_err(|e| e.to_string())?;
-    for dir in config.rules_dirs.iter().chain(common.rules_dirs.iter()) {
+    for dir in common.rules_dirs.iter() {
         let extra = rules::load_dir(dir).map_err(|e| e.to_string())?;
         all = rules::merge(all, extra);
     }
+    let mut with_config = all.clone();
+    for dir in &config.rules_dirs {
+        let extra = rules::load_dir(dir).map_err(|e| e.to_string())?;
+        with_config = rules::merge(with_config, extra);
+    }
+    let ids: Vec<&str> = with_config.iter().map(|r| r.id.as_str()).collect();
+    config.check_rule_ids(&ids).map_err(|e| e.to_string())?;
     Ok(all)
 }
 
 /// The configuration and the rules in effect (built-in, then rule directories in order).
-fn setup(common: &Common, first_path: Option<&PathBuf>) -> Result<(Config, Vec<Rule>), String> {
-    let config = load_config(common, first_path)?;
+fn setup(common: &Common, paths: &[PathBuf]) -> Result<(Config, Vec<Rule>), String> {
+    let config = load_config(common, paths)?;
     let rules = load_rules(common, &config)?;
     Ok((config, rules))
 }
@@ -218,6 +251,12 @@ fn split_kv(items: &[String], what: &str) -> Result<Vec<(String, String)>, Strin
 fn write_out(path: &Option<PathBuf>, text: &str) -> Result<(), String> {
     match path {
         Some(p) => {
+            // A report path such as `reports/iamlint.sarif` may name a directory CI has not
+            // made yet.
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
             std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
         }
         None => {
@@ -281,7 +320,12 @@ fn var_args_in_order(m: &clap::ArgMatches) -> Vec<TfVarArg> {
 }
 
 fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
-    let (config, rules) = match setup(&a.common, a.paths.first()) {
+    let scanned = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let (config, rules) = match setup(&a.common, &scanned) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
@@ -308,6 +352,8 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
     }
     let opts = Options {
         paths,
+        per_file_config: a.common.config.is_none(),
+        root: a.root.clone(),
         excludes: a.exclude.clone(),
         resolve: ResolveOptions {
             tf_var_args,
@@ -316,10 +362,35 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
             cfn_parameter_files: a.parameter_files.clone(),
         },
     };
+    if inventory
+        && a.format
+            .iter()
+            .any(|(f, _)| !matches!(f, Format::Human | Format::Json))
+    {
+        return fail(
+            "roles: the inventory is printed as human or json; use `iamlint --format ...` for findings",
+        );
+    }
     let mut outcome = match run::check(&opts, &config, &rules) {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    let fail_on_empty = a.fail_on_empty || config.fail_on_empty;
+    if outcome.empty {
+        let shown: Vec<String> = opts.paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "iamlint: no Terraform or CloudFormation file was read in {}{}",
+            shown.join(" "),
+            if fail_on_empty {
+                " (--fail-on-empty)"
+            } else {
+                "; nothing was checked"
+            }
+        );
+        if fail_on_empty {
+            return 2;
+        }
+    }
     if let Some(path) = &a.write_baseline
         && let Err(e) = write_out(
             &Some(path.clone()),
@@ -343,26 +414,41 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         .map(Severity::from)
         .or(config.severity_threshold)
         .unwrap_or(Severity::Low);
-    let color = use_color(a.common.color) && a.output.is_none();
-    let format = a.format.unwrap_or(Format::Human);
-    let text = if inventory {
-        match format {
-            Format::Json => pretty(&report::json::roles(&outcome, &config)),
-            _ => report::human::roles(&outcome, &config),
-        }
-    } else {
-        match format {
-            Format::Human => report::human::check(&outcome, &rules, color),
-            Format::Json => pretty(&report::json::check(&outcome)),
-            Format::Sarif => pretty(&report::sarif::check(&outcome, &rules)),
-            Format::Github => report::github::check(&outcome),
-            Format::Junit => report::junit::check(&outcome),
-        }
-    };
-    if let Err(e) = write_out(&a.output, &text) {
-        return fail(&e);
+    // Each report goes to its own file, or to --output, or to standard output; at most one
+    // report may take standard output.
+    let mut reports: Vec<(Format, Option<PathBuf>)> = a.format.clone();
+    if reports.is_empty() {
+        reports.push((Format::Human, None));
     }
-    if inventory {
+    if reports.iter().filter(|(_, f)| f.is_none()).count() > 1 {
+        return fail(
+            "several --format without a file would share standard output; give all but one a file (--format sarif=iamlint.sarif)",
+        );
+    }
+    for (format, file) in &reports {
+        let dest = file.clone().or_else(|| a.output.clone());
+        let color = use_color(a.common.color) && dest.is_none();
+        let text = if inventory {
+            match format {
+                Format::Json => pretty(&report::json::roles(&outcome, &config)),
+                _ => report::human::roles(&outcome, &config),
+            }
+        } else {
+            match format {
+                Format::Human => report::human::check(&outcome, &rules, color),
+                Format::Json => pretty(&report::json::check(&outcome)),
+                Format::Sarif => pretty(&report::sarif::check(&outcome, &rules)),
+                Format::Github => report::github::check(&outcome),
+                Format::Junit => report::junit::check(&outcome, &rules),
+                Format::Markdown => report::markdown::check(&outcome),
+                Format::Concise => report::concise::check(&outcome),
+            }
+        };
+        if let Err(e) = write_out(&dest, &text) {
+            return fail(&e);
+        }
+    }
+    if inventory || a.exit_zero {
         if outcome.errors.is_empty() { 0 } else { 2 }
     } else {
         run::exit_code(&outcome, threshold)
@@ -376,7 +462,7 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn rules_cmd(a: RulesArgs) -> i32 {
-    let (config, rules) = match setup(&a.common, None) {
+    let (config, rules) = match setup(&a.common, &[]) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
@@ -464,7 +550,7 @@ pub fn explain_text(r: &Rule) -> String {
 }
 
 fn explain_cmd(a: ExplainArgs) -> i32 {
-    let (_, rules) = match setup(&a.common, None) {
+    let (_, rules) = match setup(&a.common, &[]) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };

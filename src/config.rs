@@ -22,12 +22,15 @@ enum AccountsField {
     Map(BTreeMap<String, String>),
 }
 
-/// An account id written as a string or a number.
+/// An account id written as a string or a number. In the config a number is an error (a
+/// leading zero would be lost); the vendor list keeps ids as numbers where they have none.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum AccountId {
     Text(String),
     Number(u64),
+    /// Anything else YAML made of it (an octal-looking or huge number, a float).
+    Other(serde_json::Value),
 }
 
 impl AccountId {
@@ -35,6 +38,7 @@ impl AccountId {
         match self {
             AccountId::Text(s) => s.clone(),
             AccountId::Number(n) => format!("{n:012}"),
+            AccountId::Other(v) => v.to_string(),
         }
     }
 }
@@ -66,6 +70,9 @@ struct RawConfig {
     #[serde(default)]
     rules_dirs: Vec<String>,
     severity_threshold: Option<Severity>,
+    /// Exit with 2 when the run read no Terraform or CloudFormation file.
+    #[serde(default)]
+    fail_on_empty: bool,
 }
 
 /// The configuration in effect.
@@ -82,6 +89,12 @@ pub struct Config {
     pub severity_overrides: BTreeMap<String, Severity>,
     pub rules_dirs: Vec<PathBuf>,
     pub severity_threshold: Option<Severity>,
+    pub fail_on_empty: bool,
+    /// Every rule id the file names (under `disable`, `enable` and `rules`) with its line and
+    /// column, for [`Config::check_rule_ids`].
+    pub rule_ids: Vec<(String, usize, usize)>,
+    /// The file as shown in errors.
+    pub display: String,
 }
 
 /// A config error with its position.
@@ -150,6 +163,16 @@ pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, Co
             .map(|i| (i + 1, 1))
             .unwrap_or((1, 1))
     };
+    let mut rule_ids = Vec::new();
+    for id in raw
+        .disable
+        .iter()
+        .chain(raw.enable.iter())
+        .chain(raw.rules.keys())
+    {
+        let (line, column) = position_of(text, id);
+        rule_ids.push((id.clone(), line, column));
+    }
     let mut cfg = Config {
         path: None,
         trusted_organizations: raw.trusted_organizations,
@@ -157,16 +180,55 @@ pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, Co
         disabled: raw.disable,
         enabled: raw.enable,
         severity_threshold: raw.severity_threshold,
+        fail_on_empty: raw.fail_on_empty,
+        rule_ids,
+        display: display.to_string(),
         ..Config::default()
+    };
+    let number_error = |shown: &str| {
+        let (line, column) = position_of(text, shown);
+        ConfigError {
+            file: display.to_string(),
+            line,
+            column,
+            message: format!(
+                "trusted_accounts: {shown} is a YAML number, so a leading zero is lost; quote the account id: \"{shown}\""
+            ),
+        }
     };
     match raw.trusted_accounts {
         None => {}
         Some(AccountsField::List(ids)) => {
             for id in ids {
-                cfg.trusted_accounts.insert(id.text(), String::new());
+                match id {
+                    AccountId::Text(t) => {
+                        cfg.trusted_accounts.insert(t, String::new());
+                    }
+                    AccountId::Number(n) => {
+                        let shown = number_as_written(text, &n.to_string());
+                        return Err(number_error(&shown));
+                    }
+                    AccountId::Other(v) => {
+                        // A float such as 11122223333.0: its integral digits.
+                        let digits = v
+                            .as_f64()
+                            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1e15)
+                            .map_or_else(|| v.to_string(), |f| format!("{f:.0}"));
+                        let shown = number_as_written(text, &digits);
+                        return Err(number_error(&shown));
+                    }
+                }
             }
         }
-        Some(AccountsField::Map(m)) => cfg.trusted_accounts = m,
+        Some(AccountsField::Map(m)) => {
+            // A map key that YAML read as a number is written without quotes.
+            for id in m.keys() {
+                if unquoted_key(text, id) {
+                    return Err(number_error(id));
+                }
+            }
+            cfg.trusted_accounts = m;
+        }
     }
     for id in cfg.trusted_accounts.keys() {
         if !is_account_id(id) {
@@ -211,6 +273,90 @@ pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, Co
         .map(|d| dir.map(|p| p.join(d)).unwrap_or_else(|| PathBuf::from(d)))
         .collect();
     Ok(cfg)
+}
+
+/// The 1-based line and column of the first whole-word occurrence of `word` in `text` (1, 1
+/// when absent).
+fn position_of(text: &str, word: &str) -> (usize, usize) {
+    for (i, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(word) {
+            let start = from + at;
+            let end = start + word.len();
+            let before = line[..start].chars().next_back();
+            let after = line[end..].chars().next();
+            let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+            if boundary(before) && boundary(after) && !line.trim_start().starts_with('#') {
+                return (i + 1, line[..start].chars().count() + 1);
+            }
+            from = end;
+        }
+    }
+    (1, 1)
+}
+
+/// The number as written in the text (with its leading zeros), found by its digits.
+fn number_as_written(text: &str, digits: &str) -> String {
+    let digits = digits.trim_matches('"');
+    for token in text.split(|c: char| !c.is_ascii_alphanumeric() && c != '.') {
+        if !token.is_empty()
+            && token.trim_start_matches('0') == digits.trim_start_matches('0')
+            && token.bytes().all(|b| b.is_ascii_digit())
+        {
+            return token.to_string();
+        }
+    }
+    digits.to_string()
+}
+
+/// True when `key` appears as a mapping key without quotes.
+fn unquoted_key(text: &str, key: &str) -> bool {
+    key.bytes().all(|b| b.is_ascii_digit())
+        && text
+            .lines()
+            .any(|l| l.trim_start().starts_with(&format!("{key}:")))
+}
+
+/// The id of `known` closest to `id` (edit distance), for "did you mean".
+pub fn nearest<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    known
+        .into_iter()
+        .min_by_key(|k| (distance(&id.to_ascii_uppercase(), k), *k))
+}
+
+impl Config {
+    /// Every rule id the file names must be a rule that exists: a typo would otherwise leave a
+    /// rule on (or off) without a word.
+    pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), ConfigError> {
+        for (id, line, column) in &self.rule_ids {
+            if known.contains(&id.as_str()) {
+                continue;
+            }
+            let hint = nearest(id, known.iter().copied())
+                .map(|n| format!("; did you mean {n}?"))
+                .unwrap_or_default();
+            return Err(ConfigError {
+                file: self.display.clone(),
+                line: *line,
+                column: *column,
+                message: format!("no rule has the id `{id}`{hint}"),
+            });
+        }
+        Ok(())
+    }
 }
 
 fn first_line(s: &str) -> String {

@@ -38,6 +38,44 @@ pub fn display_path(path: &Path) -> String {
     clean.to_string_lossy().replace('\\', "/")
 }
 
+/// `path` relative to the repository `root`, lexically normalised (no `.` or `..` parts), with
+/// `/` separators; `.` for the root itself. Both are made absolute from the current directory
+/// first. A path outside the root keeps its normalised absolute form. Used for identities
+/// (fingerprints, the approval file), which must not depend on the current directory.
+pub fn repo_relative(root: &Path, path: &Path) -> String {
+    let root = normalize(&absolute(root));
+    let path = normalize(&absolute(path));
+    let rel = path.strip_prefix(&root).unwrap_or(&path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".to_string() } else { s }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| p.to_path_buf(), |c| c.join(p))
+    }
+}
+
+/// Lexical normalisation: drops `.` parts and folds `a/..` (without touching the disk).
+pub fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// Compiles exclude globs. A glob without a `/` matches at any depth (`**/GLOB`), as in
 /// .gitignore; a glob that matches a directory excludes everything under it.
 pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {

@@ -19,6 +19,22 @@ pub struct Options {
     /// `--exclude` globs (the config's `exclude` is added).
     pub excludes: Vec<String>,
     pub resolve: ResolveOptions,
+    /// Check each file with the nearest `.iamlint.yaml` at or above it within the repository
+    /// (the CLI without `--config`); when false, the given config applies to every file.
+    pub per_file_config: bool,
+    /// `--root`: the repository root, instead of the git work tree of the first path. Reads
+    /// stay under it, and report paths are relative to it.
+    pub root: Option<PathBuf>,
+}
+
+impl Options {
+    /// The repository root of this run (see [`scan_root`]).
+    pub fn root(&self) -> PathBuf {
+        match &self.root {
+            Some(r) => r.canonicalize().unwrap_or_else(|_| r.clone()),
+            None => scan_root(&self.paths),
+        }
+    }
 }
 
 /// An error to report: a file that could not be read or parsed, with its position.
@@ -42,6 +58,10 @@ pub struct Outcome {
     /// Findings dropped because a baseline lists them.
     pub baselined: usize,
     pub files_scanned: usize,
+    /// The run read no Terraform or CloudFormation file at all.
+    pub empty: bool,
+    /// The repository root that paths in identities are relative to.
+    pub root: PathBuf,
 }
 
 /// The directory that `file()`, modules and nested templates may read under: the enclosing git
@@ -77,66 +97,167 @@ pub fn extract(
     let mut excludes = opts.excludes.clone();
     excludes.extend(config.exclude.iter().cloned());
     let set = discover::exclude_set(&excludes)?;
-    let found = discover::discover(&opts.paths, &set)?;
+    let mut found = discover::discover(&opts.paths, &set)?;
+    if !found.explicit_files.is_empty() {
+        found = with_repository_context(&opts.root(), found, &set)?;
+    }
     let sources = SourceMap::default();
     let ctx = Context {
         sources: &sources,
-        root: scan_root(&opts.paths),
+        root: opts.root(),
         options: &opts.resolve,
     };
     let (mut tf, cfn) = rayon::join(
         || source::terraform::extract(&ctx, &found.terraform_dirs, &found.terraform_plans),
         || source::cloudformation::extract(&ctx, &found.cloudformation),
     );
+    tf.sources_read += found.terraform_dirs.len() + found.terraform_plans.len();
     tf.merge(cfn);
     let files = sources.all().len();
     Ok((sources, tf, files, found.explicit_files))
 }
 
+impl Outcome {
+    /// A file's path relative to the repository root, normalised, whatever the current
+    /// directory: the path SARIF, GitHub annotations, JUnit and Markdown show.
+    pub fn repo_path(&self, file: crate::span::FileId) -> String {
+        self.sources.get(file).map_or_else(
+            || self.sources.display(file),
+            |f| crate::discover::repo_relative(&self.root, &f.path),
+        )
+    }
+
+    /// A displayed path (relative to the current directory, as in [`ReportedError`]) made
+    /// relative to the repository root.
+    pub fn repo_path_of(&self, display: &str) -> String {
+        crate::discover::repo_relative(&self.root, Path::new(display))
+    }
+}
+
+/// A run on files (pre-commit passes the staged files) reads the whole repository around them,
+/// so that a changed tfvars file, a child module called from elsewhere or a parameter file
+/// reaches the roles it affects; [`check`] then keeps the roles whose evaluation read one of the
+/// files. Files named that the walk does not reach (ignored, hidden) are still read.
+fn with_repository_context(
+    root: &Path,
+    named: discover::Discovered,
+    set: &globset::GlobSet,
+) -> Result<discover::Discovered, String> {
+    let walk_from = relative_to_cwd(root);
+    let mut all = discover::discover(std::slice::from_ref(&walk_from), set)?;
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let dirs: std::collections::HashSet<PathBuf> =
+        all.terraform_dirs.iter().map(|d| canon(d)).collect();
+    let files: std::collections::HashSet<PathBuf> = all
+        .cloudformation
+        .iter()
+        .chain(all.terraform_plans.iter())
+        .map(|p| canon(p))
+        .collect();
+    for d in named.terraform_dirs {
+        if !dirs.contains(&canon(&d)) {
+            all.terraform_dirs.insert(d);
+        }
+    }
+    for p in named.cloudformation {
+        if !files.contains(&canon(&p)) {
+            all.cloudformation.push(p);
+        }
+    }
+    for p in named.terraform_plans {
+        if !files.contains(&canon(&p)) {
+            all.terraform_plans.push(p);
+        }
+    }
+    all.explicit_files = named.explicit_files;
+    Ok(all)
+}
+
+/// `abs` as a path from the current directory (`.`, `..`, `sub/dir`), so that walked paths
+/// look like the paths the user typed.
+fn relative_to_cwd(abs: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir().and_then(|c| c.canonicalize()) else {
+        return abs.to_path_buf();
+    };
+    if let Ok(rest) = abs.strip_prefix(&cwd) {
+        return if rest.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            rest.to_path_buf()
+        };
+    }
+    if let Ok(up) = cwd.strip_prefix(abs) {
+        let mut p = PathBuf::new();
+        for _ in up.components() {
+            p.push("..");
+        }
+        return p;
+    }
+    abs.to_path_buf()
+}
+
 /// Runs the whole check.
 pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome, String> {
-    let (sources, extraction, files_scanned, explicit) = extract(opts, config)?;
-    let active: Vec<Rule> = rules
-        .iter()
-        .filter(|r| !config.disabled.iter().any(|d| d == &r.id))
-        .filter(|r| r.enabled_by_default || config.enabled.iter().any(|e| e == &r.id))
-        .cloned()
-        .map(|mut r| {
-            if let Some(s) = config.severity_overrides.get(&r.id) {
-                r.severity = *s;
-                for sb in &mut r.severity_by {
-                    sb.severity = *s;
-                }
-            }
-            r
-        })
-        .collect();
-    let env = Env { trust: config };
-    let mut findings = engine::evaluate(&active, &extraction.roles, &extraction.notices, &env);
-
-    // Explicit files limit the findings to those files (pre-commit passes the staged files; the
-    // rest of the module is read only to understand them).
+    let (sources, mut extraction, files_scanned, explicit) = extract(opts, config)?;
+    let repo = opts.root();
+    for r in &mut extraction.roles {
+        if r.files.is_empty() {
+            r.files.push(r.span.file);
+        }
+    }
+    let mut config_errors = Vec::new();
     if !explicit.is_empty() {
-        let wanted: Vec<PathBuf> = explicit
-            .iter()
-            .filter_map(|p| p.canonicalize().ok())
-            .collect();
-        findings.retain(|f| {
-            sources
-                .get(f.span.file)
-                .and_then(|s| s.path.canonicalize().ok())
-                .is_some_and(|p| wanted.contains(&p))
-        });
+        select_affected(&sources, &explicit, &mut extraction);
+    }
+
+    // Each role and notice is checked with the configuration of its file.
+    let mut configs = Configs::new(&repo, config, opts.per_file_config);
+    let mut groups: std::collections::BTreeMap<
+        Option<PathBuf>,
+        (Vec<Role>, Vec<crate::source::Notice>),
+    > = std::collections::BTreeMap::new();
+    for r in std::mem::take(&mut extraction.roles) {
+        let key = configs.key_for(&sources, r.span.file, &mut config_errors);
+        groups.entry(key).or_default().0.push(r);
+    }
+    for n in std::mem::take(&mut extraction.notices) {
+        let key = configs.key_for(&sources, n.span.file, &mut config_errors);
+        groups.entry(key).or_default().1.push(n);
+    }
+    let mut findings = Vec::new();
+    for (key, (roles, notices)) in groups {
+        let cfg = configs.get(&key);
+        let active = match active_rules(rules, cfg) {
+            Ok(a) => a,
+            Err(e) => {
+                config_errors.push(e);
+                active_rules(rules, config).unwrap_or_default()
+            }
+        };
+        let env = Env { trust: cfg };
+        findings.extend(engine::evaluate(&active, &roles, &notices, &env));
+        extraction.roles.extend(roles);
+        extraction.notices.extend(notices);
+    }
+    for f in &mut findings {
+        if f.root.is_empty()
+            && let Some(file) = sources.get(f.span.file)
+        {
+            f.root = crate::discover::repo_relative(&repo, &file.path);
+        }
+        f.set_fingerprint();
     }
     let before = findings.len();
     findings.retain(|f| !crate::suppress::is_suppressed(&sources, f));
     let suppressed = before - findings.len();
 
     let mut errors = collect_errors(&sources, &extraction);
+    errors.extend(config_errors);
     errors.sort();
     errors.dedup();
     sort_findings(&sources, &mut findings);
     findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+    distinguish(&mut findings);
     let mut roles = extraction.roles;
     roles.sort_by(|a, b| {
         (sources.display(a.span.file), a.span.start, &a.address).cmp(&(
@@ -153,7 +274,197 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         suppressed,
         baselined: 0,
         files_scanned,
+        empty: extraction.sources_read == 0,
+        root: repo,
     })
+}
+
+/// The rules a configuration turns on, with its severities, its own rule directories merged
+/// in, and its rule ids checked against them.
+fn active_rules(rules: &[Rule], config: &Config) -> Result<Vec<Rule>, ReportedError> {
+    let mut all = rules.to_vec();
+    for dir in &config.rules_dirs {
+        let extra = crate::rules::load_dir(dir).map_err(|e| ReportedError {
+            file: config.display.clone(),
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        })?;
+        all = crate::rules::merge(all, extra);
+    }
+    let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    config.check_rule_ids(&ids).map_err(|e| ReportedError {
+        file: e.file,
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })?;
+    Ok(all
+        .iter()
+        .filter(|r| !config.disabled.iter().any(|d| d == &r.id))
+        .filter(|r| r.enabled_by_default || config.enabled.iter().any(|e| e == &r.id))
+        .cloned()
+        .map(|mut r| {
+            if let Some(s) = config.severity_overrides.get(&r.id) {
+                r.severity = *s;
+                for sb in &mut r.severity_by {
+                    sb.severity = *s;
+                }
+            }
+            r
+        })
+        .collect())
+}
+
+/// The configurations of a run: the one given (with `--config`, or found for the scanned path)
+/// and, per file, the nearest `.iamlint.yaml` at or above it within the repository, loaded
+/// once each.
+struct Configs<'a> {
+    repo: PathBuf,
+    base: &'a Config,
+    per_file: bool,
+    /// Directory → the config file that applies there (None: the base config).
+    by_dir: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+    loaded: std::collections::HashMap<PathBuf, Config>,
+}
+
+impl<'a> Configs<'a> {
+    fn new(repo: &Path, base: &'a Config, per_file: bool) -> Configs<'a> {
+        Configs {
+            repo: repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf()),
+            base,
+            per_file,
+            by_dir: std::collections::HashMap::new(),
+            loaded: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The config file for a source file (None: the base config).
+    fn key_for(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::span::FileId,
+        errors: &mut Vec<ReportedError>,
+    ) -> Option<PathBuf> {
+        if !self.per_file {
+            return None;
+        }
+        let dir = sources
+            .get(file)?
+            .path
+            .canonicalize()
+            .ok()?
+            .parent()?
+            .to_path_buf();
+        if let Some(k) = self.by_dir.get(&dir) {
+            return k.clone();
+        }
+        let found = dir
+            .ancestors()
+            .take_while(|d| d.starts_with(&self.repo))
+            .map(|d| d.join(crate::config::CONFIG_FILE))
+            .find(|p| p.is_file());
+        // The base config applies when it is the nearest one too.
+        let base = self.base.path.as_ref().and_then(|p| p.canonicalize().ok());
+        let key = found.filter(|p| Some(p) != base.as_ref());
+        if let Some(p) = &key
+            && !self.loaded.contains_key(p)
+        {
+            match crate::config::load(p) {
+                Ok(mut c) => {
+                    c.path = Some(p.clone());
+                    self.loaded.insert(p.clone(), c);
+                }
+                Err(e) => {
+                    errors.push(ReportedError {
+                        file: e.file,
+                        line: e.line,
+                        column: e.column,
+                        message: e.message,
+                    });
+                    self.by_dir.insert(dir, None);
+                    return None;
+                }
+            }
+        }
+        self.by_dir.insert(dir, key.clone());
+        key
+    }
+
+    fn get(&self, key: &Option<PathBuf>) -> &Config {
+        key.as_ref()
+            .and_then(|k| self.loaded.get(k))
+            .unwrap_or(self.base)
+    }
+}
+
+/// Keeps the roles whose evaluation read one of the named files (and the notices in them), and
+/// notes on each role which named file brought it in when it is not the role's own file.
+fn select_affected(sources: &SourceMap, named: &[PathBuf], ex: &mut Extraction) {
+    let wanted: std::collections::HashSet<PathBuf> =
+        named.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut canon: std::collections::HashMap<crate::span::FileId, Option<PathBuf>> =
+        std::collections::HashMap::new();
+    let mut is_named = |id: crate::span::FileId| -> bool {
+        canon
+            .entry(id)
+            .or_insert_with(|| sources.get(id).and_then(|f| f.path.canonicalize().ok()))
+            .as_ref()
+            .is_some_and(|p| wanted.contains(p))
+    };
+    let mut kept_files = std::collections::HashSet::new();
+    ex.roles.retain_mut(|r| {
+        let hits: Vec<crate::span::FileId> =
+            r.files.iter().copied().filter(|f| is_named(*f)).collect();
+        if hits.is_empty() {
+            return false;
+        }
+        kept_files.extend(r.files.iter().copied());
+        if !hits.contains(&r.span.file) {
+            let shown: Vec<String> = hits.iter().map(|f| sources.display(*f)).collect();
+            r.notes.push(format!(
+                "checked because {} changed, which this role's evaluation reads",
+                shown.join(", ")
+            ));
+        }
+        true
+    });
+    ex.notices.retain(|n| is_named(n.span.file));
+    // Errors that concern what was checked: in the named files or in files the kept roles read
+    // (a parse error elsewhere in the repository is not this change's business).
+    let dirs: std::collections::HashSet<PathBuf> = wanted
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    ex.errors.retain(|e| {
+        kept_files.contains(&e.file)
+            || is_named(e.file)
+            || sources
+                .get(e.file)
+                .and_then(|f| f.path.canonicalize().ok())
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .is_some_and(|d| dirs.contains(&d))
+    });
+    ex.load_failures.retain(|f| {
+        let p = std::path::Path::new(&f.display);
+        p.canonicalize()
+            .ok()
+            .is_some_and(|c| wanted.contains(&c) || c.parent().is_some_and(|d| dirs.contains(d)))
+    });
+}
+
+/// Two findings with the same identity (the same principal in two statements with the same
+/// conditions, say) get `#2`, `#3` in file order, so that distinct results never share a
+/// fingerprint; the first keeps the plain one.
+fn distinguish(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            f.fingerprint = format!("{}#{n}", f.fingerprint);
+        }
+    }
 }
 
 /// Findings in a stable order: file, line, column, rule, message.

@@ -71,6 +71,9 @@ fn role(
         max_session_duration: None,
         notes: Vec::new(),
         metadata: Vec::new(),
+        root: String::new(),
+        state: Default::default(),
+        files: Vec::new(),
     }
 }
 

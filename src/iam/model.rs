@@ -263,6 +263,41 @@ pub struct Condition {
     pub span: Span,
 }
 
+/// Whether and how a role is created with the values iamlint knows. Every role in the scanned
+/// files has one, and `iamlint roles` shows it: nothing disappears from the inventory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RoleState {
+    /// Created with the values iamlint knows, and checked.
+    #[default]
+    Checked,
+    /// Checked as a template: how many instances there are is unknown, or the role is switched
+    /// off only by a default (a variable default, a parameter `Default`) that its users are
+    /// expected to override. The reason is shown with every finding.
+    Template(String),
+    /// Not created, because a value the user supplied (a tfvars file, `--var`, `--parameter`,
+    /// a calling module's input) says so. Listed, not checked.
+    NotCreated(String),
+}
+
+impl RoleState {
+    /// The state's name in the JSON output: `checked`, `template` or `not_created`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RoleState::Checked => "checked",
+            RoleState::Template(_) => "template",
+            RoleState::NotCreated(_) => "not_created",
+        }
+    }
+
+    /// Why the role is a template or not created.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            RoleState::Checked => None,
+            RoleState::Template(r) | RoleState::NotCreated(r) => Some(r),
+        }
+    }
+}
+
 /// A role and everything attached to it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Role {
@@ -290,6 +325,17 @@ pub struct Role {
     pub notes: Vec<String>,
     /// Extra properties reported with findings, such as `aws:cdk:path`.
     pub metadata: Vec<(String, String)>,
+    /// What the role was evaluated in, relative to the repository root with `/` separators:
+    /// the Terraform root module's directory (`.` for the root itself), or the CloudFormation
+    /// template (the top-level one for nested stacks) or plan file. Part of a finding's
+    /// identity, so the same address in two environments is two roles.
+    pub root: String,
+    /// Whether the role is created with the known values (see [`RoleState`]).
+    pub state: RoleState,
+    /// Provenance: every source file the role's evaluation read (its resource, the variable
+    /// defaults and tfvars of its root, the callers' module blocks, `file()` targets,
+    /// parameter files, parent templates), sorted. Partial runs select roles by these files.
+    pub files: Vec<crate::span::FileId>,
 }
 
 /// An inline policy or a customer managed policy whose document is in the code.

@@ -27,7 +27,7 @@ pub fn check(o: &Outcome) -> String {
         };
         out.push_str(&format!(
             "::{cmd} file={},line={line},col={column},endLine={end_line},endColumn={end_column},title={}::{}\n",
-            escape(&o.sources.display(f.span.file), true),
+            escape(&o.repo_path(f.span.file), true),
             escape(&format!("{} {} ({})", f.rule, f.title, f.severity.as_str()), true),
             escape(&f.message, false)
         ));
@@ -35,7 +35,7 @@ pub fn check(o: &Outcome) -> String {
     for e in &o.errors {
         out.push_str(&format!(
             "::error file={},line={},col={},title=iamlint: cannot read file::{}\n",
-            escape(&e.file, true),
+            escape(&o.repo_path_of(&e.file), true),
             e.line,
             e.column,
             escape(&e.message, false)

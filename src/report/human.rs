@@ -183,6 +183,7 @@ pub fn summary(o: &Outcome) -> String {
 
 /// The inventory as a table: one role a line, its principals and what stayed unknown.
 pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) -> String {
+    use crate::iam::model::RoleState;
     use crate::iam::principals::{Class, classify, relate};
     let mut out = String::new();
     for r in &o.roles {
@@ -197,6 +198,18 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
                 .map(|n| format!(" name={}", n.render()))
                 .unwrap_or_default()
         ));
+        if r.root != "." && !r.root.is_empty() {
+            out.push_str(&format!("  root: {}\n", r.root));
+        }
+        match &r.state {
+            RoleState::Checked => {}
+            RoleState::Template(why) => {
+                out.push_str(&format!("  state: checked as a template: {why}\n"));
+            }
+            RoleState::NotCreated(why) => {
+                out.push_str(&format!("  state: not created, not checked: {why}\n"));
+            }
+        }
         match &r.trust {
             None => out.push_str("  trust: none\n"),
             Some(doc) => {
@@ -266,11 +279,22 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
             out.push_str(&format!("  note: {n}\n"));
         }
     }
+    for e in &o.errors {
+        out.push_str(&format!(
+            "error: {}:{}:{}: {}\n",
+            e.file, e.line, e.column, e.message
+        ));
+    }
     let resolved = o.roles.iter().filter(|r| r.trust_resolved()).count();
     out.push_str(&format!(
-        "{} roles, {} with a fully resolved trust policy\n",
+        "{} roles, {} with a fully resolved trust policy{}\n",
         o.roles.len(),
-        resolved
+        resolved,
+        match o.errors.len() {
+            0 => String::new(),
+            1 => "; 1 error (a file that could not be read or parsed may hide a role)".into(),
+            n => format!("; {n} errors (files that could not be read or parsed may hide roles)"),
+        }
     ));
     out
 }

@@ -32,6 +32,7 @@ pub fn check(o: &Outcome) -> Value {
                 "end_line": end_line,
                 "end_column": end_column,
                 "resource": f.resource,
+                "root": f.root,
                 "role": f.role,
                 "notes": f.notes,
                 "fingerprint": f.fingerprint,
@@ -162,8 +163,15 @@ pub fn role(o: &Outcome, r: &Role, trust: &(dyn Trust + Sync)) -> Value {
             json!({"expression": u.expr, "reason": u.reason, "file": o.sources.display(span.file), "line": l, "column": c})
         })
         .collect();
+    let mut files: Vec<String> = r.files.iter().map(|f| o.sources.display(*f)).collect();
+    files.sort();
+    files.dedup();
     json!({
         "address": r.address,
+        "root": r.root,
+        "state": r.state.as_str(),
+        "state_reason": r.state.reason(),
+        "files_read": files,
         "file": o.sources.display(r.span.file),
         "line": line,
         "name": r.name.as_ref().map(str_json),

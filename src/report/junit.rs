@@ -1,6 +1,9 @@
 //! JUnit XML, which GitLab, Jenkins, Azure DevOps and most CI dashboards read: one test case a
-//! finding (failed), grouped by file, and one error case a file that could not be read.
+//! finding (failed), grouped by file, one error case a file that could not be read, and a
+//! passing case for every rule without a finding (a report with no test case at all is
+//! rejected by some dashboards).
 
+use crate::rules::Rule;
 use crate::run::Outcome;
 
 fn esc(s: &str) -> String {
@@ -20,10 +23,10 @@ fn esc(s: &str) -> String {
     out
 }
 
-pub fn check(o: &Outcome) -> String {
+pub fn check(o: &Outcome, rules: &[Rule]) -> String {
     let mut files: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for f in &o.findings {
-        let file = o.sources.display(f.span.file);
+        let file = o.repo_path(f.span.file);
         let (line, column, _, _) = super::position(&o.sources, f);
         files.entry(file.clone()).or_default().push(format!(
             "    <testcase name=\"{} {}\" classname=\"{}\" file=\"{}\" line=\"{line}\">\n      <failure type=\"{}\" message=\"{}\">{}:{line}:{column}: {}</failure>\n    </testcase>\n",
@@ -38,24 +41,46 @@ pub fn check(o: &Outcome) -> String {
         ));
     }
     for e in &o.errors {
-        files.entry(e.file.clone()).or_default().push(format!(
+        let file = o.repo_path_of(&e.file);
+        files.entry(file.clone()).or_default().push(format!(
             "    <testcase name=\"parse\" classname=\"{}\" file=\"{}\" line=\"{}\">\n      <error message=\"{}\">{}:{}:{}</error>\n    </testcase>\n",
-            esc(&e.file),
-            esc(&e.file),
+            esc(&file),
+            esc(&file),
             e.line,
             esc(&e.message),
-            esc(&e.file),
+            esc(&file),
             e.line,
             e.column,
         ));
     }
+    let passed: Vec<String> = rules
+        .iter()
+        .filter(|r| !o.findings.iter().any(|f| f.rule == r.id))
+        .map(|r| {
+            format!(
+                "    <testcase name=\"{} {}\" classname=\"iamlint.rules\"/>\n",
+                esc(&r.id),
+                esc(&r.title)
+            )
+        })
+        .collect();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuites name=\"iamlint\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
-        o.findings.len() + o.errors.len(),
+        o.findings.len() + o.errors.len() + passed.len(),
         o.findings.len(),
         o.errors.len()
     ));
+    if !passed.is_empty() {
+        out.push_str(&format!(
+            "  <testsuite name=\"rules without findings\" tests=\"{}\" failures=\"0\" errors=\"0\">\n",
+            passed.len()
+        ));
+        for c in &passed {
+            out.push_str(c);
+        }
+        out.push_str("  </testsuite>\n");
+    }
     for (file, cases) in &files {
         let errors = cases.iter().filter(|c| c.contains("<error ")).count();
         out.push_str(&format!(

@@ -1,10 +1,12 @@
 //! Reporters: turn an [`Outcome`](crate::run::Outcome) into text for people (with source
 //! snippets) or for machines (JSON, SARIF, GitHub annotations). Output order is deterministic.
 
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod sarif;
 
 use crate::rules::engine::Finding;
@@ -18,6 +20,10 @@ pub enum Format {
     Sarif,
     Github,
     Junit,
+    /// A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// One line a finding: `file:line:col: RULE severity message`.
+    Concise,
 }
 
 /// 1-based start and end line and column of a finding.

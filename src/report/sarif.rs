@@ -27,16 +27,6 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// FNV-1a, 64-bit: a stable hash for fingerprints without a dependency.
-fn fnv(s: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
-
 pub fn check(o: &Outcome, rules: &[Rule]) -> Value {
     let descriptors: Vec<Value> = rules
         .iter()
@@ -76,12 +66,12 @@ pub fn check(o: &Outcome, rules: &[Rule]) -> Value {
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": o.sources.display(f.span.file), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": o.repo_path(f.span.file), "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}],
                 }],
-                "partialFingerprints": {"iamlint/v1": fnv(&f.fingerprint)},
+                "partialFingerprints": {"iamlint/v1": crate::baseline::digest(&f.fingerprint)},
                 "properties": {"severity": f.severity.as_str(), "notes": f.notes},
             })
         })
@@ -94,7 +84,7 @@ pub fn check(o: &Outcome, rules: &[Rule]) -> Value {
                 "level": "error",
                 "message": {"text": e.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": e.file, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": o.repo_path_of(&e.file), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": e.line, "startColumn": e.column},
                 }}],
             })

@@ -31,9 +31,54 @@ pub struct Finding {
     pub role: Option<String>,
     /// How the role was evaluated (template instance, condition branch) and its metadata.
     pub notes: Vec<String>,
-    /// A key that identifies the finding across runs when lines move: rule, resource and the
-    /// principal or expression it is about.
+    /// The root module directory or template the role was evaluated in, relative to the
+    /// repository root (see [`Role::root`]). Filled from the file for findings without a role.
+    pub root: String,
+    /// The values that decide the finding: the principal or expression it is about, and a
+    /// digest of the conditions of its statement (ExternalId, organization ids, `sub`/`aud`
+    /// patterns, MFA). No line numbers.
+    pub subject: String,
+    /// The finding's identity across runs (see [`identity`]); baselines and SARIF
+    /// `partialFingerprints` use it. Set by [`Finding::set_fingerprint`].
     pub fingerprint: String,
+}
+
+impl Finding {
+    /// Recomputes the fingerprint from the rule, root, resource and subject.
+    pub fn set_fingerprint(&mut self) {
+        self.fingerprint = identity(&self.rule, &self.root, &self.resource, &self.subject);
+    }
+}
+
+/// A finding's identity: `RULE|ROOT|RESOURCE|SUBJECT`. Two environments (roots) with the same
+/// address, or the same trust with a different `sub` pattern, organization id or missing
+/// ExternalId, are different findings; a line move is the same one.
+pub fn identity(rule: &str, root: &str, resource: &str, subject: &str) -> String {
+    format!("{rule}|{root}|{resource}|{subject}")
+}
+
+/// The conditions of a statement in a canonical order (`op key=v1,v2` sorted), so that the
+/// identity of a finding changes with any condition value but not with formatting or order.
+fn conditions_key(st: &Statement) -> String {
+    let mut conds: Vec<String> = st
+        .conditions
+        .iter()
+        .map(|c| {
+            let mut vals: Vec<String> = c.values.iter().map(|v| v.render()).collect();
+            vals.sort();
+            format!(
+                "{} {}={}",
+                c.operator.render(),
+                c.key.render().to_ascii_lowercase(),
+                vals.join(",")
+            )
+        })
+        .collect();
+    if let Some(u) = &st.condition_unknown {
+        conds.push(format!("${{{}}}", u.expr));
+    }
+    conds.sort();
+    conds.join(";")
 }
 
 /// What rules may use from the configuration.
@@ -557,12 +602,30 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         .or_else(|| item.problem.map(|p| p.message.clone()))
         .or_else(|| item.notice.map(|n| n.message.clone()))
         .unwrap_or_default();
-    let subject = match item.perm {
+    let mut subject = match item.perm {
         Some(p) if item.grant.is_some() || item.statement.is_none() => {
             format!("{subject}|{}", p.name)
         }
         _ => subject,
     };
+    // The guards that decide a trust finding: the grant's statement conditions and the Deny
+    // that restricts it; for other statements, their own conditions.
+    let deciding = item.grant.map_or_else(
+        || item.statement.map(conditions_key).unwrap_or_default(),
+        |g| {
+            let mut k = conditions_key(g.statement);
+            if let Some((key, _)) = &g.restricted_by {
+                k.push_str(";restricted-by ");
+                k.push_str(key);
+            }
+            k
+        },
+    );
+    if !deciding.is_empty() {
+        subject.push_str("|c:");
+        subject.push_str(&crate::baseline::digest(&deciding));
+    }
+    let root = item.role.map(|r| r.root.clone()).unwrap_or_default();
     out.push(Finding {
         rule: rule.id.clone(),
         title: rule.title.clone(),
@@ -573,7 +636,9 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         resource: resource.to_string(),
         role: item.role.and_then(|r| r.name.as_ref().map(|n| n.render())),
         notes,
-        fingerprint: format!("{}|{}|{}", rule.id, resource, subject),
+        fingerprint: identity(&rule.id, &root, resource, &subject),
+        root,
+        subject,
     });
 }
 

@@ -134,6 +134,9 @@ pub struct Extraction {
     pub errors: Vec<SourceError>,
     pub load_failures: Vec<LoadFailure>,
     pub notices: Vec<Notice>,
+    /// How many Terraform modules, plans and CloudFormation templates were read (zero: the run
+    /// saw nothing to check, which is not the same as clean).
+    pub sources_read: usize,
 }
 
 impl Extraction {
@@ -142,5 +145,6 @@ impl Extraction {
         self.errors.extend(other.errors);
         self.load_failures.extend(other.load_failures);
         self.notices.extend(other.notices);
+        self.sources_read += other.sources_read;
     }
 }

@@ -283,6 +283,9 @@ pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
         max_session_duration: None,
         notes: Vec::new(),
         metadata: Vec::new(),
+        root: String::new(),
+        state: Default::default(),
+        files: Vec::new(),
     }
 }
 

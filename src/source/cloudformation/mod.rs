@@ -83,6 +83,7 @@ pub fn extract(
 
     // Templates that another template names as a nested stack are read through it, with the
     // parameters it passes, not on their own.
+    out.sources_read += order.len();
     let nested: HashSet<PathBuf> = parsed.values().flat_map(|t| static_children(t)).collect();
     let registry = Registry {
         parsed,
@@ -105,6 +106,10 @@ pub fn extract(
                 &mut chain,
                 &mut one,
             );
+            let root = crate::discover::repo_relative(&ctx.root, &t.path);
+            for r in &mut one.roles {
+                r.root.clone_from(&root);
+            }
             one
         })
         .collect();

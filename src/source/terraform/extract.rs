@@ -272,6 +272,9 @@ fn one_resource(
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
                 notes: note.into_iter().collect(),
                 metadata: Vec::new(),
+                root: String::new(),
+                state: Default::default(),
+                files: Vec::new(),
             };
             if let Some(a) = body.attr("assume_role_policy") {
                 let v = inst
@@ -603,5 +606,8 @@ fn external_role(name: &str, span: Span) -> Role {
             "role {name} is not defined in this configuration; only the policies attached to it here are checked"
         )],
         metadata: Vec::new(),
+        root: String::new(),
+        state: Default::default(),
+        files: Vec::new(),
     }
 }

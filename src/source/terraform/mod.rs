@@ -102,12 +102,17 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
     );
     let mut collected = extract::Collected::default();
     extract::walk(&root, &mut collected);
-    let roles = extract::link(collected);
+    let mut roles = extract::link(collected);
     drop(root);
+    let root_name = crate::discover::repo_relative(&ctx.root, dir);
+    for r in &mut roles {
+        r.root.clone_from(&root_name);
+    }
     Extraction {
         roles,
         errors: sh.errors.take(),
         load_failures: sh.load_failures.take(),
         notices: sh.notices.take(),
+        ..Extraction::default()
     }
 }

@@ -262,6 +262,9 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
                     max_session_duration: s(get("max_session_duration")),
                     notes: vec!["read from a plan file".into()],
                     metadata: Vec::new(),
+                    root: crate::discover::repo_relative(&ctx.root, path),
+                    state: Default::default(),
+                    files: Vec::new(),
                 };
                 if let Some(Val {
                     kind: ValKind::List(ips),

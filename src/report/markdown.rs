@@ -1,0 +1,136 @@
+//! A Markdown summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`: counts by
+//! severity, then a table of findings with links to the file and line, then the files that
+//! could not be read. Paths are relative to the repository root. Links point at the commit on
+//! GitHub when the Actions variables say where (`GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`,
+//! `GITHUB_SHA`), else at the path in the repository.
+
+use crate::rules::Severity;
+use crate::run::Outcome;
+
+/// Text from the input in a table cell: no line breaks, no `|` that would end the cell, no
+/// HTML, and no `@` that would mention someone in a pull-request comment.
+pub fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("&#64;"),
+            '`' => out.push_str("&#96;"),
+            '[' | ']' | '*' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Where a link to `path` at `line` points.
+pub fn link(path: &str, line: usize) -> String {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let path_enc: String = path
+        .chars()
+        .flat_map(|c| match c {
+            ' ' => "%20".chars().collect::<Vec<_>>(),
+            '(' => "%28".chars().collect(),
+            ')' => "%29".chars().collect(),
+            c => vec![c],
+        })
+        .collect();
+    match (
+        env("GITHUB_SERVER_URL"),
+        env("GITHUB_REPOSITORY"),
+        env("GITHUB_SHA"),
+    ) {
+        (Some(server), Some(repo), Some(sha)) => {
+            format!("{server}/{repo}/blob/{sha}/{path_enc}#L{line}")
+        }
+        _ => format!("{path_enc}#L{line}"),
+    }
+}
+
+fn icon(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "🔴",
+        Severity::High => "🟠",
+        Severity::Medium => "🟡",
+        Severity::Low => "🔵",
+        Severity::Info => "⚪",
+    }
+}
+
+pub fn check(o: &Outcome) -> String {
+    let mut out = String::from("## iamlint\n\n");
+    let sevs = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+    if o.findings.is_empty() {
+        out.push_str(&format!("No findings in {} roles.", o.roles.len()));
+    } else {
+        let counts: Vec<String> = sevs
+            .iter()
+            .filter_map(|s| {
+                let n = o.findings.iter().filter(|f| f.severity == *s).count();
+                (n > 0).then(|| format!("{} {n} {}", icon(*s), s.as_str()))
+            })
+            .collect();
+        out.push_str(&format!(
+            "**{} finding{}** in {} roles: {}.",
+            o.findings.len(),
+            if o.findings.len() == 1 { "" } else { "s" },
+            o.roles.len(),
+            counts.join(", ")
+        ));
+    }
+    if o.baselined > 0 {
+        out.push_str(&format!(" {} in the baseline.", o.baselined));
+    }
+    if o.suppressed > 0 {
+        out.push_str(&format!(" {} suppressed inline.", o.suppressed));
+    }
+    out.push_str("\n\n");
+    if !o.findings.is_empty() {
+        out.push_str("| severity | rule | where | resource | finding |\n|---|---|---|---|---|\n");
+        let mut sorted: Vec<&crate::rules::engine::Finding> = o.findings.iter().collect();
+        sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        for f in sorted {
+            let (line, _, _, _) = super::position(&o.sources, f);
+            let path = o.repo_path(f.span.file);
+            out.push_str(&format!(
+                "| {} {} | {} | [{}:{line}]({}) | {} | {} |\n",
+                icon(f.severity),
+                f.severity.as_str(),
+                cell(&f.rule),
+                cell(&path),
+                link(&path, line),
+                cell(&f.resource),
+                cell(&f.message)
+            ));
+        }
+        out.push('\n');
+    }
+    if !o.errors.is_empty() {
+        out.push_str("### Files that could not be read\n\n");
+        for e in &o.errors {
+            let path = o.repo_path_of(&e.file);
+            out.push_str(&format!(
+                "- [{}:{}]({}): {}\n",
+                cell(&path),
+                e.line,
+                link(&path, e.line),
+                cell(&e.message)
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
