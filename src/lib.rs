@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod discover;
 pub mod iam;
 pub mod report;
@@ -13,4 +14,5 @@ pub mod run;
 pub mod source;
 pub mod span;
 pub mod suppress;
+pub mod trusts;
 pub mod value;

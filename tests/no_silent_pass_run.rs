@@ -87,10 +87,10 @@ fn hook_command(dir: &Path, staged: &[&str]) -> Command {
             .lines()
             .find_map(|l| l.trim().strip_prefix(&format!("{name}:")))
             .map(|v| v.trim().trim_matches('\'').to_string())
-            .unwrap_or_else(|| panic!("{name} in .pre-commit-hooks.yaml"))
     };
-    let entry = field("entry");
-    let pattern = regex::Regex::new(&field("files")).expect("files pattern");
+    let entry = field("entry").expect("entry in .pre-commit-hooks.yaml");
+    // No `files` pattern: pre-commit passes every (text) file.
+    let pattern = regex::Regex::new(&field("files").unwrap_or_default()).expect("files pattern");
     let mut words = entry.split_whitespace();
     assert_eq!(words.next(), Some("iamlint"), "the hook runs iamlint");
     let mut c = iamlint(dir);

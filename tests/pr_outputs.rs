@@ -251,3 +251,111 @@ fn a_clean_junit_report_has_a_passing_case_per_rule() {
     assert!(xml.contains("failures=\"0\""), "{xml}");
     assert!(xml.contains("IAM001"), "{xml}");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .status()
+        .expect("git")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn diff_reports_only_what_the_change_adds() {
+    let d = tempfile::tempdir().expect("tempdir");
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    // At main: one role with an untrusted account (an existing finding).
+    write(d.path(), "stacks/app/main.tf", OPEN_TF);
+    git(d.path(), &["add", "."]);
+    git(d.path(), &["commit", "-q", "-m", "base"]);
+    // The change moves the old role down (a line move) and adds a new trust.
+    let new_role = OPEN_TF
+        .replace("\"ci\"", "\"deploy\"")
+        .replace("210987654321", "999988887777");
+    write(
+        d.path(),
+        "stacks/app/main.tf",
+        &format!("# moved\n\n{OPEN_TF}\n{new_role}"),
+    );
+    let out = iamlint(d.path())
+        .args(["--diff", "main", "--format", "json"])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    let found: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap_or(""),
+                f["resource"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        found.iter().all(|f| f.ends_with("aws_iam_role.deploy")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"IAM002 aws_iam_role.deploy".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        v["summary"]["diff"]["existing"].as_u64().unwrap_or(0) >= 1,
+        "{v}"
+    );
+    // Run from a subdirectory, on a path: the same.
+    let out = iamlint(&d.path().join("stacks"))
+        .args(["app", "--diff", "main", "--format", "concise"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("IAM002") && !text.contains("210987654321"),
+        "{text}"
+    );
+    // Nothing new after committing: exit 0.
+    git(d.path(), &["commit", "-q", "-am", "change"]);
+    iamlint(d.path()).args(["--diff", "HEAD"]).assert().code(0);
+    iamlint(d.path())
+        .args(["--diff", "HEAD~1"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn diff_errors_are_clear() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", OPEN_TF);
+    let out = iamlint(d.path())
+        .args(["--diff", "main"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not in a git repository"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    git(d.path(), &["add", "."]);
+    git(d.path(), &["commit", "-q", "-m", "base"]);
+    let out = iamlint(d.path())
+        .args(["--diff", "no-such-branch"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no such commit, branch or tag"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

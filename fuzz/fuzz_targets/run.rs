@@ -46,7 +46,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = iamlint::report::json::check(&outcome);
     let _ = iamlint::report::sarif::check(&outcome, rules);
     let _ = iamlint::report::github::check(&outcome);
-    let _ = iamlint::report::junit::check(&outcome);
+    let _ = iamlint::report::junit::check(&outcome, rules);
+    let _ = iamlint::report::concise::check(&outcome);
+    let _ = iamlint::report::markdown::check(&outcome);
     let _ = iamlint::report::human::roles(&outcome, &config);
     let _ = iamlint::report::json::roles(&outcome, &config);
 });

@@ -44,8 +44,9 @@ pub struct Gap {
     pub span: Option<Span>,
 }
 
-/// The subject and audience keys of a provider. `issuer` is the provider host path.
-fn keys(provider: Provider, issuer: &str) -> (Option<String>, Option<String>) {
+/// The subject and audience keys of a provider (`None` when it has none). `issuer` is the
+/// provider host path.
+pub fn keys(provider: Provider, issuer: &str) -> (Option<String>, Option<String>) {
     match provider {
         Provider::Cognito => (
             Some("cognito-identity.amazonaws.com:sub".into()),

@@ -263,6 +263,10 @@ pub struct Condition {
     pub span: Span,
 }
 
+/// The `resource_type` of the role-shaped record made from the inputs of a Terraform module that
+/// is not on disk and not modelled: only the rules that hold whatever the module does run on it.
+pub const MODULE_INPUTS: &str = "module (inputs only)";
+
 /// Whether and how a role is created with the values iamlint knows. Every role in the scanned
 /// files has one, and `iamlint roles` shows it: nothing disappears from the inventory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

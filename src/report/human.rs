@@ -167,6 +167,9 @@ pub fn summary(o: &Outcome) -> String {
     if o.baselined > 0 {
         line.push_str(&format!("; {} in the baseline", o.baselined));
     }
+    if let Some((reference, existing)) = &o.diff {
+        line.push_str(&format!("; {existing} already at {reference}, not shown"));
+    }
     if o.suppressed > 0 {
         line.push_str(&format!("; {} suppressed inline", o.suppressed));
     }

@@ -68,6 +68,7 @@ pub fn check(o: &Outcome) -> Value {
             "errors": o.errors.len(),
             "suppressed": o.suppressed,
             "baselined": o.baselined,
+            "diff": o.diff.as_ref().map(|(r, n)| json!({"ref": r, "existing": n})),
         }
     })
 }

@@ -94,6 +94,13 @@ pub fn check(o: &Outcome) -> String {
     if o.baselined > 0 {
         out.push_str(&format!(" {} in the baseline.", o.baselined));
     }
+    if let Some((reference, existing)) = &o.diff {
+        out.push_str(&format!(
+            " Compared with `{}`: {existing} finding{} already there, not shown.",
+            cell(reference),
+            if *existing == 1 { " was" } else { "s were" }
+        ));
+    }
     if o.suppressed > 0 {
         out.push_str(&format!(" {} suppressed inline.", o.suppressed));
     }

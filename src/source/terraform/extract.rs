@@ -48,6 +48,34 @@ pub struct Collected {
     role_arns: Vec<(usize, String, Val)>,
 }
 
+impl Collected {
+    /// Adds a role made from a module's interface or inputs, with its managed policy ARNs.
+    fn add_modelled(&mut self, m: Option<super::registry::Modelled>) {
+        let Some(m) = m else { return };
+        let idx = self.roles.len();
+        for (origin, arn) in m.arns {
+            self.role_arns.push((idx, origin, arn));
+        }
+        let obj = match &m.role.name {
+            Some(n) => match &n.value {
+                Ok(s) => Val::new(
+                    ValKind::Map(vec![(
+                        crate::value::Key {
+                            name: "name".into(),
+                            span: n.span,
+                        },
+                        Val::str(s.clone(), n.span),
+                    )]),
+                    n.span,
+                ),
+                Err(_) => Val::new(ValKind::Null, m.role.span),
+            },
+            None => Val::new(ValKind::Null, m.role.span),
+        };
+        self.roles.push((m.role, obj));
+    }
+}
+
 /// A policy document from an attribute value: a JSON string (with spans recovered), an
 /// object, or unknown.
 pub fn policy_from(
@@ -144,14 +172,25 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
         let is_count = call.body.attr("count").is_some();
         let exp = inst.expansion(&call.body, &format!("module.{}", call.name));
         let mut noticed = false;
-        for (key, _) in exp.instances(is_count) {
+        for (key, bound) in exp.instances(is_count) {
             match inst.child(call, &key) {
                 Ok(child) => walk(&child, out),
                 Err(u) => {
+                    // Not on disk: the module's described interface, else its inputs alone.
+                    let why = match super::registry::model(inst, call, &key, bound.as_ref()) {
+                        super::registry::Model::Modelled(m) => {
+                            out.add_modelled(m.map(|b| *b));
+                            continue;
+                        }
+                        super::registry::Model::Unmodelled(why) => why,
+                    };
+                    let read = u.as_unknown().map_or(String::new(), |x| x.reason.clone());
+                    let m = super::registry::inputs_only(inst, call, &key, bound.as_ref(), &read);
                     if !noticed {
                         noticed = true;
-                        module_notice(inst, call, &u);
+                        module_notice(inst, call, &u, why.as_deref(), m.is_some());
                     }
+                    out.add_modelled(m);
                 }
             }
         }
@@ -159,7 +198,13 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
 }
 
 /// The "module-not-found" notice, listing the inputs that look like IAM principals.
-fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
+fn module_notice(
+    inst: &Instance,
+    call: &super::parse::ModuleCall,
+    u: &Val,
+    unmodelled: Option<&str>,
+    inputs_checked: bool,
+) {
     let addr = format!("{}module.{}", inst.prefix, call.name);
     let why = u.as_unknown().map_or(String::new(), |u| u.reason.clone());
     let empty = Scope::empty();
@@ -215,11 +260,20 @@ fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
     };
     let message = if parts.is_empty() {
         format!("{addr} ({detail}): its roles were not checked; run terraform init")
+    } else if inputs_checked {
+        format!(
+            "{addr} ({detail}) receives {}: these inputs were checked on their own, the roles the module makes were not; run terraform init",
+            parts.join(", ")
+        )
     } else {
         format!(
             "{addr} ({detail}) receives {}: its trust was not checked; run terraform init",
             parts.join(", ")
         )
+    };
+    let message = match unmodelled {
+        Some(why) => format!("{message} (not modelled: {why})"),
+        None => message,
     };
     let span = call.body.attr("source").map_or(call.span, |a| a.span);
     inst.sh.notices.borrow_mut().push(Notice {

@@ -16,6 +16,7 @@ mod module;
 mod parse;
 mod plan;
 mod policy_document;
+pub mod registry;
 mod resources;
 pub(crate) mod strmap;
 mod vars;
