@@ -13,11 +13,11 @@ use crate::source::SourceError;
 use crate::span::{FileId, Span};
 use crate::value::{Key, Val, ValKind};
 
-use super::crypto;
 use super::eval::{
     ERR, Instance, MAX_ITEMS, MAX_STR, Scope, as_bool, as_num, as_string, equal, err_val,
     first_unknown, is_spread, num_val, sorted_entries, spread,
 };
+use super::{collections, crypto};
 
 /// Evaluates a function call.
 pub fn call(
@@ -1019,12 +1019,36 @@ impl Call<'_, '_> {
                 format!("{} changes on every run", self.name),
                 span,
             ),
+            n if collections::NAMES.contains(&n) => {
+                self.pure(args, |a| collections::call(n, a, span))?
+            }
             _ => Val::unknown(
                 self.text(),
                 format!("the function {} is not evaluated offline", self.name),
                 span,
             ),
         })
+    }
+
+    /// A function of a family file on fully known arguments: any unknown inside an argument
+    /// makes the result unknown with its reason, and an error Terraform reports becomes an
+    /// unknown that says so.
+    fn pure(
+        &self,
+        args: &[Val],
+        f: impl FnOnce(&[Val]) -> Result<Val, String>,
+    ) -> Result<Val, Val> {
+        if let Some((_, u)) = args.iter().flat_map(|a| a.unknowns()).next() {
+            return Err(Val::unknown(self.text(), u.reason.clone(), self.span));
+        }
+        let v = f(args).map_err(|e| self.err(e))?;
+        match &v.kind {
+            ValKind::List(items) if items.len() > MAX_ITEMS => {
+                Err(self.err("the result has too many elements"))
+            }
+            ValKind::Str(s) if s.len() > MAX_STR => Err(self.err("the result is too long")),
+            _ => Ok(v),
+        }
     }
 
     /// Base64 text decoded to a UTF-8 string.

@@ -8,6 +8,7 @@
 //! module are evaluated only through their callers (their roles get `module.x.` addresses);
 //! the others are root modules, evaluated in parallel with their tfvars.
 
+mod collections;
 mod crypto;
 mod eval;
 mod extract;

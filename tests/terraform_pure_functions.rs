@@ -1,0 +1,92 @@
+//! Terraform's pure functions that issue 8 adds (collections, encodings, IP networks, dates),
+//! each computed by iamlint and compared with the value Terraform documents
+//! (testdata/terraform_pure_functions/main.tf feeds each result into one condition of a trust
+//! policy). One test per function, so that each names what broke.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use iamlint::config::Config;
+use iamlint::run::{self, Options};
+
+type Values = BTreeMap<String, Vec<Result<String, String>>>;
+
+fn values() -> &'static Values {
+    static VALUES: OnceLock<Values> = OnceLock::new();
+    VALUES.get_or_init(|| {
+        let dir =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform_pure_functions");
+        let opts = Options {
+            paths: vec![dir],
+            ..Options::default()
+        };
+        let (_, ex, _, _) = run::extract(&opts, &Config::default()).expect("extract");
+        assert!(ex.errors.is_empty(), "{:?}", ex.errors);
+        let role = ex
+            .roles
+            .iter()
+            .find(|r| r.address == "aws_iam_role.functions")
+            .expect("role");
+        let doc = role.trust.as_ref().expect("trust");
+        let mut out = BTreeMap::new();
+        for c in &doc.statements[0].conditions {
+            let key = c.key.get().unwrap_or("?").trim_start_matches("fn:");
+            let vals = c
+                .values
+                .iter()
+                .map(|v| match &v.value {
+                    Ok(s) => Ok(s.clone()),
+                    Err(u) => Err(format!("{} ({})", u.expr, u.reason)),
+                })
+                .collect();
+            out.insert(key.to_string(), vals);
+        }
+        out
+    })
+}
+
+fn check(name: &str, want: &[&str]) {
+    let want: Vec<Result<String, String>> = want.iter().map(|s| Ok(s.to_string())).collect();
+    assert_eq!(values().get(name), Some(&want), "{name}");
+}
+
+/// The check's values are unknown, each with a reason that contains `reason`.
+fn check_unknown(name: &str, reason: &str) {
+    let got = values().get(name).expect(name);
+    assert!(!got.is_empty(), "{name}: no values");
+    for v in got {
+        match v {
+            Err(u) => assert!(u.contains(reason), "{name}: {u}"),
+            Ok(s) => panic!("{name}: expected an unknown, got {s:?}"),
+        }
+    }
+}
+
+#[test]
+fn setproduct() {
+    check("setproduct", &["a-x", "a-y", "b-x", "b-y"]);
+}
+
+#[test]
+fn transpose() {
+    check("transpose", &["1=a", "2=a,b", "3=b"]);
+}
+
+#[test]
+fn matchkeys() {
+    check("matchkeys", &["i-2", "i-3"]);
+}
+
+#[test]
+fn an_error_terraform_reports_is_an_unknown_with_its_reason() {
+    check_unknown(
+        "matchkeys_lengths",
+        "length of keys and values should be equal",
+    );
+}
+
+#[test]
+fn an_unknown_operand_gives_an_unknown_result() {
+    check_unknown("setproduct_unknown", "var.unknown_list");
+}
