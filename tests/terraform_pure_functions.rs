@@ -90,3 +90,56 @@ fn an_error_terraform_reports_is_an_unknown_with_its_reason() {
 fn an_unknown_operand_gives_an_unknown_result() {
     check_unknown("setproduct_unknown", "var.unknown_list");
 }
+
+#[test]
+fn cidrhost() {
+    check(
+        "cidrhost",
+        &[
+            "10.12.112.16",
+            "10.12.113.12",
+            "10.12.127.255",
+            "fd00:fd12:3456:7890::22",
+        ],
+    );
+    check_unknown(
+        "cidrhost_range",
+        "prefix of 30 does not accommodate a host numbered 4",
+    );
+}
+
+#[test]
+fn cidrnetmask() {
+    check("cidrnetmask", &["255.240.0.0"]);
+    check_unknown("cidrnetmask_v6", "only IPv4 networks are supported");
+}
+
+#[test]
+fn cidrsubnet() {
+    check(
+        "cidrsubnet",
+        &[
+            "172.18.0.0/16",
+            "10.1.2.240/28",
+            "fd00:fd12:3456:7800:a200::/72",
+        ],
+    );
+}
+
+#[test]
+fn cidrsubnets() {
+    check(
+        "cidrsubnets",
+        &[
+            "10.1.0.0/20",
+            "10.1.16.0/20",
+            "10.1.32.0/24",
+            "10.1.48.0/20",
+            "fd00:fd12:3456:7800::/72",
+            "fd00:fd12:3456:7800:100::/72",
+            "fd00:fd12:3456:7800:200::/72",
+            "fd00:fd12:3456:7800:300::/88",
+        ],
+    );
+    check_unknown("cidrsubnets_full", "not enough remaining address space");
+}

@@ -11,8 +11,15 @@ locals {
     setproduct = [for p in setproduct(["a", "b"], ["x", "y"]) : join("-", p)]
     transpose  = [for k, v in transpose({ a = ["1", "2"], b = ["2", "3"] }) : "${k}=${join(",", v)}"]
     matchkeys  = matchkeys(["i-1", "i-2", "i-3"], ["us-west", "us-east", "us-east"], ["us-east"])
+    cidrhost    = [cidrhost("10.12.112.0/20", 16), cidrhost("10.12.112.0/20", 268), cidrhost("10.12.112.0/20", -1), cidrhost("fd00:fd12:3456:7890:00a2::/72", 34)]
+    cidrnetmask = [cidrnetmask("172.16.0.0/12")]
+    cidrsubnet  = [cidrsubnet("172.16.0.0/12", 4, 2), cidrsubnet("10.1.2.0/24", 4, 15), cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)]
+    cidrsubnets = concat(cidrsubnets("10.1.0.0/16", 4, 4, 8, 4), cidrsubnets("fd00:fd12:3456:7890::/56", 16, 16, 16, 32))
     # Errors Terraform reports and unknown operands give unknowns with a reason.
     matchkeys_lengths  = matchkeys(["a"], [], [])
+    cidrhost_range     = [cidrhost("10.0.0.0/30", 4)]
+    cidrsubnets_full   = cidrsubnets("10.0.0.0/24", 1, 1, 1)
+    cidrnetmask_v6     = [cidrnetmask("fd00::/8")]
     setproduct_unknown = setproduct(["a"], var.unknown_list)
   }
 }

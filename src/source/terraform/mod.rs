@@ -15,6 +15,7 @@ mod extract;
 mod functions;
 mod json_syntax;
 mod module;
+mod network;
 mod parse;
 mod plan;
 mod policy_document;
