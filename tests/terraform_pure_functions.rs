@@ -143,3 +143,37 @@ fn cidrsubnets() {
     );
     check_unknown("cidrsubnets_full", "not enough remaining address space");
 }
+
+#[test]
+fn formatdate() {
+    check(
+        "formatdate",
+        &[
+            "02 Jan 2018 23:12 UTC",
+            "Tuesday, 02-Jan-18 23:12:01 UTC",
+            "Tue, 02 Jan 2018 23:12:01 -0800",
+            "Jan 02, 2018",
+            "11:12pm",
+            "2024-02-29T00:05:09+05:30",
+        ],
+    );
+    check_unknown("formatdate_verb", "invalid date format verb");
+}
+
+#[test]
+fn timeadd() {
+    check(
+        "timeadd",
+        &[
+            "2017-11-22T00:10:00Z",
+            "2024-02-29T01:00:00+01:00",
+            "2017-11-21T22:30:00Z",
+        ],
+    );
+    check_unknown("timeadd_bad", "not a valid RFC3339 timestamp");
+}
+
+#[test]
+fn timecmp() {
+    check("timecmp", &["0", "-1", "1", "0"]);
+}

@@ -15,11 +15,23 @@ locals {
     cidrnetmask = [cidrnetmask("172.16.0.0/12")]
     cidrsubnet  = [cidrsubnet("172.16.0.0/12", 4, 2), cidrsubnet("10.1.2.0/24", 4, 15), cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)]
     cidrsubnets = concat(cidrsubnets("10.1.0.0/16", 4, 4, 8, 4), cidrsubnets("fd00:fd12:3456:7890::/56", 16, 16, 16, 32))
+    formatdate = [
+      formatdate("DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z"),
+      formatdate("EEEE, DD-MMM-YY hh:mm:ss ZZZ", "2018-01-02T23:12:01Z"),
+      formatdate("EEE, DD MMM YYYY hh:mm:ss ZZZ", "2018-01-02T23:12:01-08:00"),
+      formatdate("MMM DD, YYYY", "2018-01-02T23:12:01Z"),
+      formatdate("HH:mmaa", "2018-01-02T23:12:01Z"),
+      formatdate("YYYY-MM-DD'T'hh:mm:ssZ", "2024-02-29T00:05:09.25+05:30"),
+    ]
+    timeadd = [timeadd("2017-11-22T00:00:00Z", "10m"), timeadd("2024-02-28T23:30:00+01:00", "1h30m"), timeadd("2017-11-22T00:00:00Z", "-1.5h")]
+    timecmp = [tostring(timecmp("2017-11-22T00:00:00Z", "2017-11-22T00:00:00Z")), tostring(timecmp("2017-11-22T00:00:00Z", "2017-11-22T01:00:00Z")), tostring(timecmp("2017-11-22T01:00:00Z", "2017-11-22T00:00:00Z")), tostring(timecmp("2017-11-22T01:00:00Z", "2017-11-22T00:00:00-01:00"))]
     # Errors Terraform reports and unknown operands give unknowns with a reason.
     matchkeys_lengths  = matchkeys(["a"], [], [])
     cidrhost_range     = [cidrhost("10.0.0.0/30", 4)]
     cidrsubnets_full   = cidrsubnets("10.0.0.0/24", 1, 1, 1)
     cidrnetmask_v6     = [cidrnetmask("fd00::/8")]
+    timeadd_bad        = [timeadd("2017-11-22", "10m")]
+    formatdate_verb    = [formatdate("YYYY-MM-DD at hh", "2018-01-02T23:12:01Z")]
     setproduct_unknown = setproduct(["a"], var.unknown_list)
   }
 }

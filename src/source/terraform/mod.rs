@@ -22,6 +22,7 @@ mod policy_document;
 pub mod registry;
 mod resources;
 pub(crate) mod strmap;
+mod time;
 mod vars;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
