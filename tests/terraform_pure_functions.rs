@@ -177,3 +177,18 @@ fn timeadd() {
 fn timecmp() {
     check("timecmp", &["0", "-1", "1", "0"]);
 }
+
+#[test]
+fn csvdecode() {
+    check("csvdecode", &["1|2|3", "4|x,\"y\"|6"]);
+    check_unknown("csvdecode_fields", "wrong number of fields");
+}
+
+#[test]
+fn yamldecode() {
+    check(
+        "yamldecode",
+        &["s3:GetObject", "2012-10-17", "true", "true"],
+    );
+    check_unknown("yamldecode_tag", "unsupported YAML tag !Ref");
+}

@@ -25,6 +25,13 @@ locals {
     ]
     timeadd = [timeadd("2017-11-22T00:00:00Z", "10m"), timeadd("2024-02-28T23:30:00+01:00", "1h30m"), timeadd("2017-11-22T00:00:00Z", "-1.5h")]
     timecmp = [tostring(timecmp("2017-11-22T00:00:00Z", "2017-11-22T00:00:00Z")), tostring(timecmp("2017-11-22T00:00:00Z", "2017-11-22T01:00:00Z")), tostring(timecmp("2017-11-22T01:00:00Z", "2017-11-22T00:00:00Z")), tostring(timecmp("2017-11-22T01:00:00Z", "2017-11-22T00:00:00-01:00"))]
+    csvdecode  = [for r in csvdecode("a,b,c\n1,2,3\n4,\"x,\"\"y\"\"\",6\n") : "${r.a}|${r.b}|${r.c}"]
+    yamldecode = [
+      yamldecode("Version: '2012-10-17'\nStatement:\n  - Effect: Allow\n    Action: [\"s3:GetObject\"]\n").Statement[0].Action[0],
+      yamldecode("Version: '2012-10-17'\n").Version,
+      tostring(yamldecode("a: true\n").a),
+      tostring(yamldecode("") == null),
+    ]
     # Errors Terraform reports and unknown operands give unknowns with a reason.
     matchkeys_lengths  = matchkeys(["a"], [], [])
     cidrhost_range     = [cidrhost("10.0.0.0/30", 4)]
@@ -32,6 +39,8 @@ locals {
     cidrnetmask_v6     = [cidrnetmask("fd00::/8")]
     timeadd_bad        = [timeadd("2017-11-22", "10m")]
     formatdate_verb    = [formatdate("YYYY-MM-DD at hh", "2018-01-02T23:12:01Z")]
+    csvdecode_fields   = csvdecode("a,b\n1\n")
+    yamldecode_tag     = [yamldecode("a: !Ref b\n").a]
     setproduct_unknown = setproduct(["a"], var.unknown_list)
   }
 }

@@ -17,7 +17,7 @@ use super::eval::{
     ERR, Instance, MAX_ITEMS, MAX_STR, Scope, as_bool, as_num, as_string, equal, err_val,
     first_unknown, is_spread, num_val, sorted_entries, spread,
 };
-use super::{collections, crypto, network, time};
+use super::{collections, crypto, encoding, network, time};
 
 /// Evaluates a function call.
 pub fn call(
@@ -1022,6 +1022,7 @@ impl Call<'_, '_> {
             n if collections::NAMES.contains(&n) => {
                 self.pure(args, |a| collections::call(n, a, span))?
             }
+            n if encoding::NAMES.contains(&n) => self.pure(args, |a| encoding::call(n, a, span))?,
             n if time::NAMES.contains(&n) => self.pure(args, |a| time::call(n, a, span))?,
             n if network::NAMES.contains(&n) => self.pure(args, |a| network::call(n, a, span))?,
             _ => Val::unknown(

@@ -10,6 +10,7 @@
 
 mod collections;
 mod crypto;
+mod encoding;
 mod eval;
 mod extract;
 mod functions;
