@@ -192,3 +192,12 @@ fn yamldecode() {
     );
     check_unknown("yamldecode_tag", "unsupported YAML tag !Ref");
 }
+
+#[test]
+fn templatestring() {
+    check("templatestring", &["repo:acme/a,b,"]);
+    check_unknown(
+        "templatestring_literal",
+        "must be a direct reference to a single string",
+    );
+}

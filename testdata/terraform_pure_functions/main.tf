@@ -7,6 +7,7 @@ variable "unknown_list" {
 }
 
 locals {
+  template = "repo:$${org}/%%{ for r in repos }$${r},%%{ endfor }"
   checks = {
     setproduct = [for p in setproduct(["a", "b"], ["x", "y"]) : join("-", p)]
     transpose  = [for k, v in transpose({ a = ["1", "2"], b = ["2", "3"] }) : "${k}=${join(",", v)}"]
@@ -32,6 +33,7 @@ locals {
       tostring(yamldecode("a: true\n").a),
       tostring(yamldecode("") == null),
     ]
+    templatestring = [templatestring(local.template, { org = "acme", repos = ["a", "b"] })]
     # Errors Terraform reports and unknown operands give unknowns with a reason.
     matchkeys_lengths  = matchkeys(["a"], [], [])
     cidrhost_range     = [cidrhost("10.0.0.0/30", 4)]
@@ -41,6 +43,7 @@ locals {
     formatdate_verb    = [formatdate("YYYY-MM-DD at hh", "2018-01-02T23:12:01Z")]
     csvdecode_fields   = csvdecode("a,b\n1\n")
     yamldecode_tag     = [yamldecode("a: !Ref b\n").a]
+    templatestring_literal = [templatestring("x$${y}", { y = "z" })]
     setproduct_unknown = setproduct(["a"], var.unknown_list)
   }
 }

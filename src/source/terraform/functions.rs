@@ -75,6 +75,21 @@ pub fn call(
                 Val::new(ValKind::Bool(true), span)
             };
         }
+        // Terraform takes the template of templatestring only from a reference to a string,
+        // never from a literal (whose own interpolations would already have run).
+        "templatestring"
+            if !matches!(
+                arg_exprs.first(),
+                Some(hcl::edit::expr::Expression::Traversal(_))
+                    | Some(hcl::edit::expr::Expression::Variable(_))
+            ) =>
+        {
+            return err_val(
+                text(),
+                "templatestring: invalid template expression: must be a direct reference to a single string",
+                span,
+            );
+        }
         _ => {}
     }
     let mut args: Vec<Val> = arg_exprs
@@ -1014,6 +1029,7 @@ impl Call<'_, '_> {
                 .cloned()
                 .ok_or_else(|| self.err("needs one argument"))?,
             "file" | "templatefile" | "fileexists" => self.file_fn(args)?,
+            "templatestring" => self.template_string(args)?,
             "timestamp" | "uuid" | "plantimestamp" | "bcrypt" => Val::unknown(
                 self.text(),
                 format!("{} changes on every run", self.name),
@@ -1060,6 +1076,41 @@ impl Call<'_, '_> {
         let text =
             String::from_utf8(bytes).map_err(|_| self.err("the decoded bytes are not UTF-8"))?;
         Ok(self.s(text))
+    }
+
+    /// templatestring(): a string value parsed as a template and evaluated with only the
+    /// given variables. Positions inside the string cannot be mapped back to the file, so the
+    /// result takes the call's span, and any unknown in it makes the whole result unknown.
+    fn template_string(&self, args: &[Val]) -> Result<Val, Val> {
+        let text = self.str_arg(args, 0)?;
+        let tpl = hcl::edit::parser::parse_template(&text)
+            .map_err(|e| self.err(format!("invalid template: {}", e.message())))?;
+        let entries = self.template_vars(args)?;
+        let v = eval_in_scope(self.inst, &tpl, self.span, &Scope::empty(), &entries);
+        if let Some((_, u)) = v.unknowns().first() {
+            return Err(Val::unknown(self.text(), u.reason.clone(), self.span));
+        }
+        let mut v = v;
+        v.respan(self.span);
+        match &v.kind {
+            ValKind::Str(s) if s.len() > MAX_STR => Err(self.err("the result is too long")),
+            _ => Ok(v),
+        }
+    }
+
+    /// The variables argument of templatefile() and templatestring(), an object.
+    fn template_vars(&self, args: &[Val]) -> Result<Vec<(String, Val)>, Val> {
+        let vars = args
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| Val::new(ValKind::Map(Vec::new()), self.span));
+        if vars.is_unknown() {
+            return Err(self.unknown_from(&vars));
+        }
+        match &vars.kind {
+            ValKind::Map(e) => Ok(e.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect()),
+            _ => Err(self.err("the variables must be an object")),
+        }
     }
 
     /// file(), templatefile() and fileexists(): paths resolve against the root module
@@ -1150,37 +1201,31 @@ impl Call<'_, '_> {
         let Some(tpl) = tpl else {
             return Err(self.err(format!("{rel} is not a valid template")));
         };
-        let vars = args
-            .get(1)
-            .cloned()
-            .unwrap_or_else(|| Val::new(ValKind::Map(Vec::new()), self.span));
-        if vars.is_unknown() {
-            return Err(self.unknown_from(&vars));
+        let entries = self.template_vars(args)?;
+        Ok(eval_in_scope(
+            self.inst,
+            &tpl,
+            whole,
+            &Scope::empty(),
+            &entries,
+        ))
+    }
+}
+
+/// A template evaluated in a chain of scopes, one per variable; each borrows the previous one.
+fn eval_in_scope<'s>(
+    inst: &Instance,
+    tpl: &hcl::edit::template::Template,
+    whole: Span,
+    scope: &Scope<'s>,
+    rest: &'s [(String, Val)],
+) -> Val {
+    match rest.split_first() {
+        None => inst.eval_template(tpl, whole.file, 0, scope, whole),
+        Some(((n, v), tail)) => {
+            let s = scope.with(n.as_str(), v.clone());
+            eval_in_scope(inst, tpl, whole, &s, tail)
         }
-        let entries: Vec<(String, Val)> = match &vars.kind {
-            ValKind::Map(e) => e.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect(),
-            _ => return Err(self.err("the variables must be an object")),
-        };
-        let root = Scope::empty();
-        // Build a chain of scopes; each borrows the previous one.
-        fn eval_with<'s>(
-            inst: &Instance,
-            tpl: &hcl::edit::template::Template,
-            id: FileId,
-            whole: Span,
-            scope: &Scope<'s>,
-            rest: &'s [(String, Val)],
-        ) -> Val {
-            match rest.split_first() {
-                None => inst.eval_template(tpl, id, 0, scope, whole),
-                Some(((n, v), tail)) => {
-                    let s = scope.with(n.as_str(), v.clone());
-                    eval_with(inst, tpl, id, whole, &s, tail)
-                }
-            }
-        }
-        let v = eval_with(self.inst, &tpl, id, whole, &root, &entries);
-        Ok(v)
     }
 }
 
