@@ -5,7 +5,7 @@
 //! `data.aws_iam_policy_document`. Anything else is "known only after apply".
 
 use crate::span::Span;
-use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+use crate::value::{Key, SELF_ACCOUNT, SELF_REGION, Val, ValKind};
 
 use super::eval::{Instance, Scope, as_string};
 use super::parse::Resource;
@@ -119,10 +119,19 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
             }
         }
         (true, "aws_caller_identity") | (true, "aws_partition") | (true, "aws_region") => {
+            // A region named in the data source's arguments is that region.
+            let chosen = ["region", "name"]
+                .iter()
+                .find_map(|a| obj.get(a).filter(|v| as_string(v).is_some()).cloned());
             let wk = well_known_data(&res.ty, full, span);
             if let ValKind::Map(entries) = wk.kind {
                 for (k, v) in entries {
-                    set(obj, &k.name, v);
+                    match &chosen {
+                        Some(c) if res.ty == "aws_region" && k.name != "__resource__" => {
+                            set(obj, &k.name, c.clone())
+                        }
+                        _ => set(obj, &k.name, v),
+                    }
                 }
             }
         }
@@ -187,16 +196,10 @@ pub fn well_known_data(ty: &str, full: &str, span: Span) -> Val {
             set(&mut obj, "dns_suffix", Val::str("amazonaws.com", span));
         }
         _ => {
+            // The region the provider deploys into: a placeholder like the account, so that
+            // ARNs and regional service principals built from it stay known.
             for attr in ["name", "region", "id"] {
-                set(
-                    &mut obj,
-                    attr,
-                    Val::unknown(
-                        format!("{full}.{attr}"),
-                        "the region is chosen by the provider configuration at plan time",
-                        span,
-                    ),
-                );
+                set(&mut obj, attr, Val::str(SELF_REGION, span));
             }
         }
     }

@@ -1,0 +1,213 @@
+//! Resolution accuracy (issue 10, points 1 to 6): what Terraform or CloudFormation would know at
+//! deployment is known to iamlint too. Each case is a small tree written from the documented
+//! behaviour of the tool (the pseudo parameters, the data sources, the type constraints), run
+//! through the command line as a user runs it; the assertions read the JSON inventory
+//! (`roles --format json`) and the findings (`--format json`).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, text).expect("write");
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let out = Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .args(["--format", "json", "."])
+        .output()
+        .expect("run iamlint");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A tree with the given files.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        write(dir.path(), name, text);
+    }
+    dir
+}
+
+/// The inventory entry of the role at `address`.
+fn role(dir: &Path, address: &str) -> Value {
+    let v = json(dir, &["roles"]);
+    v["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["address"] == address)
+        .cloned()
+        .unwrap_or_else(|| panic!("no role {address} in {v:#}"))
+}
+
+/// The rule ids of the findings on the role at `address`.
+fn rule_ids(dir: &Path, address: &str) -> Vec<String> {
+    let v = json(dir, &[]);
+    let mut ids: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"] == address || f["address"] == address)
+        .filter_map(|f| f["rule_id"].as_str().or(f["rule"].as_str()))
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The principals of the role's trust policy: (kind, value as JSON text).
+fn principals(role: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for st in role["trust"]["statements"].as_array().into_iter().flatten() {
+        for p in st["principals"].as_array().into_iter().flatten() {
+            out.push((
+                p["kind"].as_str().unwrap_or("").to_string(),
+                p["value"].to_string(),
+            ));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Point 2: region and partition are placeholders like the account.
+// ---------------------------------------------------------------------------------------------
+
+const CFN_REGIONAL: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  SfnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: !Sub states.${AWS::Region}.amazonaws.com
+            Action: sts:AssumeRole
+            Condition:
+              ArnLike:
+                aws:SourceArn: !Sub arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:*
+      Policies:
+        - PolicyName: everything
+          PolicyDocument: !Sub |
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "*", "Resource": "*"},
+              {"Effect": "Allow", "Action": "logs:PutLogEvents",
+               "Resource": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:x"}]}
+"#;
+
+#[test]
+fn cfn_regional_service_principal_is_the_service() {
+    let dir = tree(&[("t.yaml", CFN_REGIONAL)]);
+    let r = role(dir.path(), "SfnRole");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    let ps = principals(&r);
+    assert_eq!(ps.len(), 1);
+    assert_eq!(ps[0].0, "service");
+    assert!(ps[0].1.contains("states."), "{ps:?}");
+}
+
+#[test]
+fn cfn_sub_policy_document_with_region_is_read() {
+    let dir = tree(&[("t.yaml", CFN_REGIONAL)]);
+    let ids = rule_ids(dir.path(), "SfnRole");
+    assert!(ids.contains(&"IAM101".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"IAM019".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"IAM008".to_string()), "{ids:?}");
+}
+
+const TF_REGIONAL: &str = r#"data "aws_region" "current" {}
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+
+resource "aws_iam_role" "sfn" {
+  name = "sfn"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "states.${data.aws_region.current.name}.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        ArnLike = {
+          "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:stateMachine:*"
+        }
+      }
+    }]
+  })
+}
+
+resource "aws_iam_role" "logs" {
+  name = "logs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "logs.${data.aws_region.current.id}.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+"#;
+
+#[test]
+fn tf_region_data_source_is_this_region() {
+    let dir = tree(&[("main.tf", TF_REGIONAL)]);
+    for addr in ["aws_iam_role.sfn", "aws_iam_role.logs"] {
+        let r = role(dir.path(), addr);
+        assert_eq!(r["trust_resolved"], true, "{addr}: {r:#}");
+        let ps = principals(&r);
+        assert_eq!(ps.len(), 1, "{addr}");
+        assert_eq!(ps[0].0, "service", "{addr}: {ps:?}");
+    }
+    let ids = rule_ids(dir.path(), "aws_iam_role.sfn");
+    assert!(!ids.contains(&"IAM008".to_string()), "{ids:?}");
+}
+
+#[test]
+fn tf_region_named_in_the_data_source_is_that_region() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"data "aws_region" "other" {
+  name = "eu-west-1"
+}
+
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "states.${data.aws_region.other.name}.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+"#,
+    )]);
+    let r = role(dir.path(), "aws_iam_role.r");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    assert!(
+        principals(&r)[0]
+            .1
+            .contains("states.eu-west-1.amazonaws.com"),
+        "{r:#}"
+    );
+}
