@@ -211,3 +211,109 @@ resource "aws_iam_role" "r" {
         "{r:#}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Point 3: values created in the same configuration are this account's.
+// ---------------------------------------------------------------------------------------------
+
+const TF_CREATED: &str = r#"data "aws_caller_identity" "current" {}
+
+resource "aws_scheduler_schedule_group" "g" {
+  name = "nightly"
+}
+
+resource "aws_iam_saml_provider" "idp" {
+  name                   = var.idp_name
+  saml_metadata_document = "<xml/>"
+}
+
+variable "idp_name" {
+  type = string
+}
+
+resource "aws_iam_role" "worker" {
+  name_prefix = "worker-"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role" "scheduler" {
+  name = "scheduler"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnEquals    = { "aws:SourceArn" = aws_scheduler_schedule_group.g.arn }
+      }
+    }]
+  })
+}
+
+resource "aws_iam_role" "chained" {
+  name = "chained"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = [aws_iam_role.worker.arn, data.aws_caller_identity.current.arn] }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role" "sso" {
+  name = "sso"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_saml_provider.idp.arn }
+      Action    = "sts:AssumeRoleWithSAML"
+      Condition = { StringEquals = { "SAML:aud" = "https://signin.aws.amazon.com/saml" } }
+    }]
+  })
+}
+"#;
+
+#[test]
+fn tf_arn_of_a_resource_created_alongside_is_this_accounts() {
+    let dir = tree(&[("main.tf", TF_CREATED)]);
+    let r = role(dir.path(), "aws_iam_role.scheduler");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    let ids = rule_ids(dir.path(), "aws_iam_role.scheduler");
+    assert!(!ids.contains(&"IAM008".to_string()), "{ids:?}");
+}
+
+#[test]
+fn tf_generated_role_name_and_caller_arn_are_this_account() {
+    let dir = tree(&[("main.tf", TF_CREATED)]);
+    let r = role(dir.path(), "aws_iam_role.chained");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    for st in r["trust"]["statements"].as_array().expect("statements") {
+        for p in st["principals"].as_array().expect("principals") {
+            assert_eq!(p["relation"], "self", "{p:#}");
+        }
+    }
+    let ids = rule_ids(dir.path(), "aws_iam_role.chained");
+    assert!(!ids.contains(&"IAM008".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"IAM002".to_string()), "{ids:?}");
+}
+
+#[test]
+fn tf_saml_provider_created_alongside_is_this_accounts() {
+    let dir = tree(&[("main.tf", TF_CREATED)]);
+    let r = role(dir.path(), "aws_iam_role.sso");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    let ps = principals(&r);
+    assert_eq!(ps[0].0, "federated", "{ps:?}");
+}

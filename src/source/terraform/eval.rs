@@ -1264,14 +1264,16 @@ impl<'c> Instance<'c> {
                     Val { span, ..v.clone() }
                 }
                 Some(v) => v.clone(),
-                None => Val::unknown(
-                    self.sh.text(span),
-                    match val.get("__resource__").and_then(|r| r.as_str()) {
-                        Some(addr) => format!("{addr}.{name} is known only after apply"),
-                        None => format!("{ERR}the object has no attribute `{name}`"),
-                    },
-                    span,
-                ),
+                // The ARN of a resource this configuration creates is in this account.
+                None if name == "arn" => match val
+                    .get("__resource__")
+                    .and_then(|r| r.as_str())
+                    .and_then(|addr| super::resources::created_arn(addr, span))
+                {
+                    Some(arn) => arn,
+                    None => self.no_attr(val, name, span),
+                },
+                None => self.no_attr(val, name, span),
             },
             ValKind::Unknown(_) => val.clone(),
             _ => err_val(
@@ -1280,6 +1282,17 @@ impl<'c> Instance<'c> {
                 span,
             ),
         }
+    }
+
+    fn no_attr(&self, val: &Val, name: &str, span: Span) -> Val {
+        Val::unknown(
+            self.sh.text(span),
+            match val.get("__resource__").and_then(|r| r.as_str()) {
+                Some(addr) => format!("{addr}.{name} is known only after apply"),
+                None => format!("{ERR}the object has no attribute `{name}`"),
+            },
+            span,
+        )
     }
 
     pub fn index(&self, val: &Val, key: &Val, span: Span) -> Val {

@@ -58,6 +58,15 @@ fn iam_arn(obj: &Val, full: &str, kind: &str, attr: &str, span: Span) -> Val {
     let name = name_or_unknown(obj, full, span);
     match (as_string(&name), iam_path(obj)) {
         (Some(n), Some(p)) => Val::str(format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{p}{n}"), span),
+        // Created by this configuration: an ARN of this account whatever its name turns out to
+        // be (a generated name, a name from an input).
+        (None, Some(p)) => Val::str(
+            format!(
+                "arn:aws:iam::{SELF_ACCOUNT}:{kind}{p}{}",
+                created_name(full)
+            ),
+            span,
+        ),
         _ => Val::unknown(
             format!("{full}.{attr}"),
             name.as_unknown()
@@ -67,6 +76,81 @@ fn iam_arn(obj: &Val, full: &str, kind: &str, attr: &str, span: Span) -> Val {
             span,
         ),
     }
+}
+
+/// The stand-in for a name Terraform or the provider assigns at apply to a resource created by
+/// this configuration.
+fn created_name(full: &str) -> String {
+    format!("(name of {full} assigned at apply)")
+}
+
+/// The ARN of a resource created by this configuration (`full` is its address, with any module
+/// prefix and instance key) whose `arn` is known only after apply: an ARN in this account (and,
+/// for regional services, this region) whose name is assigned at apply. `None` for data sources
+/// and for types that are not AWS resources.
+pub fn created_arn(full: &str, span: Span) -> Option<Val> {
+    let mut segs = full.split('.');
+    let mut ty = None;
+    while let Some(seg) = segs.next() {
+        match seg {
+            "module" => {
+                segs.next();
+            }
+            "data" => return None,
+            _ => {
+                ty = Some(seg);
+                break;
+            }
+        }
+    }
+    let rest = ty?.strip_prefix("aws_")?;
+    let name = created_name(full);
+    let iam_kinds = [
+        ("iam_role", "role/"),
+        ("iam_user", "user/"),
+        ("iam_group", "group/"),
+        ("iam_policy", "policy/"),
+        ("iam_instance_profile", "instance-profile/"),
+        ("iam_saml_provider", "saml-provider/"),
+        ("iam_openid_connect_provider", "oidc-provider/"),
+        ("iam_server_certificate", "server-certificate/"),
+    ];
+    if let Some((_, kind)) = iam_kinds.iter().find(|(t, _)| *t == rest) {
+        return Some(Val::str(
+            format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{name}"),
+            span,
+        ));
+    }
+    // Services whose ARNs have neither region nor account.
+    if rest.starts_with("s3_") {
+        return Some(Val::str(format!("arn:aws:s3:::{name}"), span));
+    }
+    let prefixed = [
+        ("sfn_", "states"),
+        ("cloudwatch_event_", "events"),
+        ("cloudwatch_log_", "logs"),
+        ("cloudwatch_", "cloudwatch"),
+        ("cognito_identity_", "cognito-identity"),
+        ("cognito_", "cognito-idp"),
+        ("lb", "elasticloadbalancing"),
+        ("alb", "elasticloadbalancing"),
+        ("api_gateway", "apigateway"),
+        ("apigatewayv2_", "apigateway"),
+        ("db_", "rds"),
+        ("rds_", "rds"),
+        ("kinesis_firehose_", "firehose"),
+        ("elasticsearch_", "es"),
+        ("opensearch_", "es"),
+        ("codestarconnections_", "codestar-connections"),
+    ];
+    let service = prefixed
+        .iter()
+        .find(|(p, _)| rest.starts_with(p))
+        .map_or_else(|| rest.split('_').next().unwrap_or(rest), |(_, s)| s);
+    Some(Val::str(
+        format!("arn:aws:{service}:{SELF_REGION}:{SELF_ACCOUNT}:{name}"),
+        span,
+    ))
 }
 
 /// An OIDC provider ARN from its URL.
@@ -189,6 +273,15 @@ pub fn well_known_data(ty: &str, full: &str, span: Span) -> Val {
         "aws_caller_identity" => {
             set(&mut obj, "account_id", Val::str(SELF_ACCOUNT, span));
             set(&mut obj, "id", Val::str(SELF_ACCOUNT, span));
+            // The identity running Terraform: in this account, of a kind known only at plan.
+            set(
+                &mut obj,
+                "arn",
+                Val::str(
+                    format!("arn:aws:iam::{SELF_ACCOUNT}:(identity running Terraform)"),
+                    span,
+                ),
+            );
         }
         "aws_partition" => {
             set(&mut obj, "partition", Val::str("aws", span));
