@@ -1,5 +1,7 @@
 //! The command line: `iamlint [PATHS]` checks, `iamlint roles` prints the inventory, `iamlint
-//! rules` lists the rules, `iamlint explain RULE` prints a rule's documentation. Exit codes: 0
+//! rules` lists the rules, `iamlint explain RULE` prints a rule's documentation, `iamlint trusts`
+//! prints, writes or checks the trust relationships, `iamlint init` writes a starting config.
+//! Exit codes: 0
 //! no finding at or above the threshold, 1 findings, 2 usage, configuration or rule errors, or a
 //! file that could not be read or parsed.
 
@@ -39,6 +41,11 @@ enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Print every trust relationship (role, principal, guards), write or check the approval
+    /// file (iam-trusts.yaml).
+    Trusts(TrustsArgs),
+    /// Write a commented .iamlint.yaml listing the accounts and organizations the code trusts.
+    Init(InitArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -276,6 +283,10 @@ fn write_out(path: &Option<PathBuf>, text: &str) -> Result<(), String> {
 
 /// Runs the command line and returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    if let Some(msg) = mistyped_command(&args) {
+        return fail(&msg);
+    }
     let parsed = Cli::command()
         .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
@@ -296,6 +307,8 @@ pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Some(Command::Roles(a)) => check_cmd(a, var_order, true),
         Some(Command::Rules(a)) => rules_cmd(a),
         Some(Command::Explain(a)) => explain_cmd(a),
+        Some(Command::Trusts(a)) => trusts_cmd(a, var_order),
+        Some(Command::Init(a)) => init_cmd(a, var_order),
     }
 }
 
@@ -380,35 +393,10 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
-    if let Some(reference) = &a.diff {
-        let snap = match crate::diff::snapshot(&opts.paths[0], reference) {
-            Ok(s) => s,
-            Err(e) => return fail(&e),
-        };
-        let mut base_opts = opts.clone();
-        base_opts.paths = opts.paths.iter().map(|p| snap.map(p)).collect();
-        base_opts.root = Some(snap.tree());
-        for arg in &mut base_opts.resolve.tf_var_args {
-            if let TfVarArg::File(f) = arg {
-                *f = snap.map(f);
-            }
-        }
-        for f in &mut base_opts.resolve.cfn_parameter_files {
-            *f = snap.map(f);
-        }
-        // A path that did not exist at the ref has nothing to compare with.
-        base_opts.paths.retain(|p| p.exists());
-        if !base_opts.paths.is_empty() {
-            match run::check(&base_opts, &config, &rules) {
-                Ok(base) => {
-                    let existing = crate::diff::new_findings(&mut outcome.findings, &base.findings);
-                    outcome.diff = Some((reference.clone(), existing));
-                }
-                Err(e) => return fail(&format!("--diff {reference}: {e}")),
-            }
-        } else {
-            outcome.diff = Some((reference.clone(), 0));
-        }
+    if let Some(reference) = &a.diff
+        && let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome)
+    {
+        return fail(&e);
     }
     let fail_on_empty = a.fail_on_empty || config.fail_on_empty;
     if outcome.empty {
@@ -596,4 +584,392 @@ fn explain_cmd(a: ExplainArgs) -> i32 {
         },
         None => fail(&format!("no rule `{}`; `iamlint rules` lists them", a.rule)),
     }
+}
+
+/// A first argument that is neither an option, an existing path nor a command, but close to a
+/// command (`iamlint trust`): "no such command; did you mean trusts".
+fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if first.starts_with('-') || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(std::iter::once("help".to_string()))
+        .collect();
+    if names.iter().any(|n| n == first) {
+        return None;
+    }
+    let lower = first.to_ascii_lowercase();
+    let best = names
+        .iter()
+        .map(|n| (edit_distance(&lower, n), n))
+        .filter(|(d, n)| *d <= 2 && *d < n.len())
+        .min()?;
+    Some(format!(
+        "no such command `{first}`; did you mean {}? (`iamlint help` lists the commands; a path that does not exist is not checked)",
+        best.1
+    ))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// What `trusts` and `init` scan: the paths and the values that resolve them.
+#[derive(Args, Debug, Clone)]
+struct ScanArgs {
+    /// Files and directories to read (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Skip files and directories matching GLOB (repeatable; added to the config's exclude).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Terraform variable value, as `terraform -var` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Terraform variable file, as `terraform -var-file` (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// CloudFormation parameter value (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    parameters: Vec<String>,
+    /// CloudFormation parameter file (repeatable).
+    #[arg(long = "parameters", value_name = "FILE")]
+    parameter_files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct TrustsArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+    #[command(flatten)]
+    common: Common,
+    /// Output format of the inventory.
+    #[arg(long, value_enum)]
+    format: Option<TrustFormat>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write the approval file (iam-trusts.yaml, or `trusts_file` of the config) from the
+    /// trusts in the code, keeping reason, ticket, approved_by and expires.
+    #[arg(long, conflicts_with = "check")]
+    write: bool,
+    /// Only compare the code with the approval file; exit 1 on a finding.
+    #[arg(long)]
+    check: bool,
+    /// Print the trust relationships added, widened, narrowed and removed since the git ref
+    /// REF (as `iamlint --diff` reads it), instead of the inventory.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["check", "write"])]
+    diff: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TrustFormat {
+    /// A table.
+    #[value(alias = "table")]
+    Human,
+    Json,
+    Markdown,
+    /// Graphviz DOT.
+    Dot,
+    Mermaid,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    #[command(flatten)]
+    scan: ScanArgs,
+    #[command(flatten)]
+    common: Common,
+    /// Overwrite an existing .iamlint.yaml (and iam-trusts.yaml with --write-trusts).
+    #[arg(long)]
+    force: bool,
+    /// Also write the approval file, iam-trusts.yaml, next to the config.
+    #[arg(long)]
+    write_trusts: bool,
+}
+
+/// Reads the roles under the scan paths with `rules` (none for an inventory).
+fn scan(
+    s: &ScanArgs,
+    common: &Common,
+    tf_var_args: Vec<TfVarArg>,
+    config: &Config,
+    rules: &[Rule],
+) -> Result<(run::Outcome, PathBuf, Options), String> {
+    split_kv(&s.vars, "--var")?;
+    let cfn_parameters = split_kv(&s.parameters, "--parameter")?;
+    let paths = if s.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        s.paths.clone()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    let opts = Options {
+        paths: paths.clone(),
+        per_file_config: common.config.is_none(),
+        root: None,
+        excludes: s.exclude.clone(),
+        resolve: ResolveOptions {
+            tf_var_args,
+            tf_env_vars: std::env::vars()
+                .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+                .collect(),
+            cfn_parameters,
+            cfn_parameter_files: s.parameter_files.clone(),
+        },
+    };
+    let outcome = run::check(&opts, config, rules)?;
+    let root = opts.root();
+    Ok((outcome, root, opts))
+}
+
+fn print_errors(outcome: &run::Outcome) {
+    for e in &outcome.errors {
+        eprintln!("{}:{}:{}: error: {}", e.file, e.line, e.column, e.message);
+    }
+}
+
+/// The rules that report the approval file's notices (IAM401-IAM404, or replacements).
+fn approval_rules(rules: &[Rule]) -> Vec<Rule> {
+    fn mentions(p: &rules::Pred) -> bool {
+        match p {
+            rules::Pred::All(ps) | rules::Pred::Any(ps) => ps.iter().any(mentions),
+            rules::Pred::Not(p) => mentions(p),
+            rules::Pred::NoticeKind(k) => k
+                .iter()
+                .any(|k| crate::trusts::approvals::KINDS.contains(&k.as_str())),
+            _ => false,
+        }
+    }
+    rules
+        .iter()
+        .filter(|r| r.scope == rules::Scope::Notice && r.matcher.as_ref().is_some_and(mentions))
+        .cloned()
+        .collect()
+}
+
+/// The approval file's entries before a rewrite (none when it does not exist).
+fn previous_entries(
+    path: &std::path::Path,
+) -> Result<Vec<crate::trusts::approvals::Entry>, String> {
+    let sources = crate::span::SourceMap::default();
+    match crate::trusts::approvals::load(path, &sources) {
+        Ok(e) => Ok(e.unwrap_or_default()),
+        Err(e) => {
+            let (line, column) = match (e.span, e.line_col) {
+                (Some(span), _) => sources
+                    .range(span)
+                    .map_or((1, 1), |(s, _)| (s.line, s.column)),
+                (None, Some(lc)) => lc,
+                (None, None) => (1, 1),
+            };
+            Err(format!(
+                "{}:{line}:{column}: {}",
+                crate::discover::display_path(path),
+                e.message
+            ))
+        }
+    }
+}
+
+fn write_trusts_file(
+    outcome: &run::Outcome,
+    config: &Config,
+    path: &std::path::Path,
+    repo: &std::path::Path,
+) -> Result<usize, String> {
+    let previous = previous_entries(path)?;
+    let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, config);
+    let text = crate::trusts::approvals::render(
+        &edges,
+        &previous,
+        &crate::trusts::evaluated_roots(&outcome.roles),
+        repo,
+    );
+    write_out(&Some(path.to_path_buf()), &text)?;
+    Ok(edges.len())
+}
+
+fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
+    let (config, all_rules) = match setup(&a.common, &a.scan.paths) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    let rules = if a.check {
+        approval_rules(&all_rules)
+    } else {
+        Vec::new()
+    };
+    let (mut outcome, repo, opts) = match scan(&a.scan, &a.common, tf_var_args, &config, &rules) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    if let Some(reference) = &a.diff {
+        if let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome) {
+            return fail(&e);
+        }
+        let Some(d) = &outcome.diff else {
+            return 2;
+        };
+        let text = match a.format.unwrap_or(TrustFormat::Human) {
+            TrustFormat::Human => report::human::trust_changes(&outcome),
+            TrustFormat::Json => pretty(&report::json::check(&outcome)["summary"]["diff"]),
+            TrustFormat::Markdown => report::markdown::trust_changes(d),
+            TrustFormat::Dot | TrustFormat::Mermaid => {
+                let grown: Vec<crate::trusts::edges::Edge> = d
+                    .trusts
+                    .iter()
+                    .filter(|c| c.kind < crate::diff::TrustChangeKind::Narrowed)
+                    .map(|c| c.edge.clone())
+                    .collect();
+                if matches!(a.format, Some(TrustFormat::Dot)) {
+                    crate::trusts::graph::dot(&grown)
+                } else {
+                    crate::trusts::graph::mermaid(&grown)
+                }
+            }
+        };
+        print_errors(&outcome);
+        if let Err(e) = write_out(&a.output, &text) {
+            return fail(&e);
+        }
+        return if outcome.errors.is_empty() { 0 } else { 2 };
+    }
+    let trusts_path = config.trusts_path(&repo);
+    if a.check {
+        if !trusts_path.exists() {
+            return fail(&format!(
+                "{}: no approval file; write one with `iamlint trusts --write`",
+                crate::discover::display_path(&trusts_path)
+            ));
+        }
+        let color = use_color(a.common.color) && a.output.is_none();
+        let text = match a.format {
+            Some(TrustFormat::Json) => pretty(&report::json::check(&outcome)),
+            _ => report::human::check(&outcome, &rules, color),
+        };
+        if let Err(e) = write_out(&a.output, &text) {
+            return fail(&e);
+        }
+        return run::exit_code(&outcome, Severity::Info);
+    }
+    if !outcome.errors.is_empty() {
+        print_errors(&outcome);
+        if a.write {
+            return fail("not writing the approval file: some files could not be read");
+        }
+    }
+    if a.write {
+        return match write_trusts_file(&outcome, &config, &trusts_path, &repo) {
+            Ok(n) => {
+                eprintln!(
+                    "iamlint: wrote {n} trust relationship{} to {}",
+                    if n == 1 { "" } else { "s" },
+                    crate::discover::display_path(&trusts_path)
+                );
+                0
+            }
+            Err(e) => fail(&e),
+        };
+    }
+    let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, &config);
+    let text = match a.format.unwrap_or(TrustFormat::Human) {
+        TrustFormat::Human => crate::trusts::render::table(&edges),
+        TrustFormat::Json => pretty(&crate::trusts::render::json(&edges, &outcome.errors)),
+        TrustFormat::Markdown => crate::trusts::render::markdown(&edges),
+        TrustFormat::Dot => crate::trusts::graph::dot(&edges),
+        TrustFormat::Mermaid => crate::trusts::graph::mermaid(&edges),
+    };
+    if let Err(e) = write_out(&a.output, &text) {
+        return fail(&e);
+    }
+    if outcome.errors.is_empty() { 0 } else { 2 }
+}
+
+fn init_cmd(a: InitArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
+    let dir = a
+        .scan
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        return fail(&format!(
+            "{}: not a directory (init writes .iamlint.yaml into the directory it scans)",
+            dir.display()
+        ));
+    }
+    let config_path = dir.join(config::CONFIG_FILE);
+    let trusts_path = dir.join(config::TRUSTS_FILE);
+    for (p, wanted) in [(&config_path, true), (&trusts_path, a.write_trusts)] {
+        if wanted && p.exists() && !a.force {
+            return fail(&format!(
+                "{} already exists; pass --force to overwrite it",
+                crate::discover::display_path(p)
+            ));
+        }
+    }
+    let mut common = a.common.clone();
+    // An existing config (with --force) still says what to exclude; the new one is written
+    // from scratch.
+    if common.config.is_none() && config_path.exists() {
+        common.config = Some(config_path.clone());
+    }
+    let (mut config, _) = match setup(&common, std::slice::from_ref(&dir)) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    let (outcome, repo, _) = match scan(&a.scan, &common, tf_var_args, &config, &[]) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    if !outcome.errors.is_empty() {
+        print_errors(&outcome);
+        return fail("not writing the configuration: some files could not be read");
+    }
+    // Suggestions name vendors, not what an old config trusted.
+    config.trusted_accounts.clear();
+    config.trusted_organizations.clear();
+    let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, &config);
+    if let Err(e) = write_out(
+        &Some(config_path.clone()),
+        &crate::trusts::init_config(&edges),
+    ) {
+        return fail(&e);
+    }
+    eprintln!(
+        "iamlint: wrote {} ({} trust relationships in {} files)",
+        crate::discover::display_path(&config_path),
+        edges.len(),
+        outcome.files_scanned
+    );
+    if a.write_trusts {
+        match write_trusts_file(&outcome, &config, &trusts_path, &repo) {
+            Ok(n) => eprintln!(
+                "iamlint: wrote {n} trust relationship{} to {}",
+                if n == 1 { "" } else { "s" },
+                crate::discover::display_path(&trusts_path)
+            ),
+            Err(e) => return fail(&e),
+        }
+    }
+    0
 }

@@ -70,6 +70,8 @@ struct RawConfig {
     #[serde(default)]
     rules_dirs: Vec<String>,
     severity_threshold: Option<Severity>,
+    /// The approval file of trust relationships, relative to the config file.
+    trusts_file: Option<String>,
     /// Exit with 2 when the run read no Terraform or CloudFormation file.
     #[serde(default)]
     fail_on_empty: bool,
@@ -89,6 +91,9 @@ pub struct Config {
     pub severity_overrides: BTreeMap<String, Severity>,
     pub rules_dirs: Vec<PathBuf>,
     pub severity_threshold: Option<Severity>,
+    /// `trusts_file`: the approval file (`iam-trusts.yaml`), resolved against the config
+    /// file's directory.
+    pub trusts_file: Option<PathBuf>,
     pub fail_on_empty: bool,
     /// Every rule id the file names (under `disable`, `enable` and `rules`) with its line and
     /// column, for [`Config::check_rule_ids`].
@@ -96,6 +101,9 @@ pub struct Config {
     /// The file as shown in errors.
     pub display: String,
 }
+
+/// The approval file's default name, next to the config file (or at the repository root).
+pub const TRUSTS_FILE: &str = "iam-trusts.yaml";
 
 /// A config error with its position.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,7 +280,24 @@ pub fn parse(text: &str, display: &str, dir: Option<&Path>) -> Result<Config, Co
         .iter()
         .map(|d| dir.map(|p| p.join(d)).unwrap_or_else(|| PathBuf::from(d)))
         .collect();
+    cfg.trusts_file = raw
+        .trusts_file
+        .map(|f| dir.map(|p| p.join(&f)).unwrap_or_else(|| PathBuf::from(f)));
     Ok(cfg)
+}
+
+impl Config {
+    /// Where the approval file is: `trusts_file` when set, else `iam-trusts.yaml` next to the
+    /// config file, else at `root` (the repository root).
+    pub fn trusts_path(&self, root: &Path) -> PathBuf {
+        if let Some(p) = &self.trusts_file {
+            return p.clone();
+        }
+        match self.path.as_ref().and_then(|p| p.parent()) {
+            Some(dir) => dir.join(TRUSTS_FILE),
+            None => root.join(TRUSTS_FILE),
+        }
+    }
 }
 
 /// The 1-based line and column of the first whole-word occurrence of `word` in `text` (1, 1

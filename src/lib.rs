@@ -14,4 +14,5 @@ pub mod run;
 pub mod source;
 pub mod span;
 pub mod suppress;
+pub mod trusts;
 pub mod value;

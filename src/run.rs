@@ -62,8 +62,9 @@ pub struct Outcome {
     pub empty: bool,
     /// The repository root that paths in identities are relative to.
     pub root: PathBuf,
-    /// With `--diff REF`: the ref, and how many findings it already had (not reported).
-    pub diff: Option<(String, usize)>,
+    /// With `--diff REF`: the ref, how many findings it already had (not reported), and the
+    /// trust relationships that changed.
+    pub diff: Option<crate::diff::DiffInfo>,
 }
 
 /// The directory that `file()`, modules and nested templates may read under: the enclosing git
@@ -91,7 +92,8 @@ pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
     root
 }
 
-/// Loads and resolves every role under `opts.paths`.
+/// Loads and resolves every role under `opts.paths`. When the paths name files, the repository
+/// around them is read and only the roles whose evaluation read one of them are kept.
 pub fn extract(
     opts: &Options,
     config: &Config,
@@ -115,6 +117,14 @@ pub fn extract(
     );
     tf.sources_read += found.terraform_dirs.len() + found.terraform_plans.len();
     tf.merge(cfn);
+    for r in &mut tf.roles {
+        if r.files.is_empty() {
+            r.files.push(r.span.file);
+        }
+    }
+    if !found.explicit_files.is_empty() {
+        select_affected(&sources, &found.explicit_files, &mut tf);
+    }
     let files = sources.all().len();
     Ok((sources, tf, files, found.explicit_files))
 }
@@ -202,14 +212,18 @@ fn relative_to_cwd(abs: &Path) -> PathBuf {
 pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome, String> {
     let (sources, mut extraction, files_scanned, explicit) = extract(opts, config)?;
     let repo = opts.root();
-    for r in &mut extraction.roles {
-        if r.files.is_empty() {
-            r.files.push(r.span.file);
-        }
-    }
     let mut config_errors = Vec::new();
-    if !explicit.is_empty() {
-        select_affected(&sources, &explicit, &mut extraction);
+    // The approval file (iam-trusts.yaml), when it exists, turns into notices for its rules
+    // (a partial run checks the roles it selected, and does not judge entries stale or expired).
+    match crate::trusts::approval_notices(
+        &sources,
+        &extraction.roles,
+        config,
+        &repo,
+        !explicit.is_empty(),
+    ) {
+        Ok(n) => extraction.notices.extend(n),
+        Err(e) => extraction.errors.push(e),
     }
 
     // Each role and notice is checked with the configuration of its file.

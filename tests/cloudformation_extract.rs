@@ -159,8 +159,14 @@ fn json_template_long_forms_and_role_policy() {
 #[test]
 fn conditions_decide_or_split_roles() {
     let r = run(&["ci_conditions"]);
-    // IsProduction is false with the default DeployStage: the role does not exist.
-    assert!(r.roles("ProductionOnlyRole").is_empty());
+    // IsProduction is false only because of the default DeployStage: the role is checked as a
+    // template, with the reason.
+    assert_eq!(
+        r.role("ProductionOnlyRole").state,
+        iamlint::iam::model::RoleState::Template(
+            "not created with the default values: condition IsProduction is false because parameter DeployStage defaults to staging".into()
+        )
+    );
     // Decided Fn::If in a condition value.
     let gh = r.role("GitHubOidcRole");
     let st = &gh.trust.as_ref().unwrap().statements[0];
@@ -212,7 +218,13 @@ fn conditions_decide_or_split_roles() {
     // JSON: Fn::And over a Condition and a literal Fn::Equals.
     let p = r.role("PipelineRole");
     assert_eq!(principals(p)[0].1, "arn:aws:iam::555566667777:root");
-    assert!(p.notes.is_empty());
+    // The default Stage decides the Fn::If: the note says which branch was checked.
+    assert_eq!(
+        p.notes,
+        vec![
+            "Fn::If on condition IsProdAndEu takes its true branch because parameter Stage defaults to prod; the other branch is not checked"
+        ]
+    );
 }
 
 #[test]

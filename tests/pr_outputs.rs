@@ -359,3 +359,144 @@ fn diff_errors_are_clear() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+const GH_TF: &str = r#"resource "aws_iam_openid_connect_provider" "gh" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.gh.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/app:environment:prod" }
+      }
+    }]
+  })
+}
+"#;
+
+#[test]
+fn diff_reports_trusts_added_widened_narrowed_and_removed() {
+    let d = tempfile::tempdir().expect("tempdir");
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    let partner = OPEN_TF.replace("\"ci\"", "\"partner\"").replace(
+        "      Action    = \"sts:AssumeRole\"\n",
+        "      Action    = \"sts:AssumeRole\"\n      Condition = { StringEquals = { \"sts:ExternalId\" = \"x\" } }\n",
+    );
+    write(d.path(), "gh.tf", GH_TF);
+    write(d.path(), "ci.tf", OPEN_TF);
+    write(
+        d.path(),
+        "partner.tf",
+        &OPEN_TF.replace("\"ci\"", "\"partner\""),
+    );
+    git(d.path(), &["add", "."]);
+    git(d.path(), &["commit", "-q", "-m", "base"]);
+    // Widened: the subject admits every repository of acme. Narrowed: an ExternalId is added.
+    // Removed: the ci role. Added: a new role for an unknown account.
+    write(
+        d.path(),
+        "gh.tf",
+        &GH_TF.replace("repo:acme/app:environment:prod", "repo:acme/*"),
+    );
+    write(d.path(), "partner.tf", &partner);
+    std::fs::remove_file(d.path().join("ci.tf")).expect("rm");
+    write(
+        d.path(),
+        "new.tf",
+        &OPEN_TF
+            .replace("\"ci\"", "\"payments\"")
+            .replace("210987654321", "999988887777"),
+    );
+    let out = iamlint(d.path())
+        .args(["--diff", "main", "--format", "json"])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let changes = v["summary"]["diff"]["trust_changes"]
+        .as_array()
+        .expect("changes");
+    let got: Vec<(String, String)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap_or("").to_string(),
+                c["edge"]["role"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        ("added", "aws_iam_role.payments"),
+        ("widened", "aws_iam_role.deploy"),
+        ("narrowed", "aws_iam_role.partner"),
+        ("removed", "aws_iam_role.ci"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} in {got:?}"
+        );
+    }
+    let added = changes
+        .iter()
+        .find(|c| c["change"] == "added")
+        .expect("added");
+    assert!(
+        added["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("aws_iam_role.payments can now be assumed by 999988887777 (unknown account)"),
+        "{added}"
+    );
+    let widened = changes
+        .iter()
+        .find(|c| c["change"] == "widened")
+        .expect("widened");
+    assert!(
+        widened["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("repo:acme/*"),
+        "{widened}"
+    );
+    // The Markdown summary has the table and a Mermaid graph of the new and widened edges.
+    let out = iamlint(d.path())
+        .args(["--diff", "main", "--format", "markdown"])
+        .output()
+        .expect("run");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("### Trust changes since `main`"), "{md}");
+    assert!(md.contains("```mermaid"), "{md}");
+    let graph: String = md
+        .split("```mermaid")
+        .nth(1)
+        .and_then(|g| g.split("```").next())
+        .unwrap_or("")
+        .to_string();
+    assert!(graph.contains("999988887777"), "{graph}");
+    assert!(
+        !graph.contains("210987654321"),
+        "removed and narrowed edges stay out: {graph}"
+    );
+    // `iamlint trusts --diff` prints the same changes.
+    let out = iamlint(d.path())
+        .args(["trusts", "--diff", "main"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for mark in [
+        "+ aws_iam_role.payments",
+        "! aws_iam_role.deploy",
+        "~ aws_iam_role.partner",
+        "- aws_iam_role.ci",
+    ] {
+        assert!(text.contains(mark), "{mark}: {text}");
+    }
+}

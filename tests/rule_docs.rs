@@ -15,6 +15,7 @@ fn group(id: &str) -> &'static str {
         Some("1") => "Role permissions (IAM1xx)",
         Some("2") => "Trust and permissions together (IAM2xx)",
         Some("3") => "Policy grammar (IAM3xx)",
+        Some("4") => "Approved trusts (IAM4xx)",
         _ => "Other rules",
     }
 }
@@ -32,7 +33,9 @@ fn index(rules: &[Rule]) -> String {
          - `IAM2xx`: combinations: a trust that lets outsiders in together with permissions \
          worth taking. These are the critical ones.\n\
          - `IAM3xx`: policy grammar: documents that will fail to deploy, or that do not do \
-         what they say.\n\n\
+         what they say.\n\
+         - `IAM4xx`: the approval file (`iam-trusts.yaml`): trusts it does not approve, \
+         guards weaker than approved, stale and expired approvals.\n\n\
          A rule marked *off by default* runs only when `.iamlint.yaml` lists it under \
          `enable:`.\n",
     );

@@ -73,3 +73,17 @@ module "deploy_role" {
   name         = "deploy"
   repositories = var.github_repositories
 }
+
+# An auditor role from the public terraform-aws-modules/iam module, not downloaded (no
+# `terraform init` in this CI job): iamlint models the call from the module's interface (v5).
+# The auditor's account is nobody we know, and the caller turned the module's MFA default off.
+module "auditor_role" {
+  source                  = "terraform-aws-modules/iam/aws//modules/iam-assumable-role"
+  version                 = "~> 5.0"
+  create_role             = true
+  role_name               = "external-auditor"
+  trusted_role_arns       = ["arn:aws:iam::999988887777:root"]
+  trusted_role_actions    = ["sts:AssumeRole"]
+  role_requires_mfa       = false
+  custom_role_policy_arns = ["arn:aws:iam::aws:policy/SecurityAudit"]
+}

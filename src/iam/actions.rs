@@ -14,6 +14,11 @@ use std::sync::{Arc, OnceLock};
 /// The embedded catalog text (see `scripts/gen_catalog.py` for the format).
 const ACTIONS_TXT: &str = include_str!("../../data/iam/actions.txt");
 
+/// Access levels used instead of the catalog's, each with the reason
+/// (`data/iam/level-corrections.tsv`): reads the catalog lists as writes, and
+/// read-named actions whose write level is kept because they issue credentials.
+const CORRECTIONS_TSV: &str = include_str!("../../data/iam/level-corrections.tsv");
+
 /// Inputs longer than this get no edit-distance suggestions (keeps hostile
 /// inputs cheap).
 const MAX_SUGGEST_LEN: usize = 128;
@@ -225,7 +230,43 @@ fn parse_catalog(text: &'static str) -> Catalog {
         }
     }
     close_service(&mut cat);
+    for (action, level, _) in corrections() {
+        match cat.action_index.get(&action.to_ascii_lowercase()) {
+            Some(&i) => cat.actions[i].level = level,
+            None => cat.bad_lines += 1,
+        }
+    }
     cat
+}
+
+/// The rows of `level-corrections.tsv`: action, level used, why.
+fn corrections() -> impl Iterator<Item = (&'static str, AccessLevel, &'static str)> {
+    CORRECTIONS_TSV
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.splitn(3, '\t');
+            let action = f.next()?;
+            let level = AccessLevel::from_letter(f.next()?.chars().next()?)?;
+            Some((action, level, f.next().unwrap_or("")))
+        })
+}
+
+/// Why a List*, Describe* or Get* action keeps a level other than Read or List
+/// (it issues credentials, creates an identity, moves data), from
+/// `level-corrections.tsv`; `None` when the table does not list it so.
+pub fn level_exception(action: &str) -> Option<&'static str> {
+    corrections()
+        .find(|(a, level, _)| {
+            a.eq_ignore_ascii_case(action)
+                && !matches!(level, AccessLevel::Read | AccessLevel::List)
+        })
+        .map(|(_, _, why)| why)
+}
+
+/// Every catalog action, grouped by service.
+pub fn all() -> &'static [Action] {
+    &catalog().actions
 }
 
 fn close_service(cat: &mut Catalog) {

@@ -303,7 +303,9 @@ pub const NON_LIMITING_PERMISSION_KEYS: &[&str] = crate::iam::managed::NON_LIMIT
 /// rule must not claim it grants the action everywhere. A condition under IfExists or
 /// ForAllValues (passes when the key is missing), a Like pattern of `*` alone, a `Null` test and
 /// the keys of [`NON_LIMITING_PERMISSION_KEYS`] do not limit; anything else does, and so does a
-/// Condition block that could not be resolved.
+/// Condition block that could not be resolved. On a tag key (`aws:ResourceTag/KEY`,
+/// `aws:RequestTag/KEY`, `ec2:ResourceTag/KEY`), a Like `*` or `Null: false` is true only when
+/// the tag is there, so it limits the statement to tagged resources.
 pub fn limits_permission(st: &Statement) -> bool {
     if st.condition_unknown.is_some() {
         return true;
@@ -320,6 +322,11 @@ pub fn limits_permission(st: &Statement) -> bool {
             // An unknown operator never matches: the statement applies nowhere.
             return true;
         };
+        let tag_key = lower.contains(":resourcetag/") || lower.contains(":requesttag/");
+        if op.kind == OpKind::Null && !op.if_exists && tag_key {
+            // `Null: false` requires the tag.
+            return c.values.iter().any(|v| v.get() != Some("true"));
+        }
         if op.if_exists || op.set == SetOp::ForAllValues || op.kind == OpKind::Null {
             return false;
         }
@@ -328,6 +335,7 @@ pub fn limits_permission(st: &Statement) -> bool {
         }
         let open = op.like
             && !op.negated
+            && !tag_key
             && c.values.iter().any(|v| {
                 v.get()
                     .is_some_and(|t| !t.is_empty() && t.chars().all(|ch| ch == '*'))

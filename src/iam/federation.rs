@@ -44,8 +44,9 @@ pub struct Gap {
     pub span: Option<Span>,
 }
 
-/// The subject and audience keys of a provider. `issuer` is the provider host path.
-fn keys(provider: Provider, issuer: &str) -> (Option<String>, Option<String>) {
+/// The subject and audience keys of a provider (`None` when it has none). `issuer` is the
+/// provider host path.
+pub fn keys(provider: Provider, issuer: &str) -> (Option<String>, Option<String>) {
     match provider {
         Provider::Cognito => (
             Some("cognito-identity.amazonaws.com:sub".into()),
@@ -67,6 +68,10 @@ fn keys(provider: Provider, issuer: &str) -> (Option<String>, Option<String>) {
 
 /// The weaknesses of a federated principal's statement.
 pub fn gaps(provider: Provider, issuer: &str, st: &Statement) -> Vec<Gap> {
+    // A statement that can never match lets nobody in; IAM304 reports it.
+    if unsatisfiable(issuer, st).is_some() {
+        return Vec::new();
+    }
     let (sub_key, aud_key) = keys(provider, issuer);
     let sub = sub_key.as_deref().map(|k| constraint(&st.conditions, k));
     let aud = aud_key.as_deref().map(|k| constraint(&st.conditions, k));
@@ -152,17 +157,17 @@ pub fn gaps(provider: Provider, issuer: &str, st: &Statement) -> Vec<Gap> {
         | Provider::Oidc => {
             let aud_pins = aud.as_ref().is_some_and(Constraint::restricts);
             if let Some(s) = &sub {
-                // For a private issuer (CircleCI org, Bitbucket workspace) the audience is the
-                // organisation itself; for shared issuers the subject is what matters.
-                let shared_issuer = matches!(
-                    provider,
-                    Provider::Gitlab | Provider::TerraformCloud | Provider::Buildkite
-                );
-                let pinned_by_aud = !shared_issuer && aud_pins;
+                // The providers iamlint knows put the project or repository in `sub`; the
+                // audience of CircleCI (the organization id) and Bitbucket (the workspace)
+                // admits every project of the organization. Only for an OIDC provider whose
+                // claims are not known does a pinned audience stand for the caller.
+                let pinned_by_aud = provider == Provider::Oidc && aud_pins;
                 let scope: fn(&Allowed) -> Width = match provider {
                     Provider::Gitlab => gitlab_scope,
                     Provider::TerraformCloud => terraform_cloud_scope,
                     Provider::Buildkite => buildkite_scope,
+                    Provider::Circleci => circleci_scope,
+                    Provider::Bitbucket => bitbucket_scope,
                     _ => generic_scope,
                 };
                 subject_gaps(s, &sub_label, pinned_by_aud, scope, &mut out, st.span);
@@ -180,41 +185,70 @@ enum Width {
     Any,
 }
 
+/// GitHub subject claims whose value identifies a repository (or a reusable workflow in one).
+const GITHUB_REPO_CLAIMS: &[&str] = &[
+    "repo",
+    "repository",
+    "repository_id",
+    "job_workflow_ref",
+    "workflow_ref",
+];
+/// GitHub subject claims whose value identifies an owner (organisation, user, enterprise): the
+/// owner's repositories can all mint them.
+const GITHUB_OWNER_CLAIMS: &[&str] = &[
+    "repository_owner",
+    "repository_owner_id",
+    "enterprise",
+    "enterprise_id",
+    "actor",
+    "actor_id",
+];
+
 fn github_scope(v: &Allowed) -> Width {
-    if !v.pattern {
+    let t = v.text.as_str();
+    // An exact value that is not `claim:value` (`*` under StringEquals) is no subject GitHub
+    // issues: it lets nobody in.
+    if !v.pattern && !t.contains(':') {
         return Width::Pinned;
     }
-    let t = v.text.as_str();
-    // repo:OWNER/REPO:..., with wildcards anywhere before the repository name opening it.
-    let Some(rest) = t.strip_prefix("repo:") else {
-        // Custom sub formats: `repository_owner_id:123:repository_id:456:...`. An immutable
-        // repository id (or repository name) fixed without a wildcard pins the repository; an
-        // owner alone admits all of its repositories.
-        if t.starts_with('*') || t.starts_with('?') {
+    // Every organisation chooses its own subject template (`include_claim_keys`), so a subject
+    // is only as narrow as its first claim: one that starts with `environment:`, `workflow:`,
+    // `ref:` or `context:` is what any repository whose template starts with that claim mints.
+    let first = t.split(':').next().unwrap_or("");
+    let identifies = GITHUB_REPO_CLAIMS.contains(&first) || GITHUB_OWNER_CLAIMS.contains(&first);
+    if !identifies || has_wild(first) {
+        return Width::Any;
+    }
+    // After an identifying first claim, the claims that name a repository decide the width:
+    // an immutable repository id, or `OWNER/REPO` (`repo`, `repository`) or `OWNER/REPO/path@ref`
+    // (`job_workflow_ref`, `workflow_ref`) with the owner and repository fixed. A fixed owner
+    // alone admits all of its repositories.
+    let fixed = |v: &str| !v.is_empty() && !has_wild(v);
+    if claim_value(t, "repository_id").is_some_and(fixed) {
+        return Width::Pinned;
+    }
+    for key in ["repo", "repository", "job_workflow_ref", "workflow_ref"] {
+        if let Some(value) = claim_value(t, key) {
+            let mut parts = value.split('/');
+            let owner = parts.next().unwrap_or("");
+            let repo = parts.next().unwrap_or("");
+            if fixed(owner) {
+                return if fixed(repo) {
+                    Width::Pinned
+                } else {
+                    Width::OwnerWide
+                };
+            }
             return Width::Any;
         }
-        let fixed = |key: &str| claim_value(t, key).is_some_and(|v| !has_wild(v));
-        if fixed("repository_id") || fixed("repository") || fixed("repo") {
-            return Width::Pinned;
-        }
-        if fixed("repository_owner_id") || fixed("repository_owner") {
-            return Width::OwnerWide;
-        }
-        return Width::Any;
-    };
-    let (owner, after) = match rest.split_once('/') {
-        Some(x) => x,
-        None => return Width::Any,
-    };
-    if owner.contains('*') || owner.contains('?') || owner.is_empty() {
-        return Width::Any;
     }
-    let repo = after.split(':').next().unwrap_or("");
-    if repo.contains('*') || repo.contains('?') {
-        Width::OwnerWide
-    } else {
-        Width::Pinned
+    if GITHUB_OWNER_CLAIMS
+        .iter()
+        .any(|k| claim_value(t, k).is_some_and(fixed))
+    {
+        return Width::OwnerWide;
     }
+    Width::Any
 }
 
 fn eks_scope(v: &Allowed) -> Width {
@@ -294,6 +328,67 @@ fn buildkite_scope(v: &Allowed) -> Width {
     kv_scope(v, "organization", "pipeline")
 }
 
+/// CircleCI: `org/ORG_ID/project/PROJECT_ID/user/USER_ID`
+/// (<https://circleci.com/docs/openid-connect-tokens/>).
+fn circleci_scope(v: &Allowed) -> Width {
+    if !v.pattern {
+        return Width::Pinned;
+    }
+    let parts: Vec<&str> = v.text.split('/').collect();
+    let fixed = |i: usize| parts.get(i).is_some_and(|p| !p.is_empty() && !has_wild(p));
+    match (parts.first(), parts.get(2)) {
+        (Some(&"org"), Some(&"project")) if fixed(1) && fixed(3) => Width::Pinned,
+        (Some(&"org"), _) if fixed(1) => Width::OwnerWide,
+        _ => Width::Any,
+    }
+}
+
+/// Bitbucket Pipelines: `{REPOSITORY_UUID}:{STEP_UUID}` (or `{REPOSITORY_UUID}` alone)
+/// (<https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/>).
+fn bitbucket_scope(v: &Allowed) -> Width {
+    if !v.pattern {
+        return Width::Pinned;
+    }
+    let repo = v.text.split(':').next().unwrap_or("");
+    if repo.starts_with('{') && repo.ends_with('}') && !has_wild(repo) {
+        Width::Pinned
+    } else {
+        Width::Any
+    }
+}
+
+/// The host of GitHub Actions' shared OIDC issuer. An enterprise that sets a unique issuer
+/// gets `token.actions.githubusercontent.com/<enterprise>`, with keys of that name.
+const GITHUB_ISSUER: &str = "token.actions.githubusercontent.com";
+
+/// A condition that can never be true for tokens of `issuer`: a positive condition on a key of
+/// GitHub's enterprise issuer (`token.actions.githubusercontent.com/ORG:sub`) under the shared
+/// issuer's provider, whose tokens carry only `token.actions.githubusercontent.com:*` keys. A
+/// missing key makes every positive operator false, so the statement never applies.
+pub fn unsatisfiable<'s>(
+    issuer: &str,
+    st: &'s Statement,
+) -> Option<&'s crate::iam::model::Condition> {
+    use crate::iam::conditions::{OpKind, SetOp, parse_operator};
+    if !issuer.eq_ignore_ascii_case(GITHUB_ISSUER) {
+        return None;
+    }
+    st.conditions.iter().find(|c| {
+        let (Some(key), Some(op)) = (c.key.get(), c.operator.get().and_then(parse_operator)) else {
+            return false;
+        };
+        let positive = !op.negated
+            && !op.if_exists
+            && op.set != SetOp::ForAllValues
+            && op.kind != OpKind::Null;
+        let lower = key.to_ascii_lowercase();
+        positive
+            && lower
+                .strip_prefix(GITHUB_ISSUER)
+                .is_some_and(|rest| rest.starts_with('/') && rest.contains(':'))
+    })
+}
+
 fn generic_scope(v: &Allowed) -> Width {
     if !v.pattern {
         return Width::Pinned;
@@ -332,6 +427,14 @@ fn subject_gaps(
         Constraint::OneOf { values, .. } => {
             let worst = values.iter().map(|v| (scope(v), v)).max_by_key(|(w, _)| *w);
             match worst {
+                Some((Width::Any, v)) if !pinned_elsewhere && !v.pattern => out.push(Gap {
+                    weakness: Weakness::SubAny,
+                    detail: format!(
+                        "{key} allows `{}`, whose first claim does not name a repository or owner: every organisation picks its own subject template, so a stranger's repository whose template starts with that claim mints the same subject",
+                        v.text
+                    ),
+                    span: Some(v.span),
+                }),
                 Some((Width::Any, v)) if !pinned_elsewhere => out.push(Gap {
                     weakness: Weakness::SubAny,
                     detail: format!("{key} allows `{}`, which matches every identity of the provider", v.text),

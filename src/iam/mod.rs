@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod conditions;
+pub mod dangerous;
 pub mod escalation;
 pub mod federation;
 pub mod managed;

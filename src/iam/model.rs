@@ -263,6 +263,10 @@ pub struct Condition {
     pub span: Span,
 }
 
+/// The `resource_type` of the role-shaped record made from the inputs of a Terraform module that
+/// is not on disk and not modelled: only the rules that hold whatever the module does run on it.
+pub const MODULE_INPUTS: &str = "module (inputs only)";
+
 /// Whether and how a role is created with the values iamlint knows. Every role in the scanned
 /// files has one, and `iamlint roles` shows it: nothing disappears from the inventory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -319,6 +323,8 @@ pub struct Role {
     pub inline_policies: Vec<AttachedPolicy>,
     pub managed_policies: Vec<ManagedPolicyRef>,
     pub permissions_boundary: Option<Str>,
+    /// The boundary's document when it is a customer managed policy defined in the same code.
+    pub boundary_policy: Option<AttachedPolicy>,
     pub max_session_duration: Option<Str>,
     /// Facts about how this instance was evaluated, shown with its findings ("checked as a
     /// template: for_each is unknown", "when condition IsProd is true").

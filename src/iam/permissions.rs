@@ -126,12 +126,76 @@ struct CodeStatement<'a> {
     st: &'a Statement,
 }
 
+/// A role's permissions boundary, when iamlint knows its document: an AWS managed policy from
+/// the catalog, or a customer managed policy defined in the code. Statement rules (IAM108,
+/// IAM109, IAM111) ask it which of a statement's actions can take effect.
+pub struct Boundary<'a> {
+    managed: Option<&'static ManagedPolicy>,
+    code: Option<&'a crate::iam::model::PolicyDocument>,
+}
+
+impl<'a> Boundary<'a> {
+    /// The role's boundary; `None` when it has none or its document is not known.
+    pub fn of(role: &'a Role) -> Option<Boundary<'a>> {
+        let managed = role
+            .permissions_boundary
+            .as_ref()
+            .and_then(|b| b.get())
+            .and_then(managed::lookup);
+        let code = role
+            .boundary_policy
+            .as_ref()
+            .and_then(|p| p.document.as_ref())
+            .filter(|d| d.unknowns.is_empty() && d.statements.iter().all(|s| s.effect.is_some()));
+        (managed.is_some() || code.is_some()).then_some(Boundary { managed, code })
+    }
+
+    /// True when the boundary lets `action` through on all resources.
+    pub fn allows(&self, action: &str) -> bool {
+        if self
+            .managed
+            .is_some_and(|b| b.allows(action) != Allowance::AnyResource)
+        {
+            return false;
+        }
+        let Some(doc) = self.code else {
+            return true;
+        };
+        let denied = doc.statements.iter().any(|st| {
+            st.effect == Some(Effect::Deny)
+                && st.conditions.is_empty()
+                && st.condition_unknown.is_none()
+                && statement_broad(st)
+                && code_covers(st, action).is_some()
+        });
+        !denied
+            && doc.statements.iter().any(|st| {
+                st.is_allow()
+                    && statement_broad(st)
+                    && !limits_permission(st)
+                    && code_covers(st, action).is_some()
+                    && statement_reaches(st, action)
+            })
+    }
+
+    /// The boundary's name for messages: the policy name or address.
+    pub fn name(&self, role: &Role) -> String {
+        match (self.managed, &role.boundary_policy) {
+            (Some(p), _) => p.name.to_string(),
+            (None, Some(p)) => p.origin.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// The effective permissions of one role, ready for queries.
 pub struct Permissions<'a> {
     allows: Vec<CodeStatement<'a>>,
     denies: Vec<&'a Statement>,
     managed: Vec<(&'a ManagedPolicyRef, &'static ManagedPolicy)>,
     boundary: Option<&'static ManagedPolicy>,
+    /// The boundary's document when it is a customer managed policy of the code.
+    code_boundary: Option<&'a crate::iam::model::PolicyDocument>,
     /// Some attached AWS managed policy has an unconditional Deny on all resources.
     managed_denies: bool,
     /// Lower-case service prefixes that a broad code Allow names; `None` when a pattern
@@ -190,6 +254,73 @@ fn statement_broad(st: &Statement) -> bool {
             .iter()
             .any(|i| i.get().is_some_and(resource_is_broad))
     })
+}
+
+/// The ARN service and resource-type prefix of the resources an action acts on, from the
+/// Service Authorization Reference: iam:PassRole and sts:AssumeRole take role ARNs, the data
+/// reads their service's objects, parameters, secrets and keys. Every IAM action takes IAM
+/// ARNs. Other actions are not checked: their resources may belong to another service
+/// (ssm:SendCommand acts on EC2 instances), and the catalog does not list resource types.
+const ARN_SPACES: &[(&str, &str, &str)] = &[
+    ("iam:PassRole", "iam", "role/"),
+    ("sts:AssumeRole", "iam", "role/"),
+    ("s3:GetObject", "s3", ""),
+    ("ssm:GetParameter", "ssm", "parameter/"),
+    ("secretsmanager:GetSecretValue", "secretsmanager", "secret:"),
+    ("kms:Decrypt", "kms", ""),
+];
+
+/// True when a Resource pattern may match a resource `action` acts on: `*`, an ARN pattern of
+/// the action's service (a role ARN for iam:PassRole and sts:AssumeRole) whose resource part may
+/// start with the action's resource type. `iam:PassRole` on `arn:aws:s3:::*` passes no role.
+pub fn resource_reaches(pattern: &str, action: &str) -> bool {
+    if all_stars(pattern) {
+        return true;
+    }
+    let Some(rest) = pattern.strip_prefix("arn:") else {
+        // Not an ARN: IAM rejects it (IAM301); do not hide the grant.
+        return true;
+    };
+    let (service, prefix) = match ARN_SPACES
+        .iter()
+        .find(|(a, _, _)| a.eq_ignore_ascii_case(action))
+    {
+        Some((_, svc, prefix)) => (*svc, *prefix),
+        None if service_of(action).eq_ignore_ascii_case("iam") => ("iam", ""),
+        None => return true,
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    // A wildcard that ends a short ARN (`arn:aws:*`) spans the segments after it.
+    let seg = |i: usize| -> Option<&str> { parts.get(i).copied() };
+    let spans_rest = |i: usize| parts.len() <= i && pattern.ends_with('*');
+    match seg(1) {
+        None => return true,
+        Some(svc) if spans_rest(2) && svc.ends_with('*') => return true,
+        Some(svc) if !wildcard_match(svc, service) => return false,
+        Some(_) => {}
+    }
+    if spans_rest(4) {
+        return true;
+    }
+    let Some(res) = seg(4) else {
+        return false;
+    };
+    // The literal start of the resource part must agree with the resource type.
+    let lit: &str = res.split(['*', '?']).next().unwrap_or("");
+    let (a, b) = (lit.to_ascii_lowercase(), prefix.to_ascii_lowercase());
+    a.starts_with(&b) || b.starts_with(&a)
+}
+
+/// True when some Resource of the statement may match a resource of `action` (NotResource
+/// statements are taken to reach everything).
+fn statement_reaches(st: &Statement, action: &str) -> bool {
+    match &st.resource {
+        Some(r) => r.items.iter().any(|i| {
+            i.get()
+                .is_none_or(|p| resource_is_broad(p) && resource_reaches(p, action))
+        }),
+        None => true,
+    }
 }
 
 /// Where the statement's Action (or NotAction complement) covers `action`: the matching action
@@ -339,10 +470,35 @@ impl<'a> Permissions<'a> {
                 }
             }
         }
+        // A service-role policy on a role that only its own AWS service can assume is the
+        // shape AWS prescribes (see `services::prescribed_service_role`): the service, not a
+        // person or the customer's code, holds those grants.
+        let grants = role
+            .trust
+            .as_ref()
+            .map(crate::iam::trust::grants)
+            .unwrap_or_default();
+        let trusted_services: Vec<&str> = grants
+            .iter()
+            .map(|g| match &g.class {
+                crate::iam::principals::Class::Service {
+                    name,
+                    wildcard: false,
+                } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<&str>>>()
+            .unwrap_or_default();
+        let trust_known = role.trust_resolved();
         let managed: Vec<(&ManagedPolicyRef, &'static ManagedPolicy)> = role
             .managed_policies
             .iter()
             .filter_map(|r| r.arn.get().and_then(managed::lookup).map(|p| (r, p)))
+            .filter(|(_, p)| {
+                !(trust_known
+                    && p.arn_path == "/service-role/"
+                    && crate::iam::services::prescribed_service_role(p.name, &trusted_services))
+            })
             .collect();
         let boundary = role
             .permissions_boundary
@@ -356,14 +512,29 @@ impl<'a> Permissions<'a> {
                     && !s.conditional
             })
         });
+        // A boundary document with parts that could not be resolved may allow more than it
+        // shows: it caps nothing then.
+        let code_boundary = Boundary::of(role).and_then(|b| b.code);
         Permissions {
             allows,
             denies,
             managed,
             boundary,
+            code_boundary,
             managed_denies,
             services,
         }
+    }
+
+    /// True when the permissions boundary written in the code lets `action` through on all
+    /// resources: an Allow on all resources without a limiting condition covers it and no
+    /// unconditional Deny on all resources does. No such boundary caps nothing.
+    fn code_boundary_allows(&self, action: &str) -> bool {
+        Boundary {
+            managed: None,
+            code: self.code_boundary,
+        }
+        .allows(action)
     }
 
     /// True when nothing in the role grants anything on all resources.
@@ -434,7 +605,9 @@ impl<'a> Permissions<'a> {
     fn pass_role_services(&self) -> Option<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for cs in &self.allows {
-            if code_covers(cs.st, "iam:PassRole").is_some() {
+            if code_covers(cs.st, "iam:PassRole").is_some()
+                && statement_reaches(cs.st, "iam:PassRole")
+            {
                 out.extend(passed_to_of(cs.st)?);
             }
         }
@@ -477,6 +650,7 @@ impl<'a> Permissions<'a> {
         if self
             .boundary
             .is_some_and(|b| b.allows(action) == Allowance::No)
+            || !self.code_boundary_allows(action)
         {
             return None;
         }
@@ -487,6 +661,7 @@ impl<'a> Permissions<'a> {
             for cs in &self.allows {
                 if let Some(span) = code_covers(cs.st, action)
                     && code_ok(cs.st)
+                    && statement_reaches(cs.st, action)
                 {
                     return Some(Found {
                         span,
@@ -515,7 +690,43 @@ impl<'a> Permissions<'a> {
         if self.boundary.is_some_and(|b| !b.grants.full_admin) {
             return None;
         }
+        // A boundary in the code caps `*` unless it allows every action itself.
+        if let Some(doc) = self.code_boundary {
+            let allows_all = doc.statements.iter().any(|st| {
+                st.is_allow()
+                    && statement_broad(st)
+                    && !limits_permission(st)
+                    && st.action.as_ref().is_some_and(|a| {
+                        a.items
+                            .iter()
+                            .any(|s| s.get().is_some_and(|t| all_stars(t) || t == "*:*"))
+                    })
+            });
+            let denies = doc
+                .statements
+                .iter()
+                .any(|st| st.effect == Some(Effect::Deny) && st.conditions.is_empty());
+            if !allows_all || denies {
+                return None;
+            }
+        }
         for cs in &self.allows {
+            // `*` on `arn:aws:s3:::*` is every S3 action, not administrator access.
+            let everywhere = cs.st.not_resource.is_some()
+                || cs.st.resource.as_ref().is_some_and(|r| {
+                    r.items.iter().any(|i| {
+                        i.get().is_none_or(|p| {
+                            all_stars(p)
+                                || p.strip_prefix("arn:").is_some_and(|rest| {
+                                    rest.split(':').nth(1).is_some_and(all_stars)
+                                        || (rest.split(':').count() <= 2 && p.ends_with('*'))
+                                })
+                        })
+                    })
+                });
+            if !everywhere {
+                continue;
+            }
             if let Some(a) = &cs.st.action
                 && let Some(item) = a
                     .items
@@ -705,16 +916,50 @@ impl<'a> Permissions<'a> {
                 others: Vec::new(),
             });
         }
+        // One grant per policy that reads data (an AWS managed policy, a policy resource, the
+        // inline policies), naming every kind of data it reads.
+        type Group<'f> = (String, Vec<(&'static str, &'static str, Found<'f>)>);
+        let mut groups: Vec<Group<'a>> = Vec::new();
         for (action, what) in DATA_READ_ACTIONS {
-            if let Some(p) = self.allows(action) {
-                out.push(Hit {
-                    kind: Kind::DataRead,
-                    name: (*action).to_string(),
-                    detail: format!("can {what} ({action} on all resources)"),
-                    primary: p,
-                    others: Vec::new(),
-                });
+            if let Some(f) = self.find(action) {
+                let key = match (f.managed, f.policy) {
+                    (Some(name), _) => format!("managed {name}"),
+                    (None, Some(p)) if !p.is_inline() => p.origin.clone(),
+                    _ => "inline".to_string(),
+                };
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, list)) => list.push((action, what, f)),
+                    None => groups.push((key, vec![(action, what, f)])),
+                }
             }
+        }
+        for (_, list) in groups {
+            let Some((first_action, _, first)) = list.first() else {
+                continue;
+            };
+            let actions: Vec<&str> = list.iter().map(|(a, _, _)| *a).collect();
+            let whats: Vec<&str> = list.iter().map(|(_, w, _)| *w).collect();
+            let via = first
+                .managed
+                .map(|n| format!(" through AWS managed policy {n}"))
+                .unwrap_or_default();
+            let mut others: Vec<Place> = Vec::new();
+            for (a, _, f) in list.iter().skip(1) {
+                if f.span != first.span && !others.iter().any(|o| o.span == f.span) {
+                    others.push(f.place(a));
+                }
+            }
+            out.push(Hit {
+                kind: Kind::DataRead,
+                name: actions.join(", "),
+                detail: format!(
+                    "can {} ({} on all resources{via})",
+                    whats.join(" and "),
+                    actions.join(", ")
+                ),
+                primary: first.place(first_action),
+                others,
+            });
         }
         out
     }
@@ -723,6 +968,33 @@ impl<'a> Permissions<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_reach_the_arn_space_of_the_action() {
+        for (r, a) in [
+            ("*", "iam:PassRole"),
+            ("arn:aws:iam::*:role/*", "iam:PassRole"),
+            ("arn:aws:iam::123456789012:*", "sts:AssumeRole"),
+            ("arn:aws:*", "iam:PassRole"),
+            ("arn:aws:iam:*", "iam:PassRole"),
+            ("arn:*:*:*:*:*", "sts:AssumeRole"),
+            ("arn:aws:s3:::*", "s3:GetObject"),
+            // ssm:SendCommand acts on EC2 instances: resources of another service count.
+            ("arn:aws:ec2:*:*:instance/*", "ssm:SendCommand"),
+        ] {
+            assert!(resource_reaches(r, a), "{r} {a}");
+        }
+        for (r, a) in [
+            ("arn:aws:s3:::*", "iam:PassRole"),
+            ("arn:aws:s3:::*", "sts:AssumeRole"),
+            ("arn:aws:iam::*:user/*", "iam:PassRole"),
+            ("arn:aws:iam::*:policy/*", "sts:AssumeRole"),
+            ("arn:aws:ssm:*:*:document/*", "ssm:GetParameter"),
+            ("arn:aws:s3:::*", "iam:CreateUser"),
+        ] {
+            assert!(!resource_reaches(r, a), "{r} {a}");
+        }
+    }
 
     #[test]
     fn broad_resources() {

@@ -162,6 +162,29 @@ fn check_statement(st: &Statement, kind: DocumentKind, out: &mut Vec<Problem>) {
                         .into(),
                 });
             }
+            if st.is_allow() {
+                let issuers = st
+                    .principal
+                    .iter()
+                    .flat_map(|p| &p.entries)
+                    .filter_map(|p| {
+                        let arn = p.value.get().filter(|_| p.ty == PrincipalType::Federated)?;
+                        arn.split_once(":oidc-provider/").map(|(_, host)| host)
+                    });
+                if let Some((issuer, c)) = issuers
+                    .filter_map(|i| crate::iam::federation::unsatisfiable(i, st).map(|c| (i, c)))
+                    .next()
+                {
+                    out.push(Problem {
+                        span: c.key.span,
+                        code: ProblemCode::NeverMatches,
+                        message: format!(
+                            "`{}` is a key of GitHub's enterprise issuer, but the provider is the shared issuer {issuer}, whose tokens never carry it: the condition is never true and the statement lets nobody in (name the provider's own keys, {issuer}:sub, or trust the enterprise's provider)",
+                            c.key.render()
+                        ),
+                    });
+                }
+            }
             if st.principal.is_none() && st.not_principal.is_none() {
                 out.push(Problem {
                     span: st.span,
@@ -280,7 +303,9 @@ fn check_resource(text: &str, span: Span) -> Option<Problem> {
         });
     };
     let parts: Vec<&str> = rest.splitn(5, ':').collect();
-    if parts.len() < 5 {
+    // A `*` at the end of a short ARN matches the colons of the segments that follow
+    // (`arn:aws:logs:*` covers every log resource), so the pattern is complete.
+    if parts.len() < 5 && !text.ends_with('*') {
         return Some(Problem {
             span,
             code: ProblemCode::InvalidArn,
@@ -289,7 +314,7 @@ fn check_resource(text: &str, span: Span) -> Option<Problem> {
             ),
         });
     }
-    let account = parts[3];
+    let account = parts.get(3).copied().filter(|_| parts.len() == 5)?;
     let account_ok = account.is_empty()
         || account == "aws"
         || account == crate::value::SELF_ACCOUNT
@@ -459,6 +484,21 @@ fn push_str(v: &Val, items: &mut Vec<Str>, doc: &mut PolicyDocument) {
     }
 }
 
+/// Condition values: strings, and also JSON booleans and numbers, which IAM accepts and compares
+/// as their text (`"Bool": {"aws:SecureTransport": false}`, `"NumericLessThan": {"s3:max-keys":
+/// 10}`).
+fn push_condition_values(v: &Val, items: &mut Vec<Str>, doc: &mut PolicyDocument) {
+    match &v.kind {
+        ValKind::List(inner) => {
+            for i in inner {
+                push_condition_values(i, items, doc);
+            }
+        }
+        ValKind::Bool(_) => items.push(Str::from_val(v)),
+        _ => push_str(v, items, doc),
+    }
+}
+
 fn principal_type(name: &str) -> PrincipalType {
     match name {
         "AWS" => PrincipalType::Aws,
@@ -541,7 +581,7 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
             ValKind::Map(keys) => {
                 for (key, vals) in keys {
                     let mut values = Vec::new();
-                    push_str(vals, &mut values, doc);
+                    push_condition_values(vals, &mut values, doc);
                     st.conditions.push(Condition {
                         operator: operator.clone(),
                         key: name_str(&key.name, key.span),

@@ -127,3 +127,97 @@ mod tests {
         assert!(source_key_service("lambda.amazonaws.com").is_none());
     }
 }
+
+/// AWS managed service-role policies and the service whose role they are made for, and the
+/// services that run the customer's code under the role they assume
+/// (`data/iam/service-role-policies.tsv`, each row with its AWS documentation page).
+const SERVICE_ROLE_TSV: &str = include_str!("../../data/iam/service-role-policies.tsv");
+
+fn service_role_rows() -> impl Iterator<Item = Vec<&'static str>> {
+    SERVICE_ROLE_TSV
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').collect())
+}
+
+/// The service principal an AWS managed service-role policy (by name) is made for.
+pub fn service_role_policy_service(policy: &str) -> Option<&'static str> {
+    service_role_rows().find_map(|r| match r.as_slice() {
+        ["policy", name, service, ..] if *name == policy => Some(*service),
+        _ => None,
+    })
+}
+
+/// True when the service runs the customer's code with the credentials of the role it assumes
+/// (Lambda, ECS tasks, EC2, CodeBuild, SageMaker, Glue jobs, Systems Manager automation).
+pub fn runs_customer_code(service: &str) -> bool {
+    let s = same_service(service);
+    service_role_rows().any(|r| matches!(r.as_slice(), ["runs-code", svc, ..] if *svc == s))
+}
+
+/// The service principal without the China partition suffix (`ec2.amazonaws.com.cn`).
+fn same_service(principal: &str) -> &str {
+    principal.strip_suffix(".cn").unwrap_or(principal)
+}
+
+/// True when `policy` (an AWS managed policy under `/service-role/`) is the service-role
+/// policy of the one service that all of `trusted` (the role's service principals) name, and
+/// that service does not run the customer's code: the shape AWS prescribes for that service.
+pub fn prescribed_service_role(policy: &str, trusted: &[&str]) -> bool {
+    let Some(service) = service_role_policy_service(policy) else {
+        return false;
+    };
+    !trusted.is_empty()
+        && trusted.iter().all(|t| same_service(t) == service)
+        && !runs_customer_code(service)
+}
+
+#[cfg(test)]
+mod service_role_tests {
+    use super::*;
+
+    #[test]
+    fn the_table_parses_and_names_real_policies() {
+        let mut policies = 0;
+        for r in service_role_rows() {
+            match r.as_slice() {
+                ["policy", name, service, source] => {
+                    policies += 1;
+                    assert!(
+                        crate::iam::managed::lookup(&format!(
+                            "arn:aws:iam::aws:policy/service-role/{name}"
+                        ))
+                        .is_some(),
+                        "{name}"
+                    );
+                    assert!(service.ends_with(".amazonaws.com"), "{service}");
+                    assert!(
+                        source.starts_with("https://docs.aws.amazon.com/"),
+                        "{source}"
+                    );
+                }
+                ["runs-code", service, source] => {
+                    assert!(service.ends_with(".amazonaws.com"), "{service}");
+                    assert!(
+                        source.starts_with("https://docs.aws.amazon.com/"),
+                        "{source}"
+                    );
+                }
+                other => panic!("bad row {other:?}"),
+            }
+        }
+        assert!(policies >= 10);
+        assert!(prescribed_service_role(
+            "AWSBatchServiceRole",
+            &["batch.amazonaws.com"]
+        ));
+        assert!(!prescribed_service_role(
+            "AWSGlueServiceRole",
+            &["glue.amazonaws.com"]
+        ));
+        assert!(!prescribed_service_role(
+            "AWSBatchServiceRole",
+            &["batch.amazonaws.com", "ec2.amazonaws.com"]
+        ));
+    }
+}

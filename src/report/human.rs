@@ -120,6 +120,7 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
         let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
     }
     let mut text = String::from_utf8_lossy(buf.as_slice()).into_owned();
+    text.push_str(&trust_changes(o));
     text.push_str(&summary(o));
     text
 }
@@ -167,8 +168,14 @@ pub fn summary(o: &Outcome) -> String {
     if o.baselined > 0 {
         line.push_str(&format!("; {} in the baseline", o.baselined));
     }
-    if let Some((reference, existing)) = &o.diff {
-        line.push_str(&format!("; {existing} already at {reference}, not shown"));
+    if let Some(d) = &o.diff {
+        line.push_str(&format!(
+            "; {} already at {}, not shown; {} trust change{}",
+            d.existing,
+            d.reference,
+            d.trusts.len(),
+            if d.trusts.len() == 1 { "" } else { "s" }
+        ));
     }
     if o.suppressed > 0 {
         line.push_str(&format!("; {} suppressed inline", o.suppressed));
@@ -182,6 +189,34 @@ pub fn summary(o: &Outcome) -> String {
     }
     line.push('\n');
     line
+}
+
+/// With `--diff`: the trust relationships the change adds, widens, narrows or removes, one a
+/// line (`+`, `!`, `~`, `-`), with where the principal is written.
+pub fn trust_changes(o: &Outcome) -> String {
+    let Some(d) = &o.diff else {
+        return String::new();
+    };
+    if d.trusts.is_empty() {
+        return format!("trust changes since {}: none\n", d.reference);
+    }
+    let mut out = format!("trust changes since {}:\n", d.reference);
+    for c in &d.trusts {
+        use crate::diff::TrustChangeKind as K;
+        let mark = match c.kind {
+            K::Added => '+',
+            K::Widened => '!',
+            K::Narrowed => '~',
+            K::Removed => '-',
+        };
+        out.push_str(&format!(
+            "  {mark} {} ({}:{})\n",
+            c.describe(),
+            c.edge.file,
+            c.edge.line
+        ));
+    }
+    out
 }
 
 /// The inventory as a table: one role a line, its principals and what stayed unknown.

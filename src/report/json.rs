@@ -68,7 +68,16 @@ pub fn check(o: &Outcome) -> Value {
             "errors": o.errors.len(),
             "suppressed": o.suppressed,
             "baselined": o.baselined,
-            "diff": o.diff.as_ref().map(|(r, n)| json!({"ref": r, "existing": n})),
+            "diff": o.diff.as_ref().map(|d| json!({
+                "ref": d.reference,
+                "existing": d.existing,
+                "trust_changes": d.trusts.iter().map(|c| json!({
+                    "change": c.kind.as_str(),
+                    "message": c.describe(),
+                    "edge": crate::trusts::render::edge_json(&c.edge),
+                    "guards": c.guards.iter().map(|g| g.describe()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })),
         }
     })
 }

@@ -94,11 +94,12 @@ pub fn check(o: &Outcome) -> String {
     if o.baselined > 0 {
         out.push_str(&format!(" {} in the baseline.", o.baselined));
     }
-    if let Some((reference, existing)) = &o.diff {
+    if let Some(d) = &o.diff {
         out.push_str(&format!(
-            " Compared with `{}`: {existing} finding{} already there, not shown.",
-            cell(reference),
-            if *existing == 1 { " was" } else { "s were" }
+            " Compared with `{}`: {} finding{} already there, not shown.",
+            cell(&d.reference),
+            d.existing,
+            if d.existing == 1 { " was" } else { "s were" }
         ));
     }
     if o.suppressed > 0 {
@@ -125,6 +126,9 @@ pub fn check(o: &Outcome) -> String {
         }
         out.push('\n');
     }
+    if let Some(d) = &o.diff {
+        out.push_str(&trust_changes(d));
+    }
     if !o.errors.is_empty() {
         out.push_str("### Files that could not be read\n\n");
         for e in &o.errors {
@@ -139,5 +143,55 @@ pub fn check(o: &Outcome) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// The trust changes of `--diff`: a table, then a Mermaid graph of the edges that are new or
+/// let more callers in.
+pub fn trust_changes(d: &crate::diff::DiffInfo) -> String {
+    let mut out = format!("### Trust changes since `{}`\n\n", cell(&d.reference));
+    if d.trusts.is_empty() {
+        out.push_str("No trust relationship was added, widened, narrowed or removed.\n\n");
+        return out;
+    }
+    out.push_str("| change | role | principal | what changed |\n|---|---|---|---|\n");
+    for c in &d.trusts {
+        let what = if c.guards.is_empty() {
+            c.edge.guards.labels().join(", ")
+        } else {
+            c.guards
+                .iter()
+                .map(|g| g.describe())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            c.kind.as_str(),
+            cell(&c.edge.role),
+            cell(&c.edge.principal.describe()),
+            cell(&what)
+        ));
+    }
+    let grown: Vec<crate::trusts::edges::Edge> = d
+        .trusts
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                crate::diff::TrustChangeKind::Added | crate::diff::TrustChangeKind::Widened
+            )
+        })
+        .map(|c| c.edge.clone())
+        .collect();
+    if !grown.is_empty() {
+        out.push_str("\nNew or widened trust relationships:\n\n```mermaid\n");
+        out.push_str(&crate::trusts::graph::mermaid(&grown));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str("```\n");
+    }
+    out.push('\n');
     out
 }

@@ -151,6 +151,7 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "has_condition",
             "wildcard_service",
             "wildcard_write",
+            "dangerous_action",
             "resource_wildcard",
         ],
         Scope::Role | Scope::RolePermission => &["trust", "permission"],
@@ -187,6 +188,7 @@ fn pred_name(p: &Pred) -> &'static str {
         Pred::ConfusedDeputy(_) => "confused_deputy",
         Pred::WildcardService(_) => "wildcard_service",
         Pred::WildcardWrite(_) => "wildcard_write",
+        Pred::DangerousAction(_) => "dangerous_action",
         Pred::ResourceWildcard(_) => "resource_wildcard",
         Pred::Trust(_) => "trust",
         Pred::Permission(_) => "permission",
@@ -353,13 +355,29 @@ pub fn check_message(msg: &str, scope: Scope) -> Result<(), String> {
     Ok(())
 }
 
+/// The rules that hold on the inputs of a module that was not read (a
+/// [`MODULE_INPUTS`](crate::iam::model::MODULE_INPUTS) record): the principal, subject or
+/// managed policy is the problem whatever conditions the module adds. Rules about a missing
+/// condition (external id, MFA, source account, audience) and rules that combine a principal
+/// with permissions do not, since the module's code is unknown.
+const MODULE_INPUT_RULES: &[&str] = &[
+    "IAM001", "IAM002", "IAM004", "IAM005", "IAM010", "IAM011", "IAM015", "IAM101", "IAM102",
+    "IAM103", "IAM104", "IAM105", "IAM106", "IAM107", "IAM108", "IAM109", "IAM110", "IAM306",
+];
+
 /// Runs `rules` over `roles` and `notices`.
 pub fn evaluate(rules: &[Rule], roles: &[Role], notices: &[Notice], env: &Env) -> Vec<Finding> {
     use rayon::prelude::*;
     let need_perms = rules.iter().any(uses_permissions);
     let mut out: Vec<Finding> = roles
         .par_iter()
+        // A role that a value the user supplied switches off is listed, not checked.
+        .filter(|role| !matches!(role.state, crate::iam::model::RoleState::NotCreated(_)))
         .flat_map_iter(|role| {
+            // A role that a value the user supplied switches off is listed, not checked.
+            if matches!(role.state, crate::iam::model::RoleState::NotCreated(_)) {
+                return Vec::new();
+            }
             let grants: Vec<Grant> = role.trust.as_ref().map(trust::grants).unwrap_or_default();
             let perms = if need_perms {
                 Permissions::of(role).summary()
@@ -367,7 +385,11 @@ pub fn evaluate(rules: &[Rule], roles: &[Role], notices: &[Notice], env: &Env) -
                 Vec::new()
             };
             let mut found = Vec::new();
+            let inputs_only = role.resource_type == crate::iam::model::MODULE_INPUTS;
             for rule in rules {
+                if inputs_only && !MODULE_INPUT_RULES.contains(&rule.id.as_str()) {
+                    continue;
+                }
                 eval_role(rule, role, &grants, &perms, env, &mut found);
             }
             found
@@ -468,9 +490,31 @@ fn eval_role<'a>(
             }
         }
         Scope::Unresolved => {
+            // Unknowns that cannot change a verdict are not reported: the value of sts:ExternalId
+            // (that the condition is there is what rules check), and an aws:SourceArn or
+            // aws:SourceAccount that is an attribute of a resource the same configuration
+            // creates (an ARN of this account, known only after apply).
+            let quiet: Vec<Span> = role
+                .trust
+                .iter()
+                .flat_map(|d| &d.statements)
+                .flat_map(|st| &st.conditions)
+                .flat_map(|c| {
+                    let key = c.key.get().unwrap_or("").to_ascii_lowercase();
+                    c.values.iter().filter(move |v| match key.as_str() {
+                        "sts:externalid" => true,
+                        "aws:sourcearn" | "aws:sourceaccount" => v
+                            .unknown()
+                            .is_some_and(|u| u.reason.contains("is known only after apply")),
+                        _ => false,
+                    })
+                })
+                .map(|v| v.span)
+                .collect();
             let parts = role
                 .trust_unknowns()
                 .into_iter()
+                .filter(|(span, _)| !quiet.contains(span))
                 .map(|(span, u)| (span, u, role.address.clone()));
             emit_unknowns(rule, role, env, parts, out);
         }
@@ -529,17 +573,33 @@ fn emit_unknowns<'a>(
     parts: impl Iterator<Item = (Span, &'a Unknown, String)>,
     out: &mut Vec<Finding>,
 ) {
-    let mut seen = std::collections::HashSet::new();
+    // One finding per root cause: values derived from the same unknown (a variable used in
+    // several ARNs) carry its reason, which names it. The other places are labels.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
     for (span, u, address) in parts {
-        if !seen.insert((span, u.expr.clone())) {
+        if let Some((_, _, i)) = seen
+            .iter()
+            .find(|(a, r, _)| *r == u.reason && *a == address)
+        {
+            if let Some(f) = out.get_mut(*i)
+                && f.span != span
+                && !f.labels.iter().any(|(s, _)| *s == span)
+            {
+                f.labels
+                    .push((span, format!("`{}` depends on the same unknown", u.expr)));
+            }
             continue;
         }
+        let before = out.len();
         let item = Item {
             role: Some(role),
             unknown: Some((span, u)),
             ..Item::default()
         };
         emit(rule, &item, env, span, &address, out);
+        if out.len() > before {
+            seen.push((address, u.reason.clone(), before));
+        }
     }
 }
 
@@ -909,6 +969,15 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
             let a = st.action.as_ref()?;
             // Every sensitive service wildcard of the statement is named; the finding points
             // at the first.
+            // A permissions boundary that lets no write of the service through caps it.
+            let boundary = item.role.and_then(permissions::Boundary::of);
+            let capped = |svc: &str| {
+                boundary.as_ref().is_some_and(|b| {
+                    !crate::iam::actions::service_actions(svc)
+                        .iter()
+                        .any(|a| a.level.is_mutating() && b.allows(&a.full()))
+                })
+            };
             let found: Vec<&crate::iam::model::Str> = a
                 .items
                 .iter()
@@ -919,7 +988,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                             let whole = !name.is_empty() && name.bytes().all(|b| b == b'*');
                             let listed =
                                 svcs.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(svc));
-                            whole && listed && !svc.contains(['*', '?'])
+                            whole && listed && !svc.contains(['*', '?']) && !capped(svc)
                         })
                 })
                 .collect();
@@ -938,8 +1007,18 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         }
         Pred::WildcardWrite(b) => {
             let st = item.statement?;
-            let found = wildcard_write(st);
+            let boundary = item.role.and_then(permissions::Boundary::of);
+            let found = wildcard_write(st, boundary.as_ref());
             match (found, *b) {
+                (Some(h), true) => Some(h),
+                (None, false) => Some(Hit::default()),
+                _ => None,
+            }
+        }
+        Pred::DangerousAction(b) => {
+            let st = item.statement?;
+            let boundary = item.role.and_then(permissions::Boundary::of);
+            match (dangerous_action(st, boundary.as_ref()), *b) {
                 (Some(h), true) => Some(h),
                 (None, false) => Some(Hit::default()),
                 _ => None,
@@ -1002,7 +1081,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
 
 /// The first wildcard action pattern (not `*` alone) of an unconditioned Allow on all
 /// resources that covers Write or Permissions-management actions, with a count.
-fn wildcard_write(st: &Statement) -> Option<Hit> {
+fn wildcard_write(st: &Statement, boundary: Option<&permissions::Boundary>) -> Option<Hit> {
     use crate::iam::actions::{self, AccessLevel};
     if !st.is_allow()
         || !permissions::applies_to_all_resources(st)
@@ -1016,28 +1095,48 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
         if !t.contains(['*', '?']) || t.bytes().all(|b| b == b'*') || t == "*:*" {
             return None;
         }
+        // Actions a permissions boundary does not let through are not granted.
         let mutating = |a: &actions::Action| {
             matches!(
                 a.level,
                 AccessLevel::Write | AccessLevel::PermissionsManagement
-            )
+            ) && boundary.is_none_or(|b| b.allows(&a.full()))
         };
         if !actions::any_match(t, mutating) {
             return None;
         }
         let (mut write, mut perms) = (0usize, 0usize);
+        // The matched actions are named, permissions management first.
+        let mut named: Vec<(AccessLevel, String)> = Vec::new();
         for a in actions::iter_matches(t) {
+            if !mutating(&a) {
+                continue;
+            }
             match a.level {
                 AccessLevel::Write => write += 1,
                 AccessLevel::PermissionsManagement => perms += 1,
-                _ => {}
+                _ => continue,
             }
+            named.push((a.level, a.full()));
         }
+        named.sort_by_key(|(l, _)| *l != AccessLevel::PermissionsManagement);
+        const SHOWN: usize = 8;
+        let mut list: Vec<&str> = named.iter().take(SHOWN).map(|(_, n)| n.as_str()).collect();
+        let more = named.len().saturating_sub(SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        list.dedup();
+        let list = format!("{}{more}", list.join(", "));
         let detail = match (write, perms) {
-            (w, 0) => format!("`{t}` allows {w} write actions on all resources"),
-            (0, p) => format!("`{t}` allows {p} permissions-management actions on all resources"),
+            (w, 0) => format!("`{t}` allows {w} write actions on all resources: {list}"),
+            (0, p) => {
+                format!("`{t}` allows {p} permissions-management actions on all resources: {list}")
+            }
             (w, p) => format!(
-                "`{t}` allows {w} write and {p} permissions-management actions on all resources"
+                "`{t}` allows {w} write and {p} permissions-management actions on all resources: {list}"
             ),
         };
         Some(Hit {
@@ -1045,6 +1144,38 @@ fn wildcard_write(st: &Statement) -> Option<Hit> {
             span: Some(s.span),
             ..Hit::default()
         })
+    })
+}
+
+/// The single dangerous actions an unconditioned Allow on all resources names, at the first.
+fn dangerous_action(st: &Statement, boundary: Option<&permissions::Boundary>) -> Option<Hit> {
+    if !st.is_allow()
+        || !permissions::applies_to_all_resources(st)
+        || crate::iam::conditions::limits_permission(st)
+    {
+        return None;
+    }
+    let mut found = crate::iam::dangerous::named_in(st);
+    found.retain(|(_, d)| {
+        boundary.is_none_or(|b| b.allows(d.action))
+            && crate::iam::dangerous::reaches_everything(st, d.action)
+    });
+    let (first, _) = found.first()?;
+    let detail = found
+        .iter()
+        .map(|(s, d)| format!("`{}` ({})", s.render(), d.why))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let labels = found
+        .iter()
+        .skip(1)
+        .map(|(s, d)| (s.span, format!("{} on all resources", d.action)))
+        .collect();
+    Some(Hit {
+        detail: Some(detail),
+        span: Some(first.span),
+        labels,
+        ..Hit::default()
     })
 }
 

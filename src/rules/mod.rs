@@ -159,6 +159,10 @@ pub enum Pred {
     /// has a wildcard pattern (other than `*` alone) covering Write or Permissions-management
     /// actions.
     WildcardWrite(bool),
+    /// policy_statement: an Allow on all resources without a limiting condition that names one
+    /// of the single dangerous actions of `iam::dangerous` (`s3:PutBucketPolicy`,
+    /// `kms:ScheduleKeyDeletion`, ...) without a wildcard.
+    DangerousAction(bool),
     /// policy_statement: the statement applies to all resources (`*`, an ARN of wildcards, or
     /// NotResource).
     ResourceWildcard(bool),

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::source::Context;
+use crate::source::{Context, SourceError};
+use crate::span::FileId;
 use crate::value::{Val, ValKind};
 
 /// True for a CDK cloud assembly manifest.
@@ -14,36 +15,64 @@ pub fn is_manifest(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "manifest.json")
 }
 
+/// What a manifest lists: the stack templates that are there (with the manifest's file, for
+/// the provenance of their roles), and an error at each entry naming a template that is
+/// missing or outside the root.
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub templates: Vec<(PathBuf, FileId)>,
+    pub errors: Vec<SourceError>,
+}
+
 /// The stack templates a manifest lists, as paths next to it. A manifest that cannot be read is
 /// not a template and gives nothing.
-pub fn manifest_templates(ctx: &Context<'_>, path: &Path) -> Vec<PathBuf> {
+pub fn manifest_templates(ctx: &Context<'_>, path: &Path) -> Listed {
+    let mut out = Listed::default();
     let Ok((file, source)) = ctx.sources.load(path, ctx.display_path(path)) else {
-        return Vec::new();
+        return out;
     };
     if !source.text.contains("aws:cloudformation:stack") {
-        return Vec::new();
+        return out;
     }
     let Ok(root) = crate::source::json::parse(&source.text, file, 0) else {
-        return Vec::new();
+        return out;
     };
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut out = Vec::new();
     if let Some(ValKind::Map(artifacts)) = root.get("artifacts").map(|a| &a.kind) {
-        for (_, a) in artifacts {
+        for (name, a) in artifacts {
             if a.get("type").and_then(Val::as_str) != Some("aws:cloudformation:stack") {
                 continue;
             }
-            if let Some(t) = a
-                .get("properties")
-                .and_then(|p| p.get("templateFile"))
-                .and_then(Val::as_str)
-            {
-                let p = dir.join(t);
-                // A listed template that is missing is read anyway, so that it is reported as
-                // a file that cannot be read; one outside the root is not read.
-                if !p.exists() || ctx.inside_root(&p) {
-                    out.push(p);
-                }
+            let Some(entry) = a.get("properties").and_then(|p| p.get("templateFile")) else {
+                continue;
+            };
+            let Some(t) = entry.as_str() else {
+                continue;
+            };
+            let p = crate::discover::normalize(&dir.join(t));
+            if !p.exists() {
+                out.errors.push(SourceError::at(
+                    entry.span,
+                    format!(
+                        "the CDK manifest {} lists stack {} with the template {}, which does not exist; its roles were not checked",
+                        ctx.display_path(path),
+                        name.name,
+                        ctx.display_path(&p)
+                    ),
+                ));
+            } else if !ctx.inside_root(&p) {
+                out.errors.push(SourceError::at(
+                    entry.span,
+                    format!(
+                        "the CDK manifest {} lists stack {} with the template {}, which is outside the root {}; it was not read",
+                        ctx.display_path(path),
+                        name.name,
+                        ctx.display_path(&p),
+                        ctx.display_path(&ctx.root)
+                    ),
+                ));
+            } else {
+                out.templates.push((p, file));
             }
         }
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::value::{Val, ValKind};
 
 use super::intrinsics::{Resolver, intrinsic, list_items};
-use super::parameters::ParamValue;
+use super::parameters::{Origin, ParamValue};
 
 /// Variants built per role at most.
 pub const MAX_VARIANTS: usize = 8;
@@ -27,8 +27,12 @@ pub enum Choice {
 impl Resolver<'_> {
     /// The value of a named condition under this variant's choices.
     pub fn condition(&mut self, name: &str) -> Result<bool, String> {
+        if let Some(b) = self.forced.get(name) {
+            return Ok(*b);
+        }
         let choice = Choice::Condition(name.to_string());
         if let Some(i) = self.choices.get(&choice) {
+            self.consulted += 1;
             self.used.insert(choice);
             return Ok(*i == 0);
         }
@@ -56,6 +60,105 @@ impl Resolver<'_> {
                 Err(format!(
                     "condition {name} cannot be decided offline: {reason}"
                 ))
+            }
+        }
+    }
+
+    /// Decides a named condition and says what decided it: the values the user gave (or the
+    /// template's literals), a variant's choice, or only parameter defaults. A condition is
+    /// decided by defaults when it has a value with them but none once the defaults it read
+    /// are taken as unknown: a user who overrides them may flip it.
+    pub fn decide(&mut self, name: &str) -> Decided {
+        let mark = self.params_read.len();
+        let consulted = self.consulted;
+        let inner = !self.condition_stack.is_empty() || self.hide_defaults;
+        let first = self.condition(name);
+        if inner {
+            // An Fn::If inside a condition: the outer decision accounts for the defaults, and
+            // deciding again at every level would grow exponentially with the nesting.
+            return match first {
+                Err(reason) => Decided::Undecided(reason),
+                Ok(b) if self.consulted != consulted => Decided::Choice(b),
+                Ok(b) => Decided::Value {
+                    value: b,
+                    why: String::new(),
+                },
+            };
+        }
+        let mut read: Vec<String> = Vec::new();
+        for p in self.params_read.get(mark..).unwrap_or_default() {
+            if !read.contains(p) {
+                read.push(p.clone());
+            }
+        }
+        let b = match first {
+            Err(reason) => return Decided::Undecided(reason),
+            Ok(b) if self.consulted != consulted => return Decided::Choice(b),
+            Ok(b) => b,
+        };
+        let params = self.params;
+        let whys = |want_default: bool| -> Vec<(String, String)> {
+            read.iter()
+                .filter_map(|p| match params.get(p) {
+                    Some(ParamValue::Known(_, Origin::Default(why))) if want_default => {
+                        Some((p.clone(), why.clone()))
+                    }
+                    Some(ParamValue::Known(_, Origin::Given(why))) if !want_default => {
+                        Some((p.clone(), why.clone()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let defaults = whys(true);
+        if !defaults.is_empty() {
+            let saved = (
+                self.branching,
+                self.hide_defaults,
+                self.pending.len(),
+                self.used.clone(),
+                self.params_read.len(),
+            );
+            self.branching = false;
+            self.hide_defaults = true;
+            let without = self.condition(name);
+            self.branching = saved.0;
+            self.hide_defaults = saved.1;
+            self.pending.truncate(saved.2);
+            self.used = saved.3;
+            self.params_read.truncate(saved.4);
+            if without != Ok(b) {
+                let why: Vec<String> = defaults.iter().map(|(_, w)| w.clone()).collect();
+                return Decided::ByDefaults {
+                    value: b,
+                    params: defaults.into_iter().map(|(p, _)| p).collect(),
+                    why: why.join(" and "),
+                };
+            }
+        }
+        let given: Vec<String> = whys(false).into_iter().map(|(_, w)| w).collect();
+        Decided::Value {
+            value: b,
+            why: given.join(" and "),
+        }
+    }
+
+    /// The value of the condition of an `Fn::If`. When only parameter defaults decide it, the
+    /// branch of the default values is taken and the role gets a note saying so (see README:
+    /// a resource switched off by a default is checked as a template; within a resource, a
+    /// default decides an `Fn::If` as it decides any other value).
+    pub fn if_condition(&mut self, name: &str) -> Result<bool, String> {
+        match self.decide(name) {
+            Decided::Undecided(reason) => Err(reason),
+            Decided::Choice(b) | Decided::Value { value: b, .. } => Ok(b),
+            Decided::ByDefaults { value, why, .. } => {
+                let note = format!(
+                    "Fn::If on condition {name} takes its {value} branch because {why}; the other branch is not checked"
+                );
+                if !self.default_notes.contains(&note) {
+                    self.default_notes.push(note);
+                }
+                Ok(value)
             }
         }
     }
@@ -156,6 +259,24 @@ fn equal(r: &Resolver<'_>, a: &Val, b: &Val) -> Result<bool, String> {
             (Err(e), _) | (_, Err(e)) => Err(e),
         },
     }
+}
+
+/// What decided a condition (see [`Resolver::decide`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decided {
+    /// The values the user gave, or the template's literals; `why` names the given values read.
+    Value { value: bool, why: String },
+    /// A variant's choice (the condition itself or one it depends on is undecided).
+    Choice(bool),
+    /// Only parameter defaults: `params` are those defaults, `why` says so ("parameter Env
+    /// defaults to dev").
+    ByDefaults {
+        value: bool,
+        params: Vec<String>,
+        why: String,
+    },
+    /// Not decidable offline.
+    Undecided(String),
 }
 
 /// How many values a choice can take.

@@ -11,16 +11,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::iam::model::{
-    AttachedPolicy, DocumentKind, ManagedPolicyRef, PolicyDocument, Role, SourceKind, Str,
+    AttachedPolicy, DocumentKind, ManagedPolicyRef, PolicyDocument, Role, RoleState, SourceKind,
+    Str,
 };
 use crate::iam::policy::parse_document;
 use crate::source::{Context, Extraction, Notice, SourceError};
-use crate::span::Span;
+use crate::span::{FileId, Span};
 use crate::value::{Val, ValKind};
 
-use super::conditions::{Built, Choice, variants};
+use super::conditions::{Built, Choice, Decided, variants};
 use super::intrinsics::{Resolver, intrinsic, list_items};
-use super::parameters::{Given, ParamValue, values};
+use super::parameters::{Given, Origin, ParamValue, values};
 use super::sam;
 use super::template::{Resource, Template};
 
@@ -43,37 +44,59 @@ pub struct Links {
     external: std::collections::BTreeMap<String, Vec<usize>>,
 }
 
+/// How a template is reached: on its own, or as a nested stack of a parent.
+pub struct Frame<'a> {
+    /// Parameter values from the user or the parent stack.
+    pub given: &'a HashMap<String, Given>,
+    pub nested: bool,
+    /// Address prefix of nested stacks (`Parent/`).
+    pub prefix: String,
+    /// The state the parent's stack resource gives every role below it (a nested stack
+    /// switched off by a default is a template, by a given value not created).
+    pub state: RoleState,
+    /// Files read before this template: parameter files, the CDK manifest, parent templates.
+    pub files: Vec<FileId>,
+}
+
 /// Extracts the roles of a template and of the local nested stacks it names.
-// The recursion over nested stacks threads its context explicitly rather than through a struct
-// that would exist only to hold these arguments.
-#[allow(clippy::too_many_arguments)]
 pub fn extract_template(
     ctx: &Context<'_>,
     templates: &dyn Templates,
     tpl: &Template,
-    given: &HashMap<String, Given>,
-    nested: bool,
-    prefix: &str,
+    frame: &Frame<'_>,
     chain: &mut Vec<PathBuf>,
     out: &mut Extraction,
 ) {
-    let params = values(&tpl.parameters, given, nested);
+    let params = values(&tpl.parameters, frame.given, frame.nested);
     let links = links(tpl, &params);
+    let prefix = frame.prefix.as_str();
     let mut seen_imports = HashSet::new();
+    let first_role = out.roles.len();
     for r in &tpl.resources {
         let kind = match r.ty.as_str() {
             "AWS::IAM::Role" => RoleKind::Role,
             "AWS::Serverless::Function" if tpl.sam => RoleKind::Sam(sam::Kind::Function),
             "AWS::Serverless::StateMachine" if tpl.sam => RoleKind::Sam(sam::Kind::StateMachine),
+            ty if !tpl.sam && ty.starts_with("AWS::Serverless::") => {
+                sam_without_transform(r, prefix, out);
+                continue;
+            }
             _ => continue,
         };
         let address = format!("{prefix}{}", r.id);
         let built = variants(&params, |choices, branching| {
             let mut res = Resolver::new(tpl, &params, choices, branching);
-            let role = match kind {
+            let mut role = match kind {
                 RoleKind::Role => build_role(&mut res, r, &links, &address),
                 RoleKind::Sam(k) => sam::implicit_role(&mut res, r, k, &address, &links),
             };
+            if let Some(role) = role.as_mut() {
+                for n in std::mem::take(&mut res.default_notes) {
+                    if !role.notes.contains(&n) {
+                        role.notes.push(n);
+                    }
+                }
+            }
             Built {
                 value: (role, std::mem::take(&mut res.imports)),
                 pending: std::mem::take(&mut res.pending),
@@ -106,7 +129,54 @@ pub fn extract_template(
         let mut res = Resolver::new(tpl, &params, &choices, false);
         external_roles(&mut res, &links, prefix, out);
     }
-    nested_stacks(ctx, templates, tpl, &params, prefix, chain, out);
+    // Every role of this template: the parent stack's state and the files read.
+    let mut files = frame.files.clone();
+    files.push(tpl.file);
+    files.sort();
+    files.dedup();
+    for role in out.roles.iter_mut().skip(first_role) {
+        inherit(role, &frame.state);
+        role.files.clone_from(&files);
+    }
+    nested_stacks(ctx, templates, tpl, &params, frame, &files, chain, out);
+}
+
+/// The state a role has under its parent stack's: not created wins, then template. The
+/// parent's reason goes on the role's notes, so that every finding carries it.
+fn inherit(role: &mut Role, parent: &RoleState) {
+    let Some(reason) = parent.reason() else {
+        return;
+    };
+    if !role.notes.iter().any(|n| n == reason) {
+        role.notes.insert(0, reason.to_string());
+    }
+    role.state = combine(parent, &role.state);
+}
+
+/// A state under a parent's: not created if either is, else a template if either is (the
+/// parent's reason first).
+fn combine(parent: &RoleState, own: &RoleState) -> RoleState {
+    match (parent, own) {
+        (RoleState::NotCreated(_), _) => parent.clone(),
+        (_, RoleState::NotCreated(_)) => own.clone(),
+        (RoleState::Template(_), _) => parent.clone(),
+        _ => own.clone(),
+    }
+}
+
+/// A SAM resource in a template without the SAM transform: CloudFormation does not know the
+/// type, and the role SAM would create is not read. A notice, so that it is not a silent pass.
+fn sam_without_transform(r: &Resource, prefix: &str, out: &mut Extraction) {
+    let span = r.body.entry("Type").map_or(r.key_span, |(_, v)| v.span);
+    out.notices.push(Notice {
+        kind: "sam-without-transform".into(),
+        span,
+        address: format!("{prefix}{}", r.id),
+        message: format!(
+            "{prefix}{} is a SAM resource ({}) but the template does not declare `Transform: {}`; CloudFormation rejects the type, and the role SAM would create for it is not checked",
+            r.id, r.ty, super::template::SAM_TRANSFORM
+        ),
+    });
 }
 
 #[derive(Clone, Copy)]
@@ -122,20 +192,95 @@ fn expr_text(tpl: &Template, span: Span) -> String {
         .join(" ")
 }
 
-/// Checks a resource's `Condition` attribute. `None`: the resource is not created in this
-/// variant (or the variant is being branched).
-pub fn resource_exists(res: &mut Resolver<'_>, r: &Resource, notes: &mut Vec<String>) -> bool {
+/// Whether a resource exists in a variant, by its `Condition` attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exists {
+    Yes,
+    /// Not in this variant: the condition is a choice the variant driver makes false, or one
+    /// it is about to branch on.
+    No,
+    /// Switched off only by parameter defaults: built as if the condition were true, checked as
+    /// a template, with the reason.
+    Template(String),
+    /// Switched off by values the user gave (or by literals): built to be listed, not checked.
+    NotCreated(String),
+}
+
+/// Checks a resource's `Condition` attribute. For a resource switched off by a default or a
+/// given value, the condition is taken as true for the rest of the resolver's work (and, for a
+/// default, the defaults that decided it become unknown: the user overrides them).
+pub fn resource_exists(res: &mut Resolver<'_>, r: &Resource, notes: &mut Vec<String>) -> Exists {
     let Some(c) = &r.condition else {
-        return true;
+        return Exists::Yes;
     };
-    match res.condition(c) {
-        Ok(b) => b,
-        Err(reason) => {
+    match res.decide(c) {
+        Decided::Value { value: true, .. }
+        | Decided::Choice(true)
+        | Decided::ByDefaults { value: true, .. } => Exists::Yes,
+        Decided::Choice(false) => Exists::No,
+        Decided::Value { value: false, why } => {
+            res.forced.insert(c.clone(), true);
+            Exists::NotCreated(if why.is_empty() {
+                format!("not created: condition {c} is always false")
+            } else {
+                format!("not created with the values given: condition {c} is false because {why}")
+            })
+        }
+        Decided::ByDefaults {
+            value: false,
+            params,
+            why,
+        } => {
+            res.forced.insert(c.clone(), true);
+            for p in params {
+                let reason = format!(
+                    "condition {c} is true only when parameter {p} is given a value other than its default; that value is not known offline"
+                );
+                res.hidden.insert(p, reason);
+            }
+            Exists::Template(format!(
+                "not created with the default values: condition {c} is false because {why}"
+            ))
+        }
+        Decided::Undecided(reason) => {
             if res.branching && !res.pending.is_empty() {
                 // The driver branches on it and builds again.
-                return false;
+                return Exists::No;
             }
             notes.push(format!("checked as if condition {c} were true: {reason}"));
+            Exists::Yes
+        }
+    }
+}
+
+/// Applies a resource's [`Exists`] to the role built for it: its state, and the reason on its
+/// notes. `None` when the resource is not in this variant.
+pub fn role_state(exists: &Exists) -> Option<RoleState> {
+    match exists {
+        Exists::Yes => Some(RoleState::Checked),
+        Exists::No => None,
+        Exists::Template(r) => Some(RoleState::Template(r.clone())),
+        Exists::NotCreated(r) => Some(RoleState::NotCreated(r.clone())),
+    }
+}
+
+/// A linked policy is attached when its resource exists, or exists but for a default (with a
+/// note on the role); not when a given value switches it off.
+fn attach_exists(res: &mut Resolver<'_>, p: &Resource, role: &mut Role) -> bool {
+    let (forced, hidden) = (res.forced.clone(), res.hidden.clone());
+    let mut ignored = Vec::new();
+    let exists = resource_exists(res, p, &mut ignored);
+    // The policy's own condition must not change how the rest of the role resolves.
+    res.forced = forced;
+    res.hidden = hidden;
+    match exists {
+        Exists::Yes => true,
+        Exists::No | Exists::NotCreated(_) => false,
+        Exists::Template(reason) => {
+            let note = format!("{} is attached although it is {reason}", p.id);
+            if !role.notes.contains(&note) {
+                role.notes.push(note);
+            }
             true
         }
     }
@@ -143,11 +288,13 @@ pub fn resource_exists(res: &mut Resolver<'_>, r: &Resource, notes: &mut Vec<Str
 
 fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str) -> Option<Role> {
     let mut notes = Vec::new();
-    if !resource_exists(res, r, &mut notes) {
-        return None;
-    }
+    let state = role_state(&resource_exists(res, r, &mut notes))?;
     let mut role = new_role(address, r, "AWS::IAM::Role");
+    if let Some(reason) = state.reason() {
+        notes.insert(0, reason.to_string());
+    }
     role.notes = notes;
+    role.state = state;
     role.name = r
         .property("RoleName")
         .and_then(|v| res.resolve(v))
@@ -156,15 +303,40 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         .property("Path")
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
-    if let Some((k, raw)) = r.property_entry("AssumeRolePolicyDocument") {
-        let span = Span::new(k.span.file, k.span.start as usize, raw.span.end as usize);
-        role.trust_span = Some(span);
-        match res.resolve(raw) {
-            None => {}
-            Some(v) => match document(&v, DocumentKind::Trust) {
-                Ok(doc) => role.trust = Some(doc),
-                Err(u) => role.trust_unknown = Some((v.span, u)),
-            },
+    match r.property_entry("AssumeRolePolicyDocument") {
+        Some((k, raw)) => {
+            let span = Span::new(k.span.file, k.span.start as usize, raw.span.end as usize);
+            role.trust_span = Some(span);
+            match res.resolve(raw) {
+                None => {
+                    role.trust_unknown = Some((
+                        raw.span,
+                        crate::value::Unknown::new(
+                            res.expr(raw),
+                            "AssumeRolePolicyDocument is AWS::NoValue: the role has no trust policy in the template",
+                        ),
+                    ))
+                }
+                Some(v) => match document(&v, DocumentKind::Trust) {
+                    Ok(doc) => role.trust = Some(doc),
+                    Err(u) => role.trust_unknown = Some((v.span, u)),
+                },
+            }
+        }
+        // CloudFormation requires the property; without it a macro or a transform iamlint
+        // does not run must supply the trust, which is then not checked.
+        None => {
+            role.trust_span = Some(r.key_span);
+            role.trust_unknown = Some((
+                r.key_span,
+                crate::value::Unknown::new(
+                    "AssumeRolePolicyDocument",
+                    format!(
+                        "{} has no AssumeRolePolicyDocument; a macro or a transform iamlint does not run must supply it",
+                        r.id
+                    ),
+                ),
+            ));
         }
     }
     if let Some(policies) = r.property("Policies").and_then(|v| res.resolve(v)) {
@@ -202,6 +374,11 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         .property("PermissionsBoundary")
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
+    // A boundary that is a managed policy of this template: its document caps the role.
+    role.boundary_policy = r
+        .property("PermissionsBoundary")
+        .and_then(|v| ref_to(res, v, "AWS::IAM::ManagedPolicy"))
+        .and_then(|mp| standalone_policy(res, mp));
     role.max_session_duration = r
         .property("MaxSessionDuration")
         .and_then(|v| res.resolve(v))
@@ -237,8 +414,7 @@ pub fn attach_linked(
         let Some(p) = tpl.resources.get(*idx) else {
             continue;
         };
-        let mut ignored = Vec::new();
-        if !resource_exists(res, p, &mut ignored) {
+        if !attach_exists(res, p, role) {
             continue;
         }
         let key = if p.ty == "AWS::IAM::RolePolicy" {
@@ -280,6 +456,7 @@ pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
         inline_policies: Vec::new(),
         managed_policies: Vec::new(),
         permissions_boundary: None,
+        boundary_policy: None,
         max_session_duration: None,
         notes: Vec::new(),
         metadata: Vec::new(),
@@ -372,7 +549,7 @@ fn branches<'v>(res: &mut Resolver<'_>, v: &'v Val) -> Vec<&'v Val> {
                     out.push(x);
                     continue;
                 };
-                match res.condition(name) {
+                match res.if_condition(name) {
                     Ok(true) => todo.push(a),
                     Ok(false) => todo.push(b),
                     Err(_) => {
@@ -530,8 +707,7 @@ fn external_roles(res: &mut Resolver<'_>, links: &Links, prefix: &str, out: &mut
             "role {name} is not defined in this template; only the policies attached to it here are checked"
         ));
         for p in idxs.iter().filter_map(|i| tpl.resources.get(*i)) {
-            let mut ignored = Vec::new();
-            if resource_exists(res, p, &mut ignored)
+            if attach_exists(res, p, &mut role)
                 && let Some(pol) = standalone_policy(res, p)
             {
                 role.inline_policies.push(pol);
@@ -544,13 +720,19 @@ fn external_roles(res: &mut Resolver<'_>, links: &Links, prefix: &str, out: &mut
 }
 
 /// Follows `AWS::CloudFormation::Stack` resources whose template is a local file under the
-/// root (a relative `TemplateURL`, or CDK's `aws:asset:path` metadata).
+/// root (a relative `TemplateURL`, or CDK's `aws:asset:path` metadata). A stack switched off by
+/// a default or a given value is followed too, and its roles get that state. A template that is
+/// already on the chain (a cycle) is an error at the `TemplateURL`.
+// The recursion threads its context explicitly rather than through a struct that would exist
+// only to hold these arguments.
+#[allow(clippy::too_many_arguments)]
 fn nested_stacks(
     ctx: &Context<'_>,
     templates: &dyn Templates,
     tpl: &Template,
     params: &HashMap<String, ParamValue>,
-    prefix: &str,
+    frame: &Frame<'_>,
+    files: &[FileId],
     chain: &mut Vec<PathBuf>,
     out: &mut Extraction,
 ) {
@@ -561,13 +743,14 @@ fn nested_stacks(
         }
         let mut res = Resolver::new(tpl, params, &choices, false);
         let mut ignored = Vec::new();
-        if !resource_exists(&mut res, r, &mut ignored) {
+        let Some(own) = role_state(&resource_exists(&mut res, r, &mut ignored)) else {
             continue;
-        }
-        let address = format!("{prefix}{}", r.id);
+        };
+        let address = format!("{}{}", frame.prefix, r.id);
         let Some((at, path)) = nested_path(&mut res, tpl, r, &address, out) else {
             continue;
         };
+        let path = crate::discover::normalize(&path);
         if !path.exists() {
             // A template that is not there may hide roles: an error, like a file that cannot
             // be read.
@@ -591,11 +774,30 @@ fn nested_stacks(
             ));
             continue;
         }
-        let canonical = path.canonicalize().unwrap_or(path);
-        if chain.contains(&canonical) || chain.len() >= MAX_NESTING {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if let Some(i) = chain.iter().position(|c| *c == canonical) {
+            let mut names: Vec<String> = chain
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .map(|c| ctx.display_path(c))
+                .collect();
+            names.push(ctx.display_path(&canonical));
             out.errors.push(SourceError::at(
                 at,
-                "nested stacks form a cycle or nest too deeply; this one was not followed",
+                format!(
+                    "{address}: nested stacks form a cycle ({}); this one was not followed",
+                    names.join(" → ")
+                ),
+            ));
+            continue;
+        }
+        if chain.len() >= MAX_NESTING {
+            out.errors.push(SourceError::at(
+                at,
+                format!(
+                    "{address}: nested stacks nest deeper than {MAX_NESTING} levels; this one was not followed"
+                ),
             ));
             continue;
         }
@@ -609,22 +811,37 @@ fn nested_stacks(
         let mut given = HashMap::new();
         if let Some(ValKind::Map(entries)) = r.property("Parameters").map(|p| &p.kind) {
             for (k, v) in entries {
+                let mark = res.params_read.len();
                 if let Some(val) = res.resolve(v) {
-                    given.insert(k.name.clone(), Given::Value(val));
+                    // The parent's defaults this value was built from, if any.
+                    let mut defaults: Vec<String> = Vec::new();
+                    for p in res.params_read.get(mark..).unwrap_or_default() {
+                        if let Some(ParamValue::Known(_, Origin::Default(why))) = params.get(p)
+                            && !defaults.contains(why)
+                        {
+                            defaults.push(why.clone());
+                        }
+                    }
+                    given.insert(
+                        k.name.clone(),
+                        Given::Value {
+                            value: val,
+                            defaults,
+                        },
+                    );
                 }
             }
         }
+        let state = combine(&frame.state, &own);
         chain.push(canonical);
-        extract_template(
-            ctx,
-            templates,
-            &child,
-            &given,
-            true,
-            &format!("{address}/"),
-            chain,
-            out,
-        );
+        let child_frame = Frame {
+            given: &given,
+            nested: true,
+            prefix: format!("{address}/"),
+            state,
+            files: files.to_vec(),
+        };
+        extract_template(ctx, templates, &child, &child_frame, chain, out);
         chain.pop();
     }
 }

@@ -11,7 +11,7 @@ use crate::span::Span;
 use crate::value::{Key, SELF_ACCOUNT, SELF_REGION, Val, ValKind};
 
 use super::conditions::Choice;
-use super::parameters::ParamValue;
+use super::parameters::{Origin, ParamValue};
 use super::template::Template;
 
 /// Nested intrinsic calls allowed before giving up (templates nest a handful).
@@ -47,6 +47,19 @@ pub struct Resolver<'t> {
     /// SAM policy template parameters, looked up before the template's own names.
     pub overlay: Option<HashMap<String, Val>>,
     pub(super) condition_stack: Vec<String>,
+    /// Parameters read through `Ref`, in order (to tell what decided a condition).
+    pub(super) params_read: Vec<String>,
+    /// Choices consulted so far (a condition decided by a variant's choice is no default's).
+    pub(super) consulted: usize,
+    /// While deciding whether defaults decide a condition: parameter defaults read as unknown.
+    pub(super) hide_defaults: bool,
+    /// Conditions taken as decided: a resource switched off by a default or a given value is
+    /// built as if its condition were true.
+    pub forced: BTreeMap<String, bool>,
+    /// Parameters whose default a forced condition overrides: unknown, with the reason.
+    pub hidden: BTreeMap<String, String>,
+    /// Notes for the role: `Fn::If` branches that parameter defaults decided.
+    pub default_notes: Vec<String>,
     depth: usize,
 }
 
@@ -67,6 +80,12 @@ impl<'t> Resolver<'t> {
             imports: Vec::new(),
             overlay: None,
             condition_stack: Vec::new(),
+            params_read: Vec::new(),
+            consulted: 0,
+            hide_defaults: false,
+            forced: BTreeMap::new(),
+            hidden: BTreeMap::new(),
+            default_notes: Vec::new(),
             depth: 0,
         }
     }
@@ -234,8 +253,15 @@ impl<'t> Resolver<'t> {
             _ => {}
         }
         if let Some(p) = self.params.get(&name) {
+            self.params_read.push(name.clone());
+            if let Some(reason) = self.hidden.get(&name) {
+                return Some(self.unknown(v, reason.clone()));
+            }
             return Some(match p {
-                ParamValue::Known(val) => {
+                ParamValue::Known(_, Origin::Default(why)) if self.hide_defaults => {
+                    self.unknown(v, why.clone())
+                }
+                ParamValue::Known(val, _) => {
                     let mut val = val.clone();
                     respan_shallow(&mut val, v.span);
                     val
@@ -245,6 +271,7 @@ impl<'t> Resolver<'t> {
                     let choice = Choice::Param(name.clone());
                     match self.choices.get(&choice) {
                         Some(i) => {
+                            self.consulted += 1;
                             self.used.insert(choice);
                             match allowed.get(*i) {
                                 Some(s) => Val::str(s.clone(), v.span),
@@ -353,7 +380,7 @@ impl<'t> Resolver<'t> {
         let Some(name) = cond.as_str().map(str::to_string) else {
             return Some(self.unknown(v, "Fn::If needs a condition name"));
         };
-        match self.condition(&name) {
+        match self.if_condition(&name) {
             Ok(true) => self.resolve(a),
             Ok(false) => self.resolve(b),
             Err(reason) => Some(self.unknown(v, reason)),

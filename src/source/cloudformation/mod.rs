@@ -23,7 +23,9 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use crate::iam::model::RoleState;
 use crate::source::{Context, Extraction, SourceError};
+use crate::span::FileId;
 
 use template::{Outcome, Template};
 
@@ -48,15 +50,21 @@ pub fn extract(
             candidates.push((f.clone(), c));
         }
     }
-    let listed: Vec<PathBuf> = candidates
+    let listed: Vec<cdk::Listed> = candidates
         .par_iter()
         .filter(|(p, _)| cdk::is_manifest(p))
-        .flat_map_iter(|(p, _)| cdk::manifest_templates(ctx, p))
+        .map(|(p, _)| cdk::manifest_templates(ctx, p))
         .collect();
-    for p in listed {
-        let c = p.canonicalize().unwrap_or_else(|_| p.clone());
-        if seen.insert(c.clone()) {
-            candidates.push((p, c));
+    // The manifest that lists a template is part of its roles' provenance.
+    let mut manifest_of: HashMap<PathBuf, FileId> = HashMap::new();
+    for l in listed {
+        out.errors.extend(l.errors);
+        for (p, manifest) in l.templates {
+            let c = p.canonicalize().unwrap_or_else(|_| p.clone());
+            manifest_of.entry(c.clone()).or_insert(manifest);
+            if seen.insert(c.clone()) {
+                candidates.push((p, c));
+            }
         }
     }
     candidates.sort();
@@ -81,31 +89,28 @@ pub fn extract(
         }
     }
 
-    // Templates that another template names as a nested stack are read through it, with the
-    // parameters it passes, not on their own.
     out.sources_read += order.len();
-    let nested: HashSet<PathBuf> = parsed.values().flat_map(|t| static_children(t)).collect();
+    let roots = top_level(&order, &parsed);
     let registry = Registry {
         parsed,
         extra: Mutex::new(HashMap::new()),
     };
-    let results: Vec<Extraction> = order
+    let results: Vec<Extraction> = roots
         .par_iter()
-        .filter(|c| !nested.contains(*c))
-        .filter_map(|c| registry.parsed.get(c))
-        .map(|t| {
+        .filter_map(|c| registry.parsed.get(c).map(|t| (c, t)))
+        .map(|(c, t)| {
             let mut one = Extraction::default();
-            let mut chain = vec![t.path.canonicalize().unwrap_or_else(|_| t.path.clone())];
-            extract::extract_template(
-                ctx,
-                &registry,
-                t,
-                &user.given,
-                false,
-                "",
-                &mut chain,
-                &mut one,
-            );
+            let mut chain = vec![c.clone()];
+            let mut files = user.files.clone();
+            files.extend(manifest_of.get(c).copied());
+            let frame = extract::Frame {
+                given: &user.given,
+                nested: false,
+                prefix: String::new(),
+                state: RoleState::Checked,
+                files,
+            };
+            extract::extract_template(ctx, &registry, t, &frame, &mut chain, &mut one);
             let root = crate::discover::repo_relative(&ctx.root, &t.path);
             for r in &mut one.roles {
                 r.root.clone_from(&root);
@@ -117,6 +122,42 @@ pub fn extract(
         out.merge(r);
     }
     out
+}
+
+/// The templates evaluated on their own, in path order: those that no other template names as a
+/// nested stack (the others are read through their parent, with the parameters it passes),
+/// then, for templates reached from none of those (nested stacks that name themselves or each
+/// other), the first of each cycle, so that every template is evaluated at least once.
+fn top_level(order: &[PathBuf], parsed: &HashMap<PathBuf, Arc<Template>>) -> Vec<PathBuf> {
+    let children: HashMap<&PathBuf, Vec<PathBuf>> = parsed
+        .iter()
+        .map(|(c, t)| (c, static_children(t)))
+        .collect();
+    let nested: HashSet<&PathBuf> = children.values().flatten().collect();
+    let mut roots: Vec<PathBuf> = order
+        .iter()
+        .filter(|c| !nested.contains(c))
+        .cloned()
+        .collect();
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
+        let mut todo = vec![from.clone()];
+        while let Some(c) = todo.pop() {
+            if reached.insert(c.clone()) {
+                todo.extend(children.get(&c).into_iter().flatten().cloned());
+            }
+        }
+    };
+    for r in &roots {
+        reach(r, &mut reached);
+    }
+    for c in order {
+        if !reached.contains(c) {
+            reach(c, &mut reached);
+            roots.push(c.clone());
+        }
+    }
+    roots
 }
 
 /// Local nested templates a template names literally (for deciding what is top-level).

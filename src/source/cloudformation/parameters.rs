@@ -56,16 +56,28 @@ fn scalar_text(v: &Val) -> Option<String> {
 /// A value given for a parameter from outside the template.
 #[derive(Clone, Debug)]
 pub enum Given {
-    /// From `--parameter` or a parameter file.
-    Text { value: String },
-    /// From a parent stack's `Parameters`, resolved in the parent.
-    Value(Val),
+    /// From `--parameter` or a parameter file; `source` says which.
+    Text { value: String, source: String },
+    /// From a parent stack's `Parameters`, resolved in the parent. `defaults` says why when the
+    /// value was built from the parent's parameter defaults ("parameter Env defaults to dev").
+    Value { value: Val, defaults: Vec<String> },
+}
+
+/// Where a known parameter value comes from, as a phrase for notes and states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A value the user supplied (`--parameter`, a parameter file, a parent stack's value):
+    /// "parameter Env is prod (--parameter)".
+    Given(String),
+    /// The parameter's `Default`, or a parent's value built from the parent's defaults:
+    /// "parameter Env defaults to dev". Users are expected to override these.
+    Default(String),
 }
 
 /// What the resolver knows of a parameter.
 #[derive(Clone, Debug)]
 pub enum ParamValue {
-    Known(Val),
+    Known(Val, Origin),
     /// No value: each allowed value is checked in its own variant.
     Choice(Vec<String>),
     Unknown(String),
@@ -80,35 +92,54 @@ pub fn values(
     let mut out = HashMap::with_capacity(decls.len());
     for (name, decl) in decls {
         let value = match given.get(name) {
-            Some(Given::Value(v)) => match &v.kind {
-                ValKind::Unknown(u) => ParamValue::Unknown(format!(
-                    "parameter {name} is passed by the parent stack as {}, which is unknown: {}",
-                    u.expr, u.reason
-                )),
-                ValKind::Str(s) | ValKind::Number(s) if decl.is_list() => {
-                    ParamValue::Known(split_list(s, v.span))
+            Some(Given::Value { value: v, defaults }) => {
+                let origin = if defaults.is_empty() {
+                    Origin::Given(format!(
+                        "parameter {name} is {}, passed by the parent stack",
+                        shown(v)
+                    ))
+                } else {
+                    Origin::Default(format!("{} (in the parent stack)", defaults.join(" and ")))
+                };
+                match &v.kind {
+                    ValKind::Unknown(u) => ParamValue::Unknown(format!(
+                        "parameter {name} is passed by the parent stack as {}, which is unknown: {}",
+                        u.expr, u.reason
+                    )),
+                    ValKind::Str(s) | ValKind::Number(s) if decl.is_list() => {
+                        ParamValue::Known(split_list(s, v.span), origin)
+                    }
+                    _ => ParamValue::Known(v.clone(), origin),
                 }
-                _ => ParamValue::Known(v.clone()),
-            },
+            }
             Some(Given::Text { value, .. }) if decl.is_ssm() => ParamValue::Unknown(format!(
                 "parameter {name} is read from SSM parameter {value} at deployment"
             )),
-            Some(Given::Text { value, .. }) => {
+            Some(Given::Text { value, source }) => {
                 let span = decl.default.as_ref().map(|d| d.span).unwrap_or_default();
-                ParamValue::Known(typed(decl, value, span))
+                ParamValue::Known(
+                    typed(decl, value, span),
+                    Origin::Given(format!("parameter {name} is {value} ({source})")),
+                )
             }
             None => match &decl.default {
                 Some(d) if decl.is_ssm() => ParamValue::Unknown(format!(
                     "parameter {name} is read from SSM parameter {} at deployment",
                     d.render()
                 )),
-                Some(d) => match (&d.kind, decl.is_list()) {
-                    (ValKind::Str(s) | ValKind::Number(s), true) => {
-                        ParamValue::Known(split_list(s, d.span))
+                Some(d) => {
+                    let origin =
+                        Origin::Default(format!("parameter {name} defaults to {}", shown(d)));
+                    match (&d.kind, decl.is_list()) {
+                        (ValKind::Str(s) | ValKind::Number(s), true) => {
+                            ParamValue::Known(split_list(s, d.span), origin)
+                        }
+                        (ValKind::Number(s), false) => {
+                            ParamValue::Known(Val::str(s.clone(), d.span), origin)
+                        }
+                        _ => ParamValue::Known(d.clone(), origin),
                     }
-                    (ValKind::Number(s), false) => ParamValue::Known(Val::str(s.clone(), d.span)),
-                    _ => ParamValue::Known(d.clone()),
-                },
+                }
                 None if !decl.allowed.is_empty() => ParamValue::Choice(decl.allowed.clone()),
                 None if nested => ParamValue::Unknown(format!(
                     "parameter {name} has no Default and the parent stack passes no value"
@@ -121,6 +152,14 @@ pub fn values(
         out.insert(name.clone(), value);
     }
     out
+}
+
+/// A value as shown in a note: `""` for the empty string.
+fn shown(v: &Val) -> String {
+    match v.render() {
+        s if s.is_empty() => "\"\"".to_string(),
+        s => s,
+    }
 }
 
 fn typed(decl: &ParamDecl, value: &str, span: crate::span::Span) -> Val {
@@ -143,6 +182,8 @@ fn split_list(s: &str, span: crate::span::Span) -> Val {
 #[derive(Debug, Default)]
 pub struct UserParameters {
     pub given: HashMap<String, Given>,
+    /// The parameter files read: every role's evaluation read them (provenance).
+    pub files: Vec<crate::span::FileId>,
     pub errors: Vec<SourceError>,
     pub load_failures: Vec<LoadFailure>,
 }
@@ -160,6 +201,7 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
                 continue;
             }
         };
+        out.files.push(file);
         let root = match crate::source::json::parse(&source.text, file, 0) {
             Ok(v) => v,
             Err(e) => {
@@ -182,7 +224,10 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
                         (Some(k), Some(value)) => {
                             out.given.insert(
                                 k,
-                                Given::Text { value },
+                                Given::Text {
+                                    value,
+                                    source: display.clone(),
+                                },
                             );
                         }
                         _ if item.get("UsePreviousValue").is_some() => {}
@@ -200,7 +245,10 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
                             Some(value) => {
                                 out.given.insert(
                                     k.name.clone(),
-                                    Given::Text { value },
+                                    Given::Text {
+                                    value,
+                                    source: display.clone(),
+                                },
                                 );
                             }
                             None => out.errors.push(SourceError::at(
@@ -222,8 +270,13 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
         }
     }
     for (k, v) in &ctx.options.cfn_parameters {
-        out.given
-            .insert(k.clone(), Given::Text { value: v.clone() });
+        out.given.insert(
+            k.clone(),
+            Given::Text {
+                value: v.clone(),
+                source: "--parameter".into(),
+            },
+        );
     }
     out
 }

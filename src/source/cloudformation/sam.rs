@@ -14,7 +14,7 @@ use crate::iam::policy::parse_document;
 use crate::span::Span;
 use crate::value::{Key, Val, ValKind};
 
-use super::extract::{document, new_role, resource_exists};
+use super::extract::{document, new_role, resource_exists, role_state};
 use super::intrinsics::{PARTITION, Resolver, intrinsic};
 use super::sam_policies;
 use super::template::Resource;
@@ -72,8 +72,9 @@ pub fn implicit_role(
     links: &super::extract::Links,
 ) -> Option<Role> {
     let mut notes = Vec::new();
-    if !resource_exists(res, r, &mut notes) {
-        return None;
+    let state = role_state(&resource_exists(res, r, &mut notes))?;
+    if let Some(reason) = state.reason() {
+        notes.insert(0, reason.to_string());
     }
     let tpl = res.tpl;
     let section = match kind {
@@ -98,6 +99,7 @@ pub fn implicit_role(
     };
     let mut role = new_role(address, r, ty);
     role.notes = notes;
+    role.state = state;
     role.notes.push(format!(
         "the role SAM creates for {address} (no Role property); CloudFormation names it"
     ));

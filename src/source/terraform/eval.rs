@@ -19,6 +19,7 @@ use hcl::edit::Span as _;
 use hcl::edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
 use hcl::edit::template::{Directive, Element, Template};
 
+use crate::iam::model::RoleState;
 use crate::source::{Context, Notice, SourceError};
 use crate::span::{FileId, SourceFile, Span};
 use crate::value::{Key, Unknown, Val, ValKind};
@@ -59,6 +60,9 @@ pub struct Shared<'c> {
     /// [`Instance::eval_policy_attr`]), the unknowns that string templates met, by marker
     /// number; `None` otherwise.
     pub markers: RefCell<Option<Vec<Unknown>>>,
+    /// The root module's variable files that were read (tfvars, `--var-file`): provenance of
+    /// every role of this root.
+    pub input_files: RefCell<Vec<FileId>>,
     /// Every unknown a marker stands for, by marker number.
     pub marked: RefCell<Vec<Unknown>>,
     depth: Cell<usize>,
@@ -82,6 +86,7 @@ impl<'c> Shared<'c> {
             regexes: RefCell::default(),
             modules_json,
             markers: RefCell::default(),
+            input_files: RefCell::default(),
             marked: RefCell::default(),
             depth: Cell::new(0),
             steps: Cell::new(STEP_BUDGET),
@@ -216,7 +221,35 @@ pub enum Expansion {
     Many(Vec<(InstKey, Val)>),
     /// The collection is unknown: checked once as a template.
     Unknown(Val),
+    /// `count` is 0 or `for_each` is empty: no instance. The value is bound to `count` /
+    /// `each` (unknown) when the resource is still read as a template, to be listed.
+    Off(Val, Off),
 }
+
+/// The state of something inside a module instance in state `outer`: not created if either
+/// is, else a template if either is (the outer reason first), else checked.
+pub fn combine_state(outer: &RoleState, own: RoleState) -> RoleState {
+    match (outer, own) {
+        (RoleState::NotCreated(r), _) => RoleState::NotCreated(r.clone()),
+        (_, own @ RoleState::NotCreated(_)) => own,
+        (RoleState::Template(r), _) => RoleState::Template(r.clone()),
+        (_, own) => own,
+    }
+}
+
+/// Why a resource or module call has no instance.
+#[derive(Clone, Debug)]
+pub struct Off {
+    /// `not created with the default values: count = 0 from var.enable_ci_role`.
+    pub reason: String,
+    /// Only a variable default switches it off (a value the user supplied would not): it is
+    /// checked as a template. Otherwise it is listed as not created.
+    pub by_default: bool,
+}
+
+/// The reason of an unknown that stands for a variable's default in a probe instance (see
+/// [`Instance::probe`]), followed by the variable's address.
+pub const DEFAULT_MARK: &str = "the default of ";
 
 impl Expansion {
     /// Each instance with the scope variable name (`each` or `count`) and its value.
@@ -228,7 +261,34 @@ impl Expansion {
                 .iter()
                 .map(|(k, v)| (k.clone(), Some((name, v.clone()))))
                 .collect(),
-            Expansion::Unknown(v) => vec![(InstKey::None, Some((name, v.clone())))],
+            Expansion::Unknown(v) | Expansion::Off(v, _) => {
+                vec![(InstKey::None, Some((name, v.clone())))]
+            }
+        }
+    }
+
+    /// The state of the instances: a template when the instances are unknown or switched off
+    /// only by a default, not created when a value the user supplied switches them off.
+    pub fn state(&self, is_count: bool) -> RoleState {
+        match self {
+            Expansion::Off(_, off) if off.by_default => RoleState::Template(off.reason.clone()),
+            Expansion::Off(_, off) => RoleState::NotCreated(off.reason.clone()),
+            Expansion::Unknown(v) => {
+                let what = if is_count { "count" } else { "for_each" };
+                let reason = v.unknowns().first().map_or_else(
+                    || "the instances are unknown".to_string(),
+                    |(_, u)| {
+                        u.reason
+                            .split_once(" is unknown (")
+                            .map_or(u.reason.as_str(), |(_, r)| r.strip_suffix(')').unwrap_or(r))
+                            .to_string()
+                    },
+                );
+                RoleState::Template(format!(
+                    "checked once as a template: {what} is unknown ({reason})"
+                ))
+            }
+            _ => RoleState::Checked,
         }
     }
 }
@@ -253,6 +313,18 @@ pub struct Instance<'c> {
     pub inputs: HashMap<String, Val>,
     /// Why a variable without input or default is unknown.
     pub missing_reason: String,
+    /// The source files of this module and of every module above it (provenance).
+    pub lineage_files: Vec<FileId>,
+    /// Files read by `file()` and `templatefile()` while evaluating this instance.
+    pub reads: RefCell<std::collections::BTreeSet<FileId>>,
+    /// A probe instance: every root variable whose value would come from its default is
+    /// unknown (marked with [`DEFAULT_MARK`]), so that what a default decides shows up as
+    /// unknown. Defaults of child modules stay: the caller's module block accepts them.
+    pub defaults_unknown: bool,
+    /// The probe counterpart of this instance (`None` for probes themselves).
+    pub probe: Option<Rc<Instance<'c>>>,
+    /// Whether the roles of this instance are created (a module call with `count = 0`).
+    pub state: RoleState,
     vars: RefCell<HashMap<String, Val>>,
     locals: RefCell<HashMap<String, Slot>>,
     local_stack: RefCell<Vec<(String, Span)>>,
@@ -505,6 +577,11 @@ impl<'c> Instance<'c> {
             chain,
             inputs,
             missing_reason,
+            lineage_files: Vec::new(),
+            reads: RefCell::default(),
+            defaults_unknown: false,
+            probe: None,
+            state: RoleState::Checked,
             vars: RefCell::default(),
             locals: RefCell::default(),
             local_stack: RefCell::default(),
@@ -813,6 +890,28 @@ impl<'c> Instance<'c> {
         let items: Vec<(Val, Val)> = match (iteration_items(&coll), &coll.kind) {
             (Some(items), _) => items,
             (None, ValKind::Unknown(u)) => {
+                // `[for k, v in var.x : v if var.create]`: a condition that is false whatever
+                // the elements are gives an empty result even when the collection is unknown.
+                if let Some(c) = &f.cond {
+                    let any = Val::unknown("each element", u.reason.clone(), span);
+                    let s1 = scope.with(f.intro.value_var.as_str(), any.clone());
+                    let s2;
+                    let sc: &Scope = match &f.intro.key_var {
+                        Some(k) => {
+                            s2 = s1.with(k.as_str(), any);
+                            &s2
+                        }
+                        None => &s1,
+                    };
+                    if as_bool(&self.eval_hcl(&c.expr, file, base, sc)) == Some(false) {
+                        let kind = if f.key_expr.is_some() {
+                            ValKind::Map(Vec::new())
+                        } else {
+                            ValKind::List(Vec::new())
+                        };
+                        return Val::new(kind, span);
+                    }
+                }
                 return Val::unknown(self.sh.text(span), u.reason.clone(), span);
             }
             (None, ValKind::Null) => {
@@ -1342,6 +1441,13 @@ impl<'c> Instance<'c> {
                     span,
                 ),
                 Some(decl) => match &decl.default {
+                    // Only the root module's defaults: a child's default that its caller
+                    // leaves unset is the caller's choice, written in its module block.
+                    Some(_) if self.defaults_unknown && self.depth == 0 => Val::unknown(
+                        format!("var.{name}"),
+                        format!("{DEFAULT_MARK}{}var.{name}", self.prefix),
+                        span,
+                    ),
                     Some(d) => self.eval(&d.expr, &Scope::empty()),
                     None => Val::unknown(
                         format!("var.{name}"),
@@ -1405,8 +1511,67 @@ impl<'c> Instance<'c> {
         }
     }
 
-    /// How many instances `body` (a resource or module call) has.
+    /// How many instances `body` (a resource or module call) has. Zero instances are
+    /// [`Expansion::Off`], with whether only a variable default decided it: the `count` or
+    /// `for_each` expression is evaluated again in the probe instance, where every default is
+    /// unknown; if it becomes unknown there, a default decided it.
     pub fn expansion(&self, body: &Body, addr: &str) -> Expansion {
+        let exp = self.expansion_values(body, addr);
+        let (what, attr) = match (&exp, body.attr("count"), body.attr("for_each")) {
+            (Expansion::Many(items), Some(c), _) if items.is_empty() => ("count", c),
+            (Expansion::Many(items), None, Some(f)) if items.is_empty() => ("for_each", f),
+            _ => return exp,
+        };
+        let probe = self
+            .probe
+            .as_ref()
+            .map(|p| p.eval(&attr.expr, &Scope::empty()));
+        let empty = match &self.eval(&attr.expr, &Scope::empty()).kind {
+            ValKind::Map(_) => "{}",
+            ValKind::List(_) => "[]",
+            _ => "0",
+        };
+        let by_default = probe.as_ref().and_then(|v| v.as_unknown()).and_then(|u| {
+            let (_, rest) = u.reason.split_once(DEFAULT_MARK)?;
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | ';' | ':'))
+                .unwrap_or(rest.len());
+            Some(rest[..end].to_string())
+        });
+        let (reason, by_default) = match by_default {
+            Some(var) => (
+                format!("not created with the default values: {what} = {empty} from {var}"),
+                true,
+            ),
+            None => (
+                format!(
+                    "not created: {what} = {empty} with the values given ({})",
+                    self.sh.text(Self::expr_span(&attr.expr))
+                ),
+                false,
+            ),
+        };
+        let span = attr.span;
+        let u = |e: &str| Val::unknown(e, reason.clone(), span);
+        let key = |name: &str| Key {
+            name: name.into(),
+            span,
+        };
+        let obj = if what == "count" {
+            Val::new(ValKind::Map(vec![(key("index"), u("count.index"))]), span)
+        } else {
+            Val::new(
+                ValKind::Map(vec![
+                    (key("key"), u("each.key")),
+                    (key("value"), u("each.value")),
+                ]),
+                span,
+            )
+        };
+        Expansion::Off(obj, Off { reason, by_default })
+    }
+
+    fn expansion_values(&self, body: &Body, addr: &str) -> Expansion {
         if let Some(c) = body.attr("count") {
             let v = self.eval(&c.expr, &Scope::empty());
             return match as_num(&v) {
@@ -1608,13 +1773,20 @@ impl<'c> Instance<'c> {
             // An unknown count (typically `var.enabled ? 1 : 0`) gives one template instance,
             // as the role beside it is checked once as a template: `x[0]`, `x[*]` and
             // `one(x[*])` then read the document instead of losing it.
-            Expansion::Unknown(v) if is_count => {
+            Expansion::Off(_, off) if !off.by_default => {
+                if is_count {
+                    Val::new(ValKind::List(Vec::new()), res.span)
+                } else {
+                    Val::new(ValKind::Map(Vec::new()), res.span)
+                }
+            }
+            Expansion::Unknown(v) | Expansion::Off(v, _) if is_count => {
                 let empty = Scope::empty();
                 let sc = empty.with("count", v);
                 let obj = self.instance_object(res, &InstKey::None, &sc);
                 Val::new(ValKind::List(vec![obj]), res.span)
             }
-            Expansion::Unknown(v) => {
+            Expansion::Unknown(v) | Expansion::Off(v, _) => {
                 let reason = v
                     .unknowns()
                     .first()
@@ -1739,6 +1911,13 @@ impl<'c> Instance<'c> {
                     Val::new(ValKind::List(list), span)
                 } else {
                     Val::new(ValKind::Map(map), span)
+                }
+            }
+            Expansion::Off(_, off) if !off.by_default => {
+                if is_count {
+                    Val::new(ValKind::List(Vec::new()), span)
+                } else {
+                    Val::new(ValKind::Map(Vec::new()), span)
                 }
             }
             _ => Val::unknown(

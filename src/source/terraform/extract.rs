@@ -8,14 +8,14 @@
 
 use crate::iam::model::{
     AttachedPolicy, DocumentKind, ManagedPolicyRef, PolicyDocument, Problem, ProblemCode, Role,
-    SourceKind, Str,
+    RoleState, SourceKind, Str,
 };
 use crate::iam::policy::parse_document;
 use crate::source::Notice;
-use crate::span::Span;
+use crate::span::{FileId, Span};
 use crate::value::{Unknown, Val, ValKind};
 
-use super::eval::{Expansion, InstKey, Instance, Scope, as_string};
+use super::eval::{InstKey, Instance, Scope, as_string};
 use super::parse::{Body, Resource};
 use super::policy_document::{BlockItem, each_block};
 
@@ -30,6 +30,13 @@ struct Link {
     origin: String,
     refs: Vec<Val>,
     what: LinkWhat,
+    /// The files the link's evaluation read (added to the roles it attaches to).
+    files: Vec<FileId>,
+    /// Whether the linking resource is created (see [`RoleState`]).
+    state: RoleState,
+    /// The module instance each reference goes through, if any (see [`ref_instances`]); one
+    /// entry stands for every reference.
+    within: Vec<Option<String>>,
 }
 
 struct CodePolicy {
@@ -46,6 +53,34 @@ pub struct Collected {
     policies: Vec<CodePolicy>,
     /// Managed policy ARNs written on roles (role index, origin, arn).
     role_arns: Vec<(usize, String, Val)>,
+}
+
+impl Collected {
+    /// Adds a role made from a module's interface or inputs, with its managed policy ARNs.
+    fn add_modelled(&mut self, m: Option<super::registry::Modelled>) {
+        let Some(m) = m else { return };
+        let idx = self.roles.len();
+        for (origin, arn) in m.arns {
+            self.role_arns.push((idx, origin, arn));
+        }
+        let obj = match &m.role.name {
+            Some(n) => match &n.value {
+                Ok(s) => Val::new(
+                    ValKind::Map(vec![(
+                        crate::value::Key {
+                            name: "name".into(),
+                            span: n.span,
+                        },
+                        Val::str(s.clone(), n.span),
+                    )]),
+                    n.span,
+                ),
+                Err(_) => Val::new(ValKind::Null, m.role.span),
+            },
+            None => Val::new(ValKind::Null, m.role.span),
+        };
+        self.roles.push((m.role, obj));
+    }
 }
 
 /// A policy document from an attribute value: a JSON string (with spans recovered), an
@@ -104,6 +139,22 @@ fn list_of(v: Val) -> Vec<Val> {
 
 /// Walks an instance and its children, collecting roles and links.
 pub fn walk(inst: &Instance, out: &mut Collected) {
+    walk_from(inst, &[], out);
+}
+
+/// The files an instance's evaluation read so far: its module's and its ancestors' files, and
+/// the `file()` targets read in it and above it.
+fn instance_files(inst: &Instance, above: &[FileId]) -> Vec<FileId> {
+    let mut files: Vec<FileId> = inst.lineage_files.clone();
+    files.extend_from_slice(above);
+    files.extend(inst.reads.borrow().iter().copied());
+    files.sort_unstable();
+    files.dedup();
+    files
+}
+
+/// [`walk`], with the `file()` targets read by the instances above.
+fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
     for res in inst.def.resources.iter().filter(|r| !r.data) {
         if !matches!(
             res.ty.as_str(),
@@ -120,38 +171,69 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
         }
         let is_count = res.body.attr("count").is_some();
         let exp = inst.expansion(&res.body, &res.address());
-        let template_note = match &exp {
-            Expansion::Unknown(v) => v.unknowns().first().map(|(_, u)| {
-                let what = if is_count { "count" } else { "for_each" };
-                let reason = u
-                    .reason
-                    .split_once(" is unknown (")
-                    .map_or(u.reason.as_str(), |(_, r)| r.strip_suffix(')').unwrap_or(r));
-                format!("checked once as a template: {what} is unknown ({reason})")
-            }),
-            _ => None,
-        };
+        // A template (unknown instances, or switched off only by a default) or not created
+        // (switched off by a value the user supplied): every role says why.
+        let state = super::eval::combine_state(&inst.state, exp.state(is_count));
+        let template_note = state.reason().map(str::to_string);
         for (key, bound) in exp.instances(is_count) {
             let empty = Scope::empty();
             let scope = match &bound {
                 Some((n, v)) => empty.with(n, v.clone()),
                 None => Scope::empty(),
             };
+            let (roles, links) = (out.roles.len(), out.links.len());
             one_resource(inst, res, &key, &scope, template_note.clone(), out);
+            let files = instance_files(inst, above);
+            for (role, _) in out.roles.iter_mut().skip(roles) {
+                role.files.clone_from(&files);
+                role.state = state.clone();
+            }
+            if out.links.len() > links {
+                let within = ref_instances(inst, &res.body, &scope);
+                for link in out.links.iter_mut().skip(links) {
+                    link.files.clone_from(&files);
+                    link.state = state.clone();
+                    link.within.clone_from(&within);
+                }
+            }
         }
     }
     for call in &inst.def.modules {
         let is_count = call.body.attr("count").is_some();
         let exp = inst.expansion(&call.body, &format!("module.{}", call.name));
         let mut noticed = false;
-        for (key, _) in exp.instances(is_count) {
+        for (key, bound) in exp.instances(is_count) {
             match inst.child(call, &key) {
-                Ok(child) => walk(&child, out),
+                Ok(child) => {
+                    let mine: Vec<FileId> = above
+                        .iter()
+                        .copied()
+                        .chain(inst.reads.borrow().iter().copied())
+                        .collect();
+                    walk_from(&child, &mine, out)
+                }
                 Err(u) => {
+                    // A call that closes a cycle is reported as an error where it is made.
+                    if u.as_unknown()
+                        .is_some_and(|x| x.reason.ends_with(super::module::CYCLE))
+                    {
+                        continue;
+                    }
+                    // Not on disk: the module's described interface, else its inputs alone.
+                    let why = match super::registry::model(inst, call, &key, bound.as_ref()) {
+                        super::registry::Model::Modelled(m) => {
+                            out.add_modelled(m.map(|b| *b));
+                            continue;
+                        }
+                        super::registry::Model::Unmodelled(why) => why,
+                    };
+                    let read = u.as_unknown().map_or(String::new(), |x| x.reason.clone());
+                    let m = super::registry::inputs_only(inst, call, &key, bound.as_ref(), &read);
                     if !noticed {
                         noticed = true;
-                        module_notice(inst, call, &u);
+                        module_notice(inst, call, &u, why.as_deref(), m.is_some());
                     }
+                    out.add_modelled(m);
                 }
             }
         }
@@ -159,7 +241,13 @@ pub fn walk(inst: &Instance, out: &mut Collected) {
 }
 
 /// The "module-not-found" notice, listing the inputs that look like IAM principals.
-fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
+fn module_notice(
+    inst: &Instance,
+    call: &super::parse::ModuleCall,
+    u: &Val,
+    unmodelled: Option<&str>,
+    inputs_checked: bool,
+) {
     let addr = format!("{}module.{}", inst.prefix, call.name);
     let why = u.as_unknown().map_or(String::new(), |u| u.reason.clone());
     let empty = Scope::empty();
@@ -215,11 +303,20 @@ fn module_notice(inst: &Instance, call: &super::parse::ModuleCall, u: &Val) {
     };
     let message = if parts.is_empty() {
         format!("{addr} ({detail}): its roles were not checked; run terraform init")
+    } else if inputs_checked {
+        format!(
+            "{addr} ({detail}) receives {}: these inputs were checked on their own, the roles the module makes were not; run terraform init",
+            parts.join(", ")
+        )
     } else {
         format!(
             "{addr} ({detail}) receives {}: its trust was not checked; run terraform init",
             parts.join(", ")
         )
+    };
+    let message = match unmodelled {
+        Some(why) => format!("{message} (not modelled: {why})"),
+        None => message,
     };
     let span = call.body.attr("source").map_or(call.span, |a| a.span);
     inst.sh.notices.borrow_mut().push(Notice {
@@ -269,6 +366,7 @@ fn one_resource(
                 inline_policies: Vec::new(),
                 managed_policies: Vec::new(),
                 permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
+                boundary_policy: None,
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
                 notes: note.into_iter().collect(),
                 metadata: Vec::new(),
@@ -331,6 +429,9 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
+                state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Inline(Box::new(AttachedPolicy {
                     origin: address,
                     name: opt_str(inst, body, "name", scope),
@@ -347,6 +448,9 @@ fn one_resource(
                     origin: address,
                     refs,
                     what: LinkWhat::Arn(arn),
+                    files: Vec::new(),
+                    state: RoleState::Checked,
+                    within: Vec::new(),
                 });
             }
         }
@@ -360,6 +464,9 @@ fn one_resource(
                     origin: address,
                     refs,
                     what: LinkWhat::Arn(arn),
+                    files: Vec::new(),
+                    state: RoleState::Checked,
+                    within: Vec::new(),
                 });
             }
         }
@@ -377,11 +484,17 @@ fn one_resource(
                     origin: address.clone(),
                     refs: refs.clone(),
                     what: LinkWhat::Arn(arn),
+                    files: Vec::new(),
+                    state: RoleState::Checked,
+                    within: Vec::new(),
                 });
             }
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
+                state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "its managed policy attachments are managed exclusively by {address}"
                 )),
@@ -395,6 +508,9 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
+                state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "its inline policies are managed exclusively by {address}"
                 )),
@@ -405,6 +521,9 @@ fn one_resource(
             out.links.push(Link {
                 origin: address.clone(),
                 refs,
+                files: Vec::new(),
+                state: RoleState::Checked,
+                within: Vec::new(),
                 what: LinkWhat::Note(format!(
                     "used by the instance profile {address} (EC2 instances can assume it)"
                 )),
@@ -443,6 +562,75 @@ fn ref_address(u: &Unknown) -> Option<&str> {
     matches!(attr, "name" | "id" | "arn" | "unique_id").then_some(addr)
 }
 
+/// The role a "known only after apply" unknown stands for, by its full address
+/// (`module.admin.aws_iam_role.this` from `module.admin.aws_iam_role.this.name is known only
+/// after apply`): a computed name reached through a module output.
+fn after_apply_address(u: &Unknown) -> Option<&str> {
+    let full = u.reason.strip_suffix(" is known only after apply")?;
+    let (addr, attr) = full.rsplit_once('.')?;
+    matches!(attr, "name" | "id" | "arn" | "unique_id").then_some(addr)
+}
+
+/// Whether `address` is in the module instance `prefix` (`module.a` also covers
+/// `module.a[0].` and `module.a["x"].`; `module.a[0].` only that instance).
+fn in_instance(address: &str, prefix: &str) -> bool {
+    match address.strip_prefix(prefix) {
+        Some(rest) => prefix.ends_with('.') || rest.starts_with('.') || rest.starts_with('['),
+        None => false,
+    }
+}
+
+/// The module instance each role reference of a link goes through (`module.admin.role_name`
+/// → `module.admin.`, `module.team["a"].arn` → `module.team["a"].`), by the expression as
+/// written: `role` and `role_name` give one, a `roles = [...]` list one per element.
+fn ref_instances(inst: &Instance, body: &Body, scope: &Scope) -> Vec<Option<String>> {
+    use hcl::edit::expr::{Expression, TraversalOperator};
+    let Some(a) = ["role", "role_name", "roles"]
+        .iter()
+        .find_map(|n| body.attr(n))
+    else {
+        return Vec::new();
+    };
+    let super::parse::Expr::Hcl { expr, file } = &a.expr else {
+        return Vec::new();
+    };
+    let one = |e: &Expression| -> Option<String> {
+        let Expression::Traversal(t) = e else {
+            return None;
+        };
+        if !matches!(&t.expr, Expression::Variable(v) if v.as_str() == "module") {
+            return None;
+        }
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+        let Some(TraversalOperator::GetAttr(name)) = ops.first() else {
+            return None;
+        };
+        let call = inst.def.module_call(name.as_str())?;
+        let many = call.body.attr("count").is_some() || call.body.attr("for_each").is_some();
+        let base = format!("{}module.{}", inst.prefix, name.as_str());
+        match ops.get(1) {
+            Some(TraversalOperator::Index(ie)) if many => {
+                let k = inst.eval_hcl(ie, *file, 0, scope);
+                let key = match (&k.kind, as_string(&k)) {
+                    (ValKind::Number(_), Some(n)) => n.parse::<usize>().ok().map(InstKey::Int),
+                    (ValKind::Str(_), Some(s)) => Some(InstKey::Str(s)),
+                    _ => None,
+                };
+                Some(match key {
+                    Some(k) => format!("{base}{}.", k.suffix()),
+                    None => base,
+                })
+            }
+            _ if many => Some(base),
+            _ => Some(format!("{base}.")),
+        }
+    };
+    match expr {
+        Expression::Array(items) => items.iter().map(one).collect(),
+        e => vec![one(e)],
+    }
+}
+
 /// Attaches the links to the roles and returns the roles.
 pub fn link(c: Collected) -> Vec<Role> {
     let Collected {
@@ -451,9 +639,25 @@ pub fn link(c: Collected) -> Vec<Role> {
         policies,
         role_arns,
     } = c;
-    let targets = |r: &Val, roles: &[(Role, Val)]| -> Vec<usize> {
+    // The module instance part of an address (`module.a["x"].`), to prefer roles of the link's
+    // own instance when a literal name matches roles in several (the same name in two accounts).
+    let instance_of = |addr: &str| -> String {
+        match addr.rfind("aws_") {
+            Some(i) => addr[..i].to_string(),
+            None => String::new(),
+        }
+    };
+    // `own` is the link's module instance prefix: a reference written there is to a role of
+    // that instance; `within` limits the roles to a module instance the reference goes through
+    // (`module.admin.role_name`).
+    let targets = |r: &Val, own: &str, within: Option<&str>, roles: &[(Role, Val)]| -> Vec<usize> {
         let mut out = Vec::new();
         for (i, (role, obj)) in roles.iter().enumerate() {
+            if let Some(w) = within
+                && !in_instance(&role.address, w)
+            {
+                continue;
+            }
             let hit = match &r.kind {
                 ValKind::Str(s) => {
                     obj.get("name").and_then(as_string).as_deref() == Some(s.as_str())
@@ -463,7 +667,13 @@ pub fn link(c: Collected) -> Vec<Role> {
                 // built from an unknown) is still a reference to this role: the value is the
                 // role's own attribute, with its span.
                 ValKind::Unknown(u) => {
-                    ref_address(u) == Some(role.address.as_str())
+                    // The expression as written in the link's instance (`aws_iam_role.x`
+                    // in module.a is module.a.aws_iam_role.x), or a full address that a
+                    // computed attribute carries.
+                    ref_address(u).is_some_and(|a| {
+                        format!("{own}{a}") == role.address
+                            || (a.starts_with(own) && a == role.address)
+                    }) || after_apply_address(u) == Some(role.address.as_str())
                         || ["name", "id", "arn", "unique_id"].iter().any(|k| {
                             obj.get(k)
                                 .is_some_and(|v| v.span == r.span && v.as_unknown() == Some(u))
@@ -476,14 +686,6 @@ pub fn link(c: Collected) -> Vec<Role> {
             }
         }
         out
-    };
-    // The module instance part of an address (`module.a["x"].`), to prefer roles of the link's
-    // own instance when a literal name matches roles in several (the same name in two accounts).
-    let instance_of = |addr: &str| -> String {
-        match addr.rfind("aws_") {
-            Some(i) => addr[..i].to_string(),
-            None => String::new(),
-        }
     };
     let resolve_arn = |origin: &str, arn: &Val| -> Result<AttachedPolicy, ManagedPolicyRef> {
         for p in &policies {
@@ -501,6 +703,20 @@ pub fn link(c: Collected) -> Vec<Role> {
             arn: Str::from_val(arn),
         })
     };
+    // A permissions boundary that is a policy of the configuration: its document caps the role.
+    for (role, _) in roles.iter_mut() {
+        let Some(b) = &role.permissions_boundary else {
+            continue;
+        };
+        role.boundary_policy = policies
+            .iter()
+            .find(|p| match (&b.value, &p.arn.kind) {
+                (Ok(a), ValKind::Str(s)) => a == s,
+                (Err(u), _) => ref_address(u) == Some(p.address.as_str()),
+                _ => false,
+            })
+            .map(|p| p.policy.clone());
+    }
     for (idx, origin, arn) in role_arns {
         let r = resolve_arn(&origin, &arn);
         if let Some((role, _)) = roles.get_mut(idx) {
@@ -512,34 +728,70 @@ pub fn link(c: Collected) -> Vec<Role> {
     }
     let mut external: Vec<(String, Role)> = Vec::new();
     for link in links {
-        let mut hits: Vec<usize> = link.refs.iter().flat_map(|r| targets(r, &roles)).collect();
+        // A policy that is not created attaches nothing.
+        if matches!(link.state, RoleState::NotCreated(_)) {
+            continue;
+        }
+        let own = instance_of(&link.origin);
+        let mut hits: Vec<usize> = link
+            .refs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                let within = match link.within.as_slice() {
+                    [one] => one.as_deref(),
+                    many => many.get(i).and_then(|w| w.as_deref()),
+                };
+                targets(r, &own, within, &roles)
+            })
+            .collect();
         hits.sort_unstable();
         hits.dedup();
         if hits.is_empty() {
-            // A role named by a literal that no role of the configuration has: it is defined
-            // elsewhere. Keep what is attached to it, so that the permissions are checked.
+            // A role named by a literal that no role of the configuration has, or by a
+            // reference to a role the configuration does not declare (`aws_iam_role.x.name`
+            // without `x`, an input without a value): it is defined elsewhere. Keep what is
+            // attached to it, so that the permissions are checked.
             for r in &link.refs {
-                let Some(name) = r
-                    .as_str()
-                    .filter(|n| !n.is_empty() && !n.starts_with("arn:"))
-                else {
-                    continue;
+                let (name, note) = match &r.kind {
+                    ValKind::Str(n) if !n.is_empty() && !n.starts_with("arn:") => (
+                        n.clone(),
+                        format!(
+                            "role {n} is not defined in this configuration; only the policies attached to it here are checked"
+                        ),
+                    ),
+                    ValKind::Unknown(u) => {
+                        let what = ref_address(u).unwrap_or(u.expr.as_str());
+                        let name = format!("{}{what}", instance_of(&link.origin));
+                        let reason = u.reason.strip_prefix(super::eval::ERR).unwrap_or(&u.reason);
+                        let note = format!(
+                            "the role {name} is not in this configuration ({reason}); only the policies attached to it here are checked"
+                        );
+                        (name, note)
+                    }
+                    _ => continue,
                 };
-                let i = match external.iter().position(|(n, _)| n == name) {
+                let i = match external.iter().position(|(n, _)| *n == name) {
                     Some(i) => i,
                     None => {
-                        external.push((name.to_string(), external_role(name, r.span)));
+                        let mut role = external_role(&name, r.span, note);
+                        role.state = link.state.clone();
+                        external.push((name.clone(), role));
                         external.len() - 1
                     }
                 };
+                if let Some((_, role)) = external.get_mut(i)
+                    && link.state == RoleState::Checked
+                {
+                    role.state = RoleState::Checked;
+                }
                 if let Some((_, role)) = external.get_mut(i) {
-                    attach(role, &link.what, &link.origin, &resolve_arn);
+                    attach(role, &link, &resolve_arn);
                 }
             }
             continue;
         }
         if hits.len() > 1 {
-            let own = instance_of(&link.origin);
             let same: Vec<usize> = hits
                 .iter()
                 .copied()
@@ -553,11 +805,36 @@ pub fn link(c: Collected) -> Vec<Role> {
                 hits = same;
             }
         }
+        // Several roles of different module instances have the name the link gives: it is
+        // attached to each, and each says that the link is a guess.
+        let guess = (hits.len() > 1).then(|| {
+            let names: Vec<String> = link
+                .refs
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect();
+            let addrs: Vec<&str> = hits
+                .iter()
+                .filter_map(|i| roles.get(*i).map(|(r, _)| r.address.as_str()))
+                .collect();
+            format!(
+                "{} is linked by the role name {} only, which {} roles have ({}): iamlint guessed that it attaches to each",
+                link.origin,
+                names.join(", "),
+                addrs.len(),
+                addrs.join(", ")
+            )
+        });
         for i in hits {
             let Some((role, _)) = roles.get_mut(i) else {
                 continue;
             };
-            attach(role, &link.what, &link.origin, &resolve_arn);
+            attach(role, &link, &resolve_arn);
+            if let Some(g) = &guess
+                && !role.notes.contains(g)
+            {
+                role.notes.push(g.clone());
+            }
         }
     }
     let mut out: Vec<Role> = roles.into_iter().map(|(r, _)| r).collect();
@@ -572,10 +849,17 @@ pub fn link(c: Collected) -> Vec<Role> {
 
 fn attach(
     role: &mut Role,
-    what: &LinkWhat,
-    origin: &str,
+    link: &Link,
     resolve_arn: &dyn Fn(&str, &Val) -> Result<AttachedPolicy, ManagedPolicyRef>,
 ) {
+    role.files.extend_from_slice(&link.files);
+    let (what, origin) = (&link.what, link.origin.as_str());
+    if let (RoleState::Template(why), RoleState::Checked) = (&link.state, &role.state) {
+        let note = format!("{origin} is read as a template: {why}");
+        if !role.notes.contains(&note) {
+            role.notes.push(note);
+        }
+    }
     match what {
         LinkWhat::Inline(p) => role.inline_policies.push((**p).clone()),
         LinkWhat::Arn(arn) => match resolve_arn(origin, arn) {
@@ -587,7 +871,7 @@ fn attach(
 }
 
 /// A role that policies of the configuration attach to by name but that it does not define.
-fn external_role(name: &str, span: Span) -> Role {
+fn external_role(name: &str, span: Span, note: String) -> Role {
     Role {
         address: format!("role {name} (outside this configuration)"),
         source: SourceKind::Terraform,
@@ -601,10 +885,9 @@ fn external_role(name: &str, span: Span) -> Role {
         inline_policies: Vec::new(),
         managed_policies: Vec::new(),
         permissions_boundary: None,
+        boundary_policy: None,
         max_session_duration: None,
-        notes: vec![format!(
-            "role {name} is not defined in this configuration; only the policies attached to it here are checked"
-        )],
+        notes: vec![note],
         metadata: Vec::new(),
         root: String::new(),
         state: Default::default(),

@@ -13,6 +13,7 @@ use crate::source::SourceError;
 use crate::span::{FileId, Span};
 use crate::value::{Key, Val, ValKind};
 
+use super::crypto;
 use super::eval::{
     ERR, Instance, MAX_ITEMS, MAX_STR, Scope, as_bool, as_num, as_string, equal, err_val,
     first_unknown, num_val, sorted_entries,
@@ -792,8 +793,176 @@ impl Call<'_, '_> {
                     .iter()
                     .collect())
             }
+            "md5" | "sha1" | "sha256" | "sha512" => {
+                let s = self.str_arg(args, 0)?;
+                let d = crypto::digest(self.name, s.as_bytes()).unwrap_or_default();
+                self.s(crypto::hex(&d))
+            }
+            "base64sha256" | "base64sha512" => {
+                let s = self.str_arg(args, 0)?;
+                let d = crypto::digest(&self.name[6..], s.as_bytes()).unwrap_or_default();
+                self.s(crypto::base64_encode(&d))
+            }
+            "filemd5" | "filesha1" | "filesha256" | "filesha512" | "filebase64"
+            | "filebase64sha256" | "filebase64sha512" => {
+                let file = Call {
+                    inst: self.inst,
+                    span,
+                    name: "file",
+                };
+                let text = file.file_fn(args)?;
+                let Some(text) = as_string(&text) else {
+                    return Err(self.unknown_from(&text));
+                };
+                let out = match self.name {
+                    "filebase64" => crypto::base64_encode(text.as_bytes()),
+                    n => match n.strip_prefix("filebase64") {
+                        Some(h) => crypto::base64_encode(
+                            &crypto::digest(h, text.as_bytes()).unwrap_or_default(),
+                        ),
+                        None => crypto::hex(
+                            &crypto::digest(&n[4..], text.as_bytes()).unwrap_or_default(),
+                        ),
+                    },
+                };
+                self.s(out)
+            }
+            "base64encode" => self.s(crypto::base64_encode(self.str_arg(args, 0)?.as_bytes())),
+            "textencodebase64" | "textdecodebase64" => {
+                let s = self.str_arg(args, 0)?;
+                let enc = self.str_arg(args, 1)?;
+                if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
+                    return Ok(Val::unknown(
+                        self.text(),
+                        format!("{}: the encoding {enc} is not evaluated offline", self.name),
+                        span,
+                    ));
+                }
+                if self.name == "textencodebase64" {
+                    self.s(crypto::base64_encode(s.as_bytes()))
+                } else {
+                    self.base64_text(&s)?
+                }
+            }
+            "base64decode" => {
+                let s = self.str_arg(args, 0)?;
+                self.base64_text(&s)?
+            }
+            "uuidv5" => {
+                let ns = self.str_arg(args, 0)?;
+                let name = self.str_arg(args, 1)?;
+                self.s(crypto::uuidv5(&ns, &name).map_err(|e| self.err(e))?)
+            }
+            "strrev" => self.s(self.str_arg(args, 0)?.chars().rev().collect()),
+            "indent" => {
+                let n = args
+                    .first()
+                    .and_then(as_num)
+                    .ok_or_else(|| self.err("the number of spaces must be a number"))?;
+                let s = self.str_arg(args, 1)?;
+                let pad = " ".repeat((n.max(0.0) as usize).min(MAX_STR));
+                self.s(s.replace('\n', &format!("\n{pad}")))
+            }
+            "sum" => {
+                let items = self.list_arg(args, 0)?;
+                if let Some(u) = first_unknown(items.iter()) {
+                    return Err(self.unknown_from(u));
+                }
+                let mut total = 0.0;
+                for i in items {
+                    total += as_num(i).ok_or_else(|| self.err("elements must be numbers"))?;
+                }
+                num_val(total, span)
+            }
+            "pow" | "log" => {
+                let args = self.known(args)?;
+                let (Some(a), Some(b)) =
+                    (args.first().and_then(as_num), args.get(1).and_then(as_num))
+                else {
+                    return Err(self.err("needs two numbers"));
+                };
+                let r = if self.name == "pow" {
+                    a.powf(b)
+                } else {
+                    a.ln() / b.ln()
+                };
+                if !r.is_finite() {
+                    return Err(self.err("the result is not a finite number"));
+                }
+                num_val(r, span)
+            }
+            "parseint" => {
+                let s = self.str_arg(args, 0)?;
+                let base = args
+                    .get(1)
+                    .and_then(as_num)
+                    .filter(|b| (2.0..=62.0).contains(b))
+                    .ok_or_else(|| self.err("the base must be a number from 2 to 62"))?;
+                let digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+                let (neg, body) = match s.strip_prefix('-') {
+                    Some(r) => (true, r),
+                    None => (false, s.strip_prefix('+').unwrap_or(&s)),
+                };
+                let mut n: f64 = 0.0;
+                for c in body.chars() {
+                    let d = if base <= 36.0 {
+                        c.to_digit(36).map(f64::from)
+                    } else {
+                        digits.find(c).map(|d| d as f64)
+                    }
+                    .filter(|d| *d < base)
+                    .ok_or_else(|| self.err(format!("`{s}` is not a number in base {base}")))?;
+                    n = n * base + d;
+                }
+                if body.is_empty() {
+                    return Err(self.err(format!("`{s}` is not a number")));
+                }
+                num_val(if neg { -n } else { n }, span)
+            }
+            "chunklist" => {
+                let items = self.list_arg(args, 0)?;
+                let size = args
+                    .get(1)
+                    .and_then(as_num)
+                    .filter(|n| *n >= 0.0)
+                    .ok_or_else(|| self.err("the size must be a number"))?
+                    as usize;
+                if size == 0 {
+                    self.list(vec![self.list(items.clone())])
+                } else {
+                    self.list(items.chunks(size).map(|c| self.list(c.to_vec())).collect())
+                }
+            }
+            "urlencode" => {
+                let s = self.str_arg(args, 0)?;
+                let mut out = String::new();
+                for b in s.bytes() {
+                    if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                        out.push(char::from(b));
+                    } else {
+                        out.push_str(&format!("%{b:02X}"));
+                    }
+                }
+                self.s(out)
+            }
+            "basename" | "dirname" => {
+                let s = self.str_arg(args, 0)?;
+                let trimmed = s.trim_end_matches('/');
+                let (dir, base) = match trimmed.rsplit_once('/') {
+                    Some(("", b)) => ("/", b),
+                    Some((d, b)) => (d, b),
+                    None if trimmed.is_empty() && s.starts_with('/') => ("/", "/"),
+                    None => (".", trimmed),
+                };
+                self.s(if self.name == "basename" { base } else { dir }.to_string())
+            }
+            "issensitive" => self.bool(false),
+            "ephemeralasnull" => args
+                .first()
+                .cloned()
+                .ok_or_else(|| self.err("needs one argument"))?,
             "file" | "templatefile" | "fileexists" => self.file_fn(args)?,
-            "timestamp" | "uuid" | "plantimestamp" | "bcrypt" | "uuidv5" => Val::unknown(
+            "timestamp" | "uuid" | "plantimestamp" | "bcrypt" => Val::unknown(
                 self.text(),
                 format!("{} changes on every run", self.name),
                 span,
@@ -804,6 +973,14 @@ impl Call<'_, '_> {
                 span,
             ),
         })
+    }
+
+    /// Base64 text decoded to a UTF-8 string.
+    fn base64_text(&self, s: &str) -> Result<Val, Val> {
+        let bytes = crypto::base64_decode(s).map_err(|e| self.err(e))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| self.err("the decoded bytes are not UTF-8"))?;
+        Ok(self.s(text))
     }
 
     /// file(), templatefile() and fileexists(): paths resolve against the root module
@@ -855,6 +1032,7 @@ impl Call<'_, '_> {
             Ok(x) => x,
             Err(e) => return Err(self.err(format!("cannot read {rel}: {e}"))),
         };
+        self.inst.reads.borrow_mut().insert(id);
         let whole = Span::new(id, 0, f.text.len());
         if self.name == "file" {
             return Ok(Val::str(f.text.to_string(), whole));

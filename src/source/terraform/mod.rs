@@ -8,6 +8,7 @@
 //! module are evaluated only through their callers (their roles get `module.x.` addresses);
 //! the others are root modules, evaluated in parallel with their tfvars.
 
+mod crypto;
 mod eval;
 mod extract;
 mod functions;
@@ -16,11 +17,12 @@ mod module;
 mod parse;
 mod plan;
 mod policy_document;
+pub mod registry;
 mod resources;
 pub(crate) mod strmap;
 mod vars;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,26 +41,51 @@ pub fn extract(ctx: &Context, dirs: &BTreeSet<PathBuf>, plans: &[PathBuf]) -> Ex
         .map(|d| (d.clone(), parse::parse_module(ctx, d)))
         .collect();
     // Directories that a scanned directory calls as a local module.
+    let canon = |d: &Path| d.canonicalize().unwrap_or_else(|_| d.to_path_buf());
+    let mut calls: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     let mut called: HashSet<PathBuf> = HashSet::new();
     for (dir, def) in &parsed {
+        let me = canon(dir);
         for src in def.module_sources() {
             if is_local_source(&src) {
-                let child = join_normal(dir, &src);
-                let child = child.canonicalize().unwrap_or(child);
-                let me = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+                let child = canon(&join_normal(dir, &src));
                 if child != me {
-                    called.insert(child);
+                    called.insert(child.clone());
+                    calls.entry(me.clone()).or_default().push(child);
                 }
             }
         }
     }
     let mut roots = Vec::new();
+    let mut order = Vec::new();
     for (dir, def) in parsed {
-        let canon = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-        if !called.contains(&canon) {
+        let c = canon(&dir);
+        if !called.contains(&c) {
             roots.push(dir.clone());
         }
+        order.push((dir.clone(), c));
         cache.insert(&dir, def);
+    }
+    // Directories no root reaches (they call each other in a cycle, or are called only from
+    // one): the first of them in path order becomes a root too, until every directory is
+    // evaluated at least once. The cycle itself is reported where the module is called.
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let reach = |from: &PathBuf, reached: &mut HashSet<PathBuf>| {
+        let mut stack = vec![from.clone()];
+        while let Some(d) = stack.pop() {
+            if reached.insert(d.clone()) {
+                stack.extend(calls.get(&d).into_iter().flatten().cloned());
+            }
+        }
+    };
+    for r in &roots {
+        reach(&canon(r), &mut reached);
+    }
+    for (dir, c) in &order {
+        if !reached.contains(c) {
+            roots.push(dir.clone());
+            reach(c, &mut reached);
+        }
     }
     let results: Vec<Extraction> = roots
         .par_iter()
@@ -90,7 +117,7 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
     let sh = Shared::new(ctx, cache, dir.to_path_buf());
     let inputs = vars::root_inputs(&sh, &def);
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let root = Instance::new(
+    let mut root = Instance::new(
         &sh,
         Arc::clone(&def),
         String::new(),
@@ -100,13 +127,32 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
         inputs,
         "var.{} has no default and no value in any tfvars file".into(),
     );
+    root.lineage_files = def.files.iter().map(|(id, _)| *id).collect();
+    // The probe: the same root with every default unknown (see `Expansion::Off`).
+    let mut probe = Instance::new(
+        &sh,
+        Arc::clone(&def),
+        String::new(),
+        String::new(),
+        0,
+        root.chain.clone(),
+        root.inputs.clone(),
+        root.missing_reason.clone(),
+    );
+    probe.defaults_unknown = true;
+    root.probe = Some(std::rc::Rc::new(probe));
     let mut collected = extract::Collected::default();
     extract::walk(&root, &mut collected);
     let mut roles = extract::link(collected);
     drop(root);
     let root_name = crate::discover::repo_relative(&ctx.root, dir);
+    let input_files = sh.input_files.borrow().clone();
     for r in &mut roles {
         r.root.clone_from(&root_name);
+        r.files.extend_from_slice(&input_files);
+        r.files.push(r.span.file);
+        r.files.sort_unstable();
+        r.files.dedup();
     }
     Extraction {
         roles,

@@ -13,6 +13,10 @@ use crate::value::Val;
 use super::eval::{Expansion, InstKey, Instance, Scope};
 use super::parse::{ModuleCall, ModuleDef, literal_string, parse_module};
 
+/// The reason of the unknown standing for a module call that closes a cycle (reported as an
+/// error where it is called, not as a module that is not on disk).
+pub const CYCLE: &str = "is part of a module cycle";
+
 /// Deepest module nesting followed.
 pub const MAX_MODULE_DEPTH: usize = 12;
 
@@ -68,6 +72,10 @@ pub fn join_normal(base: &Path, rel: &str) -> PathBuf {
             Component::CurDir => {}
             other => out.push(other.as_os_str()),
         }
+    }
+    // `examples/basic` + `../..` is the current directory, not an empty path.
+    if out.as_os_str().is_empty() {
+        out.push(".");
     }
     out
 }
@@ -174,17 +182,31 @@ pub fn instantiate<'c>(
     let dir = resolve_source(parent, call, &kp)
         .map_err(|why| unknown(format!("{addr} ({why}) was not read")))?;
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-    if parent.chain.contains(&canon) {
-        return Err(unknown(format!(
-            "{addr} calls a module that is already being evaluated (a cycle)"
-        )));
+    if let Some(start) = parent.chain.iter().position(|d| *d == canon) {
+        let root = &parent.sh.ctx.root;
+        let mut path: Vec<String> = parent.chain[start..]
+            .iter()
+            .map(|d| crate::discover::repo_relative(root, d))
+            .collect();
+        path.push(crate::discover::repo_relative(root, &canon));
+        let span = call.body.attr("source").map_or(call.span, |a| a.span);
+        parent.sh.error(crate::source::SourceError::at(
+            span,
+            format!(
+                "{addr} calls a module that is already being evaluated: the modules form a cycle ({}), which Terraform rejects",
+                path.join(" -> ")
+            ),
+        ));
+        return Err(unknown(format!("{addr} {CYCLE}")));
     }
     let def = parent.sh.cache.get(parent.sh.ctx, &dir);
     // The each/count value of this instance.
     let is_count = call.body.attr("count").is_some();
-    let bound = match parent.expansion(&call.body, &format!("module.{}", call.name)) {
+    let exp = parent.expansion(&call.body, &format!("module.{}", call.name));
+    let state = super::eval::combine_state(&parent.state, exp.state(is_count));
+    let bound = match exp {
         Expansion::Many(items) => items.into_iter().find(|(k, _)| k == key).map(|(_, v)| v),
-        Expansion::Unknown(v) => Some(v),
+        Expansion::Unknown(v) | Expansion::Off(v, _) => Some(v),
         Expansion::Single => None,
     };
     let empty = Scope::empty();
@@ -204,7 +226,9 @@ pub fn instantiate<'c>(
     }
     let mut chain = parent.chain.clone();
     chain.push(canon);
-    Ok(Instance::new(
+    let mut lineage = parent.lineage_files.clone();
+    lineage.extend(def.files.iter().map(|(id, _)| *id));
+    let mut child = Instance::new(
         parent.sh,
         def,
         format!("{addr}."),
@@ -213,5 +237,14 @@ pub fn instantiate<'c>(
         chain,
         inputs,
         format!("var.{{}} is not set by {addr} and has no default"),
-    ))
+    );
+    child.lineage_files = lineage;
+    child.state = state;
+    if parent.defaults_unknown {
+        child.defaults_unknown = true;
+    } else {
+        // The same call in the parent's probe: its inputs evaluated with defaults unknown.
+        child.probe = parent.probe.as_ref().and_then(|p| p.child(call, key).ok());
+    }
+    Ok(child)
 }

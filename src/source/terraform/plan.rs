@@ -259,12 +259,13 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
                     managed_policies: Vec::new(),
                     permissions_boundary: s(get("permissions_boundary"))
                         .filter(|p| p.get() != Some("")),
+                    boundary_policy: None,
                     max_session_duration: s(get("max_session_duration")),
                     notes: vec!["read from a plan file".into()],
                     metadata: Vec::new(),
                     root: crate::discover::repo_relative(&ctx.root, path),
                     state: Default::default(),
-                    files: Vec::new(),
+                    files: vec![id],
                 };
                 if let Some(Val {
                     kind: ValKind::List(ips),

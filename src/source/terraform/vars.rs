@@ -52,6 +52,7 @@ fn read_file(sh: &Shared, consts: &Instance, path: &Path, out: &mut HashMap<Stri
             return;
         }
     };
+    sh.input_files.borrow_mut().push(id);
     if path.to_string_lossy().ends_with(".json") {
         match crate::source::json::parse(&f.text, id, 0) {
             Ok(Val {

@@ -1,0 +1,1635 @@
+//! Registry modules that are not on disk. Owns two things:
+//!
+//! - Modelled modules: the public interfaces of popular role-making modules, described as data in
+//!   `data/modules/*.yaml` (embedded at build time, schema in docs/module-interfaces.md). A call
+//!   whose `version` constraint picks one described major version is evaluated into the role the
+//!   module creates, built from the caller's inputs (with their spans) and the module's
+//!   documented defaults, so that every rule checks it.
+//! - Inputs only: for any other module that is not on disk, the inputs whose values are
+//!   principals, OIDC subjects or managed policy ARNs become a role-shaped record
+//!   ([`MODULE_INPUTS`]) on which the rules that hold whatever the module does run.
+//!
+//! Modules that `terraform init` downloaded never come here: their code is evaluated instead.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::iam::model::{
+    AttachedPolicy, DocumentKind, MODULE_INPUTS, ManagedPolicyRef, Role, RoleState, SourceKind, Str,
+};
+use crate::iam::policy::parse_document;
+use crate::span::Span;
+use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+
+use super::eval::{InstKey, Instance, Scope, as_bool, as_string};
+use super::extract::policy_from;
+use super::parse::{ModuleCall, literal_string};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_modules.rs"));
+
+/// Arguments of a module block that are Terraform's, not the module's inputs.
+pub const META_ARGUMENTS: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
+
+// ---------------------------------------------------------------------------------------------
+// The interface schema (docs/module-interfaces.md).
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceFile {
+    /// The registry address, with the submodule (`terraform-aws-modules/iam/aws//modules/x`).
+    pub module: String,
+    /// The repository the registry serves it from (`github.com/owner/repo//modules/x`), to
+    /// recognise `git::` sources.
+    pub repository: String,
+    /// The major version a call without `version` gets from the registry, when described.
+    #[serde(default)]
+    pub latest_major: Option<u64>,
+    pub versions: Vec<VersionSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionSpec {
+    pub major: u64,
+    /// The release whose variables and README this description was written from.
+    pub reviewed: String,
+    pub documentation: String,
+    /// The address of the role inside the module (`aws_iam_role.this`).
+    pub role: String,
+    /// The documented default of every input used below (`null` for none).
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Inputs that must all be true for the role to be created.
+    #[serde(default)]
+    pub create: Vec<String>,
+    /// The role's name: the first of these that is set.
+    #[serde(default)]
+    pub name: Vec<ValueSpec>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub max_session_duration: Option<String>,
+    /// An input holding a whole trust policy that replaces the statements below when set.
+    #[serde(default)]
+    pub trust_document: Option<ValueSpec>,
+    #[serde(default)]
+    pub trust: Vec<StatementSpec>,
+    #[serde(default)]
+    pub managed_policies: Vec<ValueSpec>,
+    /// Inputs holding JSON policy documents that become inline (or module-made) policies.
+    #[serde(default)]
+    pub policy_documents: Vec<ValueSpec>,
+    /// Inputs holding statements in the module's object form (sid, effect, actions, ...).
+    #[serde(default)]
+    pub policy_statements: Vec<ValueSpec>,
+    /// Switches that make the module write a policy of its own that is not modelled: the note
+    /// added to the role when the input is set.
+    #[serde(default)]
+    pub not_modelled: BTreeMap<String, NotModelled>,
+}
+
+/// A part of the module that iamlint does not model, switched on by an input.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotModelled {
+    /// What the input makes the module do.
+    pub note: String,
+    /// It adds to the trust policy: the trust is then reported as not fully known (IAM008).
+    #[serde(default)]
+    pub trust: bool,
+}
+
+/// A value: exactly one of `input`, `each`, `template`, `value`, `concat`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSpec {
+    /// A module input (its caller's value, else its documented default).
+    #[serde(default)]
+    pub input: Option<String>,
+    /// A field of the current `for_each` element.
+    #[serde(default)]
+    pub each: Option<String>,
+    /// A string with `${input.x}`, `${each}`, `${each.f}`, `${this_account}` and filters.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// A literal.
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    /// The elements of several values, in order.
+    #[serde(default)]
+    pub concat: Vec<ValueSpec>,
+    /// Keeps only the string elements of a list (lists that mix strings and objects).
+    #[serde(default)]
+    pub strings_only: bool,
+    /// The value used when the result is null or empty.
+    #[serde(default)]
+    pub if_empty: Option<serde_json::Value>,
+    /// Maps each element of a list through this template (`${item}` is the element).
+    #[serde(default)]
+    pub item: Option<String>,
+    /// Prefixes each element with this text unless it already starts with it.
+    #[serde(default)]
+    pub ensure_prefix: Option<String>,
+    /// Inputs that must all be true for this value to apply.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Inputs that, when all true, make this value not apply.
+    #[serde(default)]
+    pub unless: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementSpec {
+    #[serde(default)]
+    pub sid: Option<String>,
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// One statement per element: the inputs' list elements (strings), or the entries of one
+    /// map input.
+    #[serde(default)]
+    pub for_each: Option<ForEach>,
+    /// Inputs whose place in the caller stands for this statement and for the defaults it uses.
+    #[serde(default)]
+    pub anchor: Vec<String>,
+    #[serde(default)]
+    pub actions: Vec<ValueSpec>,
+    #[serde(default)]
+    pub principals: Vec<PrincipalSpec>,
+    /// Inputs holding principals by type: a map of type to identifiers, or a list of
+    /// `{type, identifiers}` objects (string elements are skipped).
+    #[serde(default)]
+    pub principals_from: Vec<ValueSpec>,
+    #[serde(default)]
+    pub conditions: Vec<ConditionSpec>,
+    /// Inputs holding extra conditions as objects with test, variable and values.
+    #[serde(default)]
+    pub conditions_from: Vec<ValueSpec>,
+    /// Statements in the module's object form, instead of the fields above.
+    #[serde(default)]
+    pub from: Option<ValueSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForEach {
+    pub inputs: Vec<String>,
+    #[serde(default)]
+    pub strip_prefix: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalSpec {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub values: ValueSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    pub test: ValueSpec,
+    pub variable: ValueSpec,
+    pub values: ValueSpec,
+    #[serde(default)]
+    pub when: Vec<String>,
+}
+
+/// The embedded interfaces, parsed once. A file that does not parse or names an input it does
+/// not declare is a build defect that `tests/registry_modules.rs` catches; here it is skipped.
+pub fn interfaces() -> &'static [InterfaceFile] {
+    static CELL: OnceLock<Vec<InterfaceFile>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        BUILTIN_MODULES
+            .iter()
+            .filter_map(|(name, text)| parse_interface(name, text).ok())
+            .collect()
+    })
+}
+
+/// Parses and validates one interface file.
+pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> {
+    let f: InterfaceFile = serde_saphyr::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+    for v in &f.versions {
+        let mut used: Vec<&str> = Vec::new();
+        v.inputs_used(&mut used);
+        for u in used {
+            if !v.inputs.contains_key(u) {
+                return Err(format!(
+                    "{name}: version {} uses input `{u}` that `inputs` does not declare",
+                    v.major
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
+impl VersionSpec {
+    fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
+        fn flags<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
+            out.extend(w.iter().map(|s| s.trim_start_matches('!')));
+        }
+        fn val<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
+            out.extend(v.input.as_deref());
+            flags(&v.when, out);
+            flags(&v.unless, out);
+            for c in &v.concat {
+                val(c, out);
+            }
+            for t in v.template.iter().chain(v.item.iter()) {
+                let mut rest = t.as_str();
+                while let Some(i) = rest.find("${input.") {
+                    let after = &rest[i + 8..];
+                    let end = after.find(['}', '|']).unwrap_or(after.len());
+                    out.push(&after[..end]);
+                    rest = &after[end..];
+                }
+            }
+        }
+        flags(&self.create, out);
+        for s in [
+            &self.path,
+            &self.permissions_boundary,
+            &self.max_session_duration,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.push(s);
+        }
+        out.extend(self.not_modelled.keys().map(|s| s.as_str()));
+        for v in self
+            .name
+            .iter()
+            .chain(self.trust_document.iter())
+            .chain(&self.managed_policies)
+            .chain(&self.policy_documents)
+            .chain(&self.policy_statements)
+        {
+            val(v, out);
+        }
+        for s in &self.trust {
+            flags(&s.when, out);
+            out.extend(s.anchor.iter().map(|a| a.as_str()));
+            if let Some(fe) = &s.for_each {
+                out.extend(fe.inputs.iter().map(|a| a.as_str()));
+            }
+            for v in s
+                .actions
+                .iter()
+                .chain(&s.conditions_from)
+                .chain(&s.principals_from)
+                .chain(s.from.iter())
+            {
+                val(v, out);
+            }
+            for p in &s.principals {
+                val(&p.values, out);
+            }
+            for c in &s.conditions {
+                flags(&c.when, out);
+                for v in [&c.test, &c.variable, &c.values] {
+                    val(v, out);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which interface a call gets.
+
+/// What a module call that is not on disk gets.
+pub enum Model {
+    /// The role the interface describes, or `None` when the call switches it off.
+    Modelled(Option<Box<Modelled>>),
+    /// No interface applies; the reason, for the IAM009 note.
+    Unmodelled(Option<String>),
+}
+
+/// A role built from an interface, with the managed policy ARNs to link.
+pub struct Modelled {
+    pub role: Role,
+    pub arns: Vec<(String, Val)>,
+}
+
+/// The registry address of a source: `registry.terraform.io/` dropped, `git::` GitHub sources
+/// mapped through the interfaces' repositories, and the `ref` of a git source as its version.
+fn normalise_source(source: &str) -> (String, Option<String>) {
+    let s = source.trim();
+    let s = s.strip_prefix("registry.terraform.io/").unwrap_or(s);
+    let git = s
+        .strip_prefix("git::https://")
+        .or_else(|| s.strip_prefix("git::ssh://git@"))
+        .or_else(|| s.strip_prefix("https://"))
+        .or_else(|| s.strip_prefix("git@"))
+        .filter(|r| r.starts_with("github.com"));
+    let Some(rest) = git else {
+        return (s.to_ascii_lowercase(), None);
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path
+        .replacen("github.com:", "github.com/", 1)
+        .replace(".git", "");
+    let version = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ref="))
+        .map(|r| r.trim_start_matches('v').to_string());
+    let path = path.to_ascii_lowercase();
+    for f in interfaces() {
+        if f.repository.to_ascii_lowercase() == path {
+            return (f.module.to_ascii_lowercase(), version);
+        }
+    }
+    (path, version)
+}
+
+/// A version as (major, minor, patch); missing parts are 0.
+fn parse_version(s: &str) -> Option<(u64, u64, u64, usize)> {
+    let s = s.trim().trim_start_matches('v');
+    let core = s.split(['-', '+']).next()?;
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return None;
+    }
+    let mut n = [0u64; 3];
+    for (i, p) in parts.iter().enumerate() {
+        n[i] = p.parse().ok()?;
+    }
+    Some((n[0], n[1], n[2], parts.len()))
+}
+
+/// The major versions in `majors` that `constraint` admits (Terraform's version constraint
+/// syntax: comma-separated `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>` and bare versions).
+pub fn admitted_majors(constraint: &str, majors: &[u64]) -> Result<Vec<u64>, String> {
+    // Each term as an interval on (major, minor, patch).
+    let mut lo = (0u64, 0u64, 0u64);
+    let mut lo_incl = true;
+    let mut hi: Option<((u64, u64, u64), bool)> = None;
+    let mut narrow_lo = |v: (u64, u64, u64), incl: bool| {
+        if v > lo || (v == lo && !incl) {
+            lo = v;
+            lo_incl = incl;
+        }
+    };
+    let mut his: Vec<((u64, u64, u64), bool)> = Vec::new();
+    for term in constraint.split(',') {
+        let t = term.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let (op, rest) = ["~>", ">=", "<=", "!=", ">", "<", "="]
+            .iter()
+            .find_map(|op| t.strip_prefix(op).map(|r| (*op, r)))
+            .unwrap_or(("=", t));
+        let (a, b, c, n) =
+            parse_version(rest).ok_or_else(|| format!("`{t}` is not a version constraint"))?;
+        let v = (a, b, c);
+        match op {
+            "=" => {
+                narrow_lo(v, true);
+                his.push((v, true));
+            }
+            "!=" => {}
+            ">" => narrow_lo(v, false),
+            ">=" => narrow_lo(v, true),
+            "<" => his.push((v, false)),
+            "<=" => his.push((v, true)),
+            _ => {
+                // ~> X.Y.Z allows the rightmost part to grow: < X.(Y+1).0; ~> X.Y and ~> X:
+                // < (X+1).0.0.
+                narrow_lo(v, true);
+                let upper = if n == 3 { (a, b + 1, 0) } else { (a + 1, 0, 0) };
+                his.push((upper, false));
+            }
+        }
+    }
+    for h in his {
+        hi = match hi {
+            Some(cur) if cur.0 < h.0 || (cur.0 == h.0 && !cur.1) => Some(cur),
+            _ => Some(h),
+        };
+    }
+    let below_hi = |v: (u64, u64, u64)| match hi {
+        None => true,
+        Some((h, incl)) => v < h || (incl && v == h),
+    };
+    Ok(majors
+        .iter()
+        .copied()
+        .filter(|&m| {
+            // Some version of major m is admitted: the smallest candidate at or above lo.
+            let start = if lo.0 == m {
+                if lo_incl { lo } else { (lo.0, lo.1, lo.2 + 1) }
+            } else if lo.0 < m {
+                (m, 0, 0)
+            } else {
+                return false;
+            };
+            below_hi(start)
+        })
+        .collect())
+}
+
+/// Picks the interface of a call, or says why there is none.
+fn pick<'a>(
+    source: &str,
+    version: Option<&str>,
+) -> Result<(&'a InterfaceFile, &'a VersionSpec), Option<String>> {
+    let (addr, git_version) = normalise_source(source);
+    let Some(file) = interfaces()
+        .iter()
+        .find(|f| f.module.to_ascii_lowercase() == addr)
+    else {
+        return Err(None);
+    };
+    let majors: Vec<u64> = file.versions.iter().map(|v| v.major).collect();
+    let described = majors
+        .iter()
+        .map(|m| format!("v{m}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let version = version.map(str::to_string).or(git_version);
+    let chosen = match &version {
+        Some(c) => {
+            let ok = admitted_majors(c, &majors).map_err(Some)?;
+            match ok.as_slice() {
+                [m] => *m,
+                [] => {
+                    return Err(Some(format!(
+                        "iamlint describes its interface for {described} only, and version \"{c}\" admits none of them"
+                    )));
+                }
+                _ => {
+                    return Err(Some(format!(
+                        "version \"{c}\" admits several major versions that iamlint describes ({described}); pin one"
+                    )));
+                }
+            }
+        }
+        None => match file.latest_major.filter(|m| majors.contains(m)) {
+            Some(m) => m,
+            None => {
+                return Err(Some(format!(
+                    "it has no version constraint, and iamlint describes its interface for {described} only"
+                )));
+            }
+        },
+    };
+    file.versions
+        .iter()
+        .find(|v| v.major == chosen)
+        .map(|v| (file, v))
+        .ok_or(None)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluating a call against an interface.
+
+/// The call being modelled: the caller's inputs (evaluated in the caller, with their spans)
+/// and the interface's defaults.
+struct Call<'a> {
+    spec: &'a VersionSpec,
+    given: HashMap<String, Val>,
+    /// Where defaults point when no anchor input is given: the call's `source`.
+    fallback: Span,
+}
+
+/// Tri-state truth of a switch.
+fn truth(v: &Val) -> Option<bool> {
+    match &v.kind {
+        ValKind::Unknown(_) => None,
+        ValKind::Null => Some(false),
+        ValKind::Bool(b) => Some(*b),
+        ValKind::List(l) => Some(!l.is_empty()),
+        ValKind::Map(m) => Some(!m.is_empty()),
+        ValKind::Str(s) => Some(as_bool(v).unwrap_or(!s.is_empty())),
+        ValKind::Number(n) => Some(n != "0"),
+    }
+}
+
+fn json_to_val(j: &serde_json::Value, span: Span) -> Val {
+    let kind = match j {
+        serde_json::Value::Null => ValKind::Null,
+        serde_json::Value::Bool(b) => ValKind::Bool(*b),
+        serde_json::Value::Number(n) => ValKind::Number(n.to_string()),
+        serde_json::Value::String(s) => ValKind::Str(s.clone()),
+        serde_json::Value::Array(a) => {
+            ValKind::List(a.iter().map(|x| json_to_val(x, span)).collect())
+        }
+        serde_json::Value::Object(o) => ValKind::Map(
+            o.iter()
+                .map(|(k, v)| {
+                    (
+                        Key {
+                            name: k.clone(),
+                            span,
+                        },
+                        json_to_val(v, span),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    Val::new(kind, span)
+}
+
+fn map_val(entries: Vec<(&str, Val)>, span: Span) -> Val {
+    Val::new(
+        ValKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        Key {
+                            name: k.to_string(),
+                            span,
+                        },
+                        v,
+                    )
+                })
+                .collect(),
+        ),
+        span,
+    )
+}
+
+fn is_empty(v: &Val) -> bool {
+    match &v.kind {
+        ValKind::Null => true,
+        ValKind::Str(s) => s.is_empty(),
+        ValKind::List(l) => l.is_empty(),
+        ValKind::Map(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// The elements of a list or a map's values, a scalar as itself; nulls and empty strings go.
+fn elements(v: &Val) -> Vec<Val> {
+    match &v.kind {
+        ValKind::List(l) => l.iter().filter(|x| !is_empty(x)).cloned().collect(),
+        ValKind::Map(m) => m
+            .iter()
+            .map(|(_, x)| x.clone())
+            .filter(|x| !is_empty(x))
+            .collect(),
+        _ if is_empty(v) => Vec::new(),
+        _ => vec![v.clone()],
+    }
+}
+
+impl Call<'_> {
+    /// An input's value: the caller's, else the documented default at `anchor`.
+    fn input(&self, name: &str, anchor: Span) -> Val {
+        if let Some(v) = self.given.get(name) {
+            return v.clone();
+        }
+        match self.spec.inputs.get(name) {
+            Some(d) => json_to_val(d, anchor),
+            None => Val::new(ValKind::Null, anchor),
+        }
+    }
+
+    /// All switches true: Some(true); one known false: Some(false); else None (unknown).
+    fn when(&self, flags: &[String], anchor: Span) -> Option<bool> {
+        let mut all = Some(true);
+        for f in flags {
+            let (neg, name) = match f.strip_prefix('!') {
+                Some(n) => (true, n),
+                None => (false, f.as_str()),
+            };
+            match truth(&self.input(name, anchor)) {
+                Some(t) if t == neg => return Some(false),
+                Some(_) => {}
+                None => all = None,
+            }
+        }
+        all
+    }
+
+    /// Evaluates a value; `None` when its `when` is false.
+    fn value(&self, v: &ValueSpec, each: Option<&Val>, anchor: Span) -> Option<Val> {
+        if self.when(&v.when, anchor) == Some(false) {
+            return None;
+        }
+        if !v.unless.is_empty() && self.when(&v.unless, anchor) == Some(true) {
+            return None;
+        }
+        let mut base = if !v.concat.is_empty() {
+            let mut items = Vec::new();
+            for c in &v.concat {
+                let Some(x) = self.value(c, each, anchor) else {
+                    continue;
+                };
+                if x.is_unknown() {
+                    return Some(x);
+                }
+                items.extend(elements(&x));
+            }
+            Val::new(ValKind::List(items), anchor)
+        } else if let Some(i) = &v.input {
+            self.input(i, anchor)
+        } else if let Some(f) = &v.each {
+            each.and_then(|e| e.get(f).cloned())
+                .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+        } else if let Some(t) = &v.template {
+            self.template(t, each, None, anchor)
+        } else if let Some(j) = &v.value {
+            json_to_val(j, anchor)
+        } else {
+            Val::new(ValKind::Null, anchor)
+        };
+        if v.strings_only
+            && let ValKind::List(items) = &base.kind
+        {
+            let kept = items
+                .iter()
+                .filter(|x| matches!(x.kind, ValKind::Str(_) | ValKind::Unknown(_)))
+                .cloned()
+                .collect();
+            base = Val::new(ValKind::List(kept), base.span);
+        }
+        if let Some(d) = &v.if_empty
+            && is_empty(&base)
+        {
+            base = json_to_val(d, anchor);
+        }
+        if v.item.is_none() && v.ensure_prefix.is_none() {
+            return Some(base);
+        }
+        let map_one = |x: &Val| -> Val {
+            let x = match &v.item {
+                Some(t) => self.template(t, each, Some(x), x.span),
+                None => x.clone(),
+            };
+            match (&v.ensure_prefix, &x.kind) {
+                (Some(p), ValKind::Str(s)) if !s.starts_with(p.as_str()) => {
+                    Val::str(format!("{p}{s}"), x.span)
+                }
+                _ => x,
+            }
+        };
+        Some(match &base.kind {
+            ValKind::List(items) => Val::new(
+                ValKind::List(items.iter().map(map_one).collect()),
+                base.span,
+            ),
+            ValKind::Unknown(_) | ValKind::Null => base,
+            _ => map_one(&base),
+        })
+    }
+
+    /// Expands `${...}` references. A template that is one reference gives that value as it is.
+    fn template(&self, t: &str, each: Option<&Val>, item: Option<&Val>, anchor: Span) -> Val {
+        let lookup = |r: &str| -> Val {
+            let (name, filters) = match r.split_once('|') {
+                Some((n, f)) => (n, Some(f)),
+                None => (r, None),
+            };
+            let mut v = if name == "this_account" {
+                Val::str(SELF_ACCOUNT, anchor)
+            } else if name == "item" {
+                item.cloned()
+                    .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+            } else if name == "each" {
+                each.cloned()
+                    .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+            } else if let Some(f) = name.strip_prefix("each.") {
+                let mut cur = each.cloned();
+                for part in f.split('.') {
+                    cur = cur.and_then(|e| e.get(part).cloned());
+                }
+                cur.unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+            } else if let Some(i) = name.strip_prefix("input.") {
+                self.input(i, anchor)
+            } else {
+                Val::new(ValKind::Null, anchor)
+            };
+            for f in filters.into_iter().flat_map(|f| f.split('|')) {
+                let s = as_string(&v);
+                v = match (f.split_once(':'), s) {
+                    (Some(("strip", p)), Some(s)) => {
+                        Val::str(s.strip_prefix(p).unwrap_or(&s).to_string(), v.span)
+                    }
+                    (Some(("after", p)), Some(s)) => Val::str(
+                        s.rfind(p)
+                            .map_or(s.as_str(), |i| &s[i + p.len()..])
+                            .to_string(),
+                        v.span,
+                    ),
+                    (None, s)
+                        if f == "or_this_account"
+                            && !v.is_unknown()
+                            && s.as_deref().is_none_or(str::is_empty) =>
+                    {
+                        Val::str(SELF_ACCOUNT, v.span)
+                    }
+                    (Some(("or", d)), s)
+                        if !v.is_unknown() && s.as_deref().is_none_or(str::is_empty) =>
+                    {
+                        Val::str(d, v.span)
+                    }
+                    _ => v,
+                };
+            }
+            v
+        };
+        if let Some(inner) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
+            && !inner.contains("${")
+        {
+            return lookup(inner);
+        }
+        let mut out = String::new();
+        let mut span: Option<Span> = None;
+        let mut rest = t;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let end = after.find('}').unwrap_or(after.len());
+            let v = lookup(&after[..end]);
+            if v.is_unknown() {
+                return v;
+            }
+            if span.is_none() && v.span != anchor {
+                span = Some(v.span);
+            }
+            out.push_str(&as_string(&v).unwrap_or_default());
+            rest = after.get(end + 1..).unwrap_or("");
+        }
+        out.push_str(rest);
+        Val::str(out, span.unwrap_or(anchor))
+    }
+
+    fn anchor(&self, names: &[String]) -> Span {
+        names
+            .iter()
+            .find_map(|n| self.given.get(n).map(|v| v.span))
+            .unwrap_or(self.fallback)
+    }
+
+    /// The trust policy's statements.
+    fn trust_statements(&self) -> (Vec<Val>, Span) {
+        let mut out = Vec::new();
+        let mut first: Option<Span> = None;
+        for s in &self.spec.trust {
+            let anchor = self.anchor(&s.anchor);
+            if self.when(&s.when, anchor) == Some(false) {
+                continue;
+            }
+            first.get_or_insert(anchor);
+            if let Some(from) = &s.from {
+                if let Some(v) = self.value(from, None, anchor) {
+                    out.extend(object_statements(&v));
+                }
+                continue;
+            }
+            let eaches: Vec<Option<Val>> = match &s.for_each {
+                None => vec![None],
+                Some(fe) => {
+                    let mut items: Vec<Val> = Vec::new();
+                    for i in &fe.inputs {
+                        let v = self.input(i, anchor);
+                        if v.is_unknown() {
+                            items.push(v);
+                            continue;
+                        }
+                        for mut x in elements(&v) {
+                            if let (Some(p), ValKind::Str(st)) = (&fe.strip_prefix, &x.kind) {
+                                x = Val::str(
+                                    st.strip_prefix(p.as_str()).unwrap_or(st).to_string(),
+                                    x.span,
+                                );
+                            }
+                            if !items.iter().any(|y| y.kind == x.kind) {
+                                items.push(x);
+                            }
+                        }
+                    }
+                    items.into_iter().map(Some).collect()
+                }
+            };
+            for each in eaches {
+                out.push(self.statement(s, each.as_ref(), anchor));
+            }
+        }
+        (out, first.unwrap_or(self.fallback))
+    }
+
+    fn statement(&self, s: &StatementSpec, each: Option<&Val>, anchor: Span) -> Val {
+        let anchor = each.map_or(anchor, |e| e.span);
+        let mut st: Vec<(&str, Val)> = Vec::new();
+        if let Some(sid) = &s.sid {
+            st.push(("Sid", Val::str(sid.clone(), anchor)));
+        }
+        st.push(("Effect", Val::str("Allow", anchor)));
+        let mut actions: Vec<Val> = Vec::new();
+        for a in &s.actions {
+            if let Some(v) = self.value(a, each, anchor) {
+                if v.is_unknown() {
+                    actions.push(v);
+                    continue;
+                }
+                for x in elements(&v) {
+                    if !actions.iter().any(|y| y.kind == x.kind) {
+                        actions.push(x);
+                    }
+                }
+            }
+        }
+        st.push(("Action", Val::new(ValKind::List(actions), anchor)));
+        let mut principals: Vec<(String, Val)> = Vec::new();
+        for p in &s.principals {
+            let Some(v) = self.value(&p.values, each, anchor) else {
+                continue;
+            };
+            let items = if v.is_unknown() {
+                vec![v.clone()]
+            } else {
+                elements(&v)
+            };
+            add_principals(&mut principals, &p.ty, items, v.span);
+        }
+        for pf in &s.principals_from {
+            let Some(v) = self.value(pf, each, anchor) else {
+                continue;
+            };
+            let one = |ids: &Val| -> Vec<Val> {
+                if ids.is_unknown() {
+                    vec![ids.clone()]
+                } else {
+                    elements(ids)
+                }
+            };
+            match &v.kind {
+                ValKind::Map(m) => {
+                    for (k, ids) in m {
+                        add_principals(&mut principals, &k.name, one(ids), ids.span);
+                    }
+                }
+                ValKind::List(l) => {
+                    for o in l {
+                        if o.is_unknown() {
+                            add_principals(&mut principals, "AWS", vec![o.clone()], o.span);
+                            continue;
+                        }
+                        let (Some(t), Some(ids)) =
+                            (o.get("type").and_then(as_string), o.get("identifiers"))
+                        else {
+                            continue;
+                        };
+                        add_principals(&mut principals, &t, one(ids), ids.span);
+                    }
+                }
+                ValKind::Unknown(_) => {
+                    add_principals(&mut principals, "AWS", vec![v.clone()], v.span)
+                }
+                _ => {}
+            }
+        }
+        if !principals.is_empty() {
+            let entries = principals
+                .into_iter()
+                .map(|(t, v)| {
+                    (
+                        Key {
+                            name: t,
+                            span: v.span,
+                        },
+                        v,
+                    )
+                })
+                .collect();
+            st.push(("Principal", Val::new(ValKind::Map(entries), anchor)));
+        }
+        // Conditions: operator → key → values, in the order written.
+        let mut conds: Vec<CondGroup> = Vec::new();
+        let mut add = |test: &Val, var: &Val, values: Val| {
+            let (Some(t), Some(k)) = (as_string(test), as_string(var)) else {
+                return;
+            };
+            let i = match conds.iter().position(|(o, _, _)| *o == t) {
+                Some(i) => i,
+                None => {
+                    conds.push((t, test.span, Vec::new()));
+                    conds.len() - 1
+                }
+            };
+            if let Some((_, _, keys)) = conds.get_mut(i) {
+                keys.push((k, var.span, values));
+            }
+        };
+        let mut unknown_cond: Option<Val> = None;
+        for c in &s.conditions {
+            if self.when(&c.when, anchor) == Some(false) {
+                continue;
+            }
+            let Some(values) = self.value(&c.values, each, anchor) else {
+                continue;
+            };
+            if !values.is_unknown() && elements(&values).is_empty() {
+                continue;
+            }
+            let test = self
+                .value(&c.test, each, anchor)
+                .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+            let var = self
+                .value(&c.variable, each, anchor)
+                .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+            if test.is_unknown() || var.is_unknown() {
+                unknown_cond = Some(if test.is_unknown() { test } else { var });
+                continue;
+            }
+            let values = if values.is_unknown() {
+                values
+            } else {
+                Val::new(ValKind::List(elements(&values)), values.span)
+            };
+            add(&test, &var, values);
+        }
+        for cf in &s.conditions_from {
+            let Some(v) = self.value(cf, each, anchor) else {
+                continue;
+            };
+            if v.is_unknown() {
+                unknown_cond = Some(v);
+                continue;
+            }
+            for c in elements(&v) {
+                let (Some(t), Some(k), Some(vals)) =
+                    (c.get("test"), c.get("variable"), c.get("values"))
+                else {
+                    unknown_cond = Some(c.clone());
+                    continue;
+                };
+                if t.is_unknown() || k.is_unknown() {
+                    unknown_cond = Some(if t.is_unknown() { t.clone() } else { k.clone() });
+                    continue;
+                }
+                add(t, k, vals.clone());
+            }
+        }
+        if let Some(u) = unknown_cond {
+            st.push(("Condition", u));
+        } else if !conds.is_empty() {
+            let span = conds.first().map_or(anchor, |c| c.1);
+            let ops: Vec<(String, Span, Val)> = conds
+                .into_iter()
+                .map(|(op, sp, keys)| {
+                    let m = Val::new(
+                        ValKind::Map(
+                            keys.into_iter()
+                                .map(|(k, ks, v)| (Key { name: k, span: ks }, v))
+                                .collect(),
+                        ),
+                        sp,
+                    );
+                    (op, sp, m)
+                })
+                .collect();
+            st.push((
+                "Condition",
+                Val::new(
+                    ValKind::Map(
+                        ops.into_iter()
+                            .map(|(op, sp, m)| (Key { name: op, span: sp }, m))
+                            .collect(),
+                    ),
+                    span,
+                ),
+            ));
+        }
+        map_val(st, anchor)
+    }
+}
+
+/// Adds principals of a type to a statement's Principal entries, merging same types.
+fn add_principals(out: &mut Vec<(String, Val)>, ty: &str, items: Vec<Val>, span: Span) {
+    if items.is_empty() {
+        return;
+    }
+    match out.iter_mut().find(|(t, _)| t == ty) {
+        Some((
+            _,
+            Val {
+                kind: ValKind::List(l),
+                ..
+            },
+        )) => l.extend(items),
+        _ => out.push((ty.to_string(), Val::new(ValKind::List(items), span))),
+    }
+}
+
+/// Conditions of one operator: the operator, its span, and key → values.
+type CondGroup = (String, Span, Vec<(String, Span, Val)>);
+
+/// Statements written in a module's object form (a list, or a map whose keys are Sids):
+/// `sid`, `effect`, `actions`, `not_actions`, `resources`, `not_resources`, `principals` and
+/// `not_principals` as lists of `{type, identifiers}`, `condition` or `conditions` as lists of
+/// `{test, variable, values}`. An unknown value stays unknown.
+fn object_statements(v: &Val) -> Vec<Val> {
+    let items: Vec<(Option<&str>, &Val)> = match &v.kind {
+        ValKind::Unknown(_) => return vec![v.clone()],
+        ValKind::List(l) => l.iter().map(|x| (None, x)).collect(),
+        ValKind::Map(m) => m.iter().map(|(k, x)| (Some(k.name.as_str()), x)).collect(),
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (key, o) in items {
+        if o.is_unknown() {
+            out.push(o.clone());
+            continue;
+        }
+        let sp = o.span;
+        let mut st: Vec<(&str, Val)> = Vec::new();
+        match o.get("sid").filter(|s| !is_empty(s)) {
+            Some(s) => st.push(("Sid", s.clone())),
+            None => {
+                if let Some(k) = key {
+                    let sid: String = k.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                    st.push(("Sid", Val::str(sid, sp)));
+                }
+            }
+        }
+        st.push((
+            "Effect",
+            o.get("effect")
+                .filter(|e| !is_empty(e))
+                .cloned()
+                .unwrap_or_else(|| Val::str("Allow", sp)),
+        ));
+        for (from, to) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            if let Some(x) = o.get(from).filter(|x| !is_empty(x)) {
+                st.push((to, x.clone()));
+            }
+        }
+        for (from, to) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            let Some(ps) = o.get(from).filter(|x| !is_empty(x)) else {
+                continue;
+            };
+            if ps.is_unknown() {
+                st.push((to, ps.clone()));
+                continue;
+            }
+            let mut m: Vec<(Key, Val)> = Vec::new();
+            for p in elements(ps) {
+                match (p.get("type"), p.get("identifiers")) {
+                    (Some(t), Some(ids)) => match as_string(t) {
+                        Some(t) => m.push((
+                            Key {
+                                name: t,
+                                span: p.span,
+                            },
+                            ids.clone(),
+                        )),
+                        None => m.push((
+                            Key {
+                                name: "?".into(),
+                                span: p.span,
+                            },
+                            t.clone(),
+                        )),
+                    },
+                    _ => m.push((
+                        Key {
+                            name: "?".into(),
+                            span: p.span,
+                        },
+                        p.clone(),
+                    )),
+                }
+            }
+            st.push((to, Val::new(ValKind::Map(m), ps.span)));
+        }
+        let conds = o
+            .get("condition")
+            .or_else(|| o.get("conditions"))
+            .filter(|x| !is_empty(x));
+        if let Some(cs) = conds {
+            if cs.is_unknown() {
+                st.push(("Condition", cs.clone()));
+            } else {
+                let mut ops: Vec<(Key, Val)> = Vec::new();
+                for c in elements(cs) {
+                    let (Some(t), Some(k), Some(vals)) = (
+                        c.get("test").and_then(as_string),
+                        c.get("variable"),
+                        c.get("values"),
+                    ) else {
+                        st.push((
+                            "Condition",
+                            Val::unknown(
+                                c.render(),
+                                "a condition without test, variable or values",
+                                c.span,
+                            ),
+                        ));
+                        break;
+                    };
+                    let key = Key {
+                        name: as_string(k).unwrap_or_default(),
+                        span: k.span,
+                    };
+                    match ops.iter_mut().find(|(o, _)| o.name == t) {
+                        Some((
+                            _,
+                            Val {
+                                kind: ValKind::Map(m),
+                                ..
+                            },
+                        )) => m.push((key, vals.clone())),
+                        _ => ops.push((
+                            Key {
+                                name: t,
+                                span: c.span,
+                            },
+                            Val::new(ValKind::Map(vec![(key, vals.clone())]), c.span),
+                        )),
+                    }
+                }
+                if !ops.is_empty() {
+                    st.push(("Condition", Val::new(ValKind::Map(ops), cs.span)));
+                }
+            }
+        }
+        out.push(map_val(st, sp));
+    }
+    out
+}
+
+fn document(statements: Vec<Val>, span: Span) -> Val {
+    map_val(
+        vec![
+            ("Version", Val::str("2012-10-17", span)),
+            ("Statement", Val::new(ValKind::List(statements), span)),
+        ],
+        span,
+    )
+}
+
+/// Evaluates a module call that is not on disk against the interfaces.
+pub fn model(
+    inst: &Instance,
+    call: &ModuleCall,
+    key: &InstKey,
+    bound: Option<&(&'static str, Val)>,
+) -> Model {
+    let Some(source) = call
+        .body
+        .attr("source")
+        .and_then(|a| literal_string(&a.expr))
+    else {
+        return Model::Unmodelled(None);
+    };
+    if super::module::is_local_source(&source) {
+        return Model::Unmodelled(None);
+    }
+    let version = call
+        .body
+        .attr("version")
+        .and_then(|a| literal_string(&a.expr));
+    let (file, spec) = match pick(&source, version.as_deref()) {
+        Ok(x) => x,
+        Err(why) => return Model::Unmodelled(why),
+    };
+    let empty = Scope::empty();
+    let scope = match bound {
+        Some((n, v)) => empty.with(n, v.clone()),
+        None => Scope::empty(),
+    };
+    let mut given = HashMap::new();
+    for a in &call.body.attrs {
+        if META_ARGUMENTS.contains(&a.name.as_str()) {
+            continue;
+        }
+        given.insert(a.name.clone(), inst.eval(&a.expr, &scope));
+    }
+    let fallback = call.body.attr("source").map_or(call.span, |a| a.span);
+    let c = Call {
+        spec,
+        given,
+        fallback,
+    };
+    let addr = format!(
+        "{}module.{}{}.{}",
+        inst.prefix,
+        call.name,
+        key.suffix(),
+        spec.role
+    );
+    let mut notes = vec![format!(
+        "modelled from the module's interface, v{} ({}, described from {}); run terraform init for the exact code",
+        spec.major, file.module, spec.reviewed
+    )];
+    let mut state = RoleState::Checked;
+    match c.when(&spec.create, fallback) {
+        Some(false) => return Model::Modelled(None),
+        Some(true) => {}
+        None => {
+            state = RoleState::Template(format!(
+                "whether the module creates the role ({}) is unknown",
+                spec.create.join(", ")
+            ))
+        }
+    }
+    let text = |name: &Option<String>| -> Option<Str> {
+        let v = c.input(name.as_deref()?, fallback);
+        (!matches!(v.kind, ValKind::Null)).then(|| Str::from_val(&v))
+    };
+    let name = spec
+        .name
+        .iter()
+        .filter_map(|n| c.value(n, None, fallback))
+        .find(|v| !is_empty(v))
+        .map(|v| Str::from_val(&v));
+    // Trust: a whole document given by the caller, or the statements.
+    let replaced = spec.trust_document.as_ref().and_then(|d| {
+        let v = c.value(d, None, fallback)?;
+        (!is_empty(&v)).then_some(v)
+    });
+    let (mut trust, trust_unknown, trust_span) = match replaced {
+        Some(v) => {
+            let (doc, unknown) = policy_from(inst, &v, DocumentKind::Trust);
+            (doc, unknown, v.span)
+        }
+        None => {
+            let (stmts, span) = c.trust_statements();
+            let doc = parse_document(&document(stmts, span), DocumentKind::Trust);
+            (Some(doc), None, span)
+        }
+    };
+    let mut inline: Vec<AttachedPolicy> = Vec::new();
+    for d in &spec.policy_documents {
+        let Some(v) = c.value(d, None, fallback) else {
+            continue;
+        };
+        let docs = if v.is_unknown() {
+            vec![v]
+        } else {
+            elements(&v)
+        };
+        for v in docs {
+            let (document, unknown) = policy_from(inst, &v, DocumentKind::Identity);
+            inline.push(AttachedPolicy {
+                origin: format!("inline (module input {})", d.input.as_deref().unwrap_or("")),
+                name: None,
+                span: v.span,
+                document,
+                unknown,
+            });
+        }
+    }
+    for d in &spec.policy_statements {
+        let Some(v) = c.value(d, None, fallback) else {
+            continue;
+        };
+        if is_empty(&v) {
+            continue;
+        }
+        let doc = parse_document(
+            &document(object_statements(&v), v.span),
+            DocumentKind::Identity,
+        );
+        inline.push(AttachedPolicy {
+            origin: format!("inline (module input {})", d.input.as_deref().unwrap_or("")),
+            name: None,
+            span: v.span,
+            document: Some(doc),
+            unknown: None,
+        });
+    }
+    let mut arns = Vec::new();
+    for m in &spec.managed_policies {
+        let Some(v) = c.value(m, None, fallback) else {
+            continue;
+        };
+        let items = if v.is_unknown() {
+            vec![v]
+        } else {
+            elements(&v)
+        };
+        for a in items {
+            arns.push((format!("{addr}.managed_policy_arns"), a));
+        }
+    }
+    for (input, nm) in &spec.not_modelled {
+        let Some(v) = c.given.get(input) else {
+            continue;
+        };
+        match truth(v) {
+            Some(false) => continue,
+            Some(true) => notes.push(format!("{input}: {}; not modelled", nm.note)),
+            None => notes.push(format!("{input} is unknown: {}; not modelled", nm.note)),
+        }
+        if nm.trust
+            && let Some(doc) = trust.as_mut()
+        {
+            doc.unknowns.push((
+                v.span,
+                crate::value::Unknown::new(
+                    input.clone(),
+                    format!(
+                        "{input}: {}; iamlint does not model it (run terraform init)",
+                        nm.note
+                    ),
+                ),
+            ));
+        }
+    }
+    let role = Role {
+        address: addr,
+        source: SourceKind::Terraform,
+        span: call.span,
+        resource_type: "aws_iam_role".into(),
+        name,
+        path: text(&spec.path),
+        trust,
+        trust_span: Some(trust_span),
+        trust_unknown,
+        inline_policies: inline,
+        managed_policies: Vec::new(),
+        permissions_boundary: text(&spec.permissions_boundary).filter(|s| s.get() != Some("")),
+        boundary_policy: None,
+        max_session_duration: text(&spec.max_session_duration),
+        notes,
+        metadata: Vec::new(),
+        root: String::new(),
+        state,
+        files: vec![call.span.file],
+    };
+    Model::Modelled(Some(Box::new(Modelled { role, arns })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs only.
+
+/// What an input's value is, read as IAM would read it in a policy.
+enum Kind {
+    Principal(&'static str),
+    ManagedPolicy,
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Classifies one string of a module input. Principals (account ids, IAM principal ARNs,
+/// service principals, `*`) count only in inputs whose name says they are trusted or are
+/// principals: an ARN in `task_role_arn` or `kms_key_administrators` is a role the module uses
+/// or a key policy, not a trust. Managed policy ARNs count in any input but a boundary.
+fn classify_value(s: &str, name: &str) -> Option<Kind> {
+    let says_principal = ["trust", "principal", "assum", "account", "allowed"]
+        .iter()
+        .any(|w| name.contains(w));
+    if name.contains("boundary") {
+        return None;
+    }
+    if is_account(s) {
+        return says_principal.then_some(Kind::Principal("AWS"));
+    }
+    if let Some(rest) = s.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        if let [_, "iam", "", _, res] = parts.as_slice() {
+            if res.starts_with("policy/") {
+                return Some(Kind::ManagedPolicy);
+            }
+            // An identity provider ARN alone says nothing: what matters is the subject and
+            // audience conditions the module writes, which are not known (subject inputs are
+            // read on their own).
+            if *res == "root" || ["role/", "user/"].iter().any(|p| res.starts_with(p)) {
+                return says_principal.then_some(Kind::Principal("AWS"));
+            }
+        }
+        if let [_, "sts", "", _, res] = parts.as_slice()
+            && res.starts_with("assumed-role/")
+        {
+            return says_principal.then_some(Kind::Principal("AWS"));
+        }
+        return None;
+    }
+    if !says_principal {
+        return None;
+    }
+    if s == "*" {
+        return Some(Kind::Principal("AWS"));
+    }
+    if s.ends_with(".amazonaws.com") && !s.contains('/') && !s.contains(':') {
+        return Some(Kind::Principal("Service"));
+    }
+    None
+}
+
+fn strings(v: &Val, out: &mut Vec<Val>) {
+    match &v.kind {
+        ValKind::Str(_) | ValKind::Number(_) => out.push(v.clone()),
+        ValKind::List(l) => l.iter().for_each(|x| strings(x, out)),
+        ValKind::Map(m) => m.iter().for_each(|(_, x)| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// The issuer a subject input belongs to: a provider URL input of the call, else the subject's
+/// shape (`repo:` is GitHub Actions), else GitHub when the input or the module's source names it.
+fn issuer_of(
+    given: &[(String, Val)],
+    input: &str,
+    subjects: &[Val],
+    source: &str,
+) -> Option<String> {
+    for (n, v) in given {
+        let n = n.to_ascii_lowercase();
+        if (n.contains("provider_url") || n.contains("issuer"))
+            && let Some(s) = as_string(v)
+        {
+            let s = s.trim_start_matches("https://").to_string();
+            if !s.is_empty() {
+                return Some(s);
+            }
+        }
+    }
+    let github = subjects
+        .iter()
+        .filter_map(|s| s.as_str())
+        .any(|s| s.starts_with("repo:"))
+        || source.to_ascii_lowercase().contains("github")
+        || input.contains("github");
+    github.then(|| "token.actions.githubusercontent.com".to_string())
+}
+
+/// The role-shaped record of a module that is not on disk and not modelled: its inputs that are
+/// principals, OIDC subjects or managed policy ARNs. `None` when it has none.
+pub fn inputs_only(
+    inst: &Instance,
+    call: &ModuleCall,
+    key: &InstKey,
+    bound: Option<&(&'static str, Val)>,
+    why: &str,
+) -> Option<Modelled> {
+    let source = call
+        .body
+        .attr("source")
+        .and_then(|a| literal_string(&a.expr))
+        .unwrap_or_default();
+    let empty = Scope::empty();
+    let scope = match bound {
+        Some((n, v)) => empty.with(n, v.clone()),
+        None => Scope::empty(),
+    };
+    let given: Vec<(String, Val)> = call
+        .body
+        .attrs
+        .iter()
+        .filter(|a| !META_ARGUMENTS.contains(&a.name.as_str()))
+        .map(|a| (a.name.clone(), inst.eval(&a.expr, &scope)))
+        .collect();
+    let addr = format!("{}module.{}{}", inst.prefix, call.name, key.suffix());
+    // `module.x (source s, not downloaded) was not read` → `source s, not downloaded`.
+    let why = why
+        .split_once(" (")
+        .and_then(|(_, r)| r.strip_suffix(") was not read"))
+        .unwrap_or(why);
+    let mut statements = Vec::new();
+    let mut arns = Vec::new();
+    for (name, v) in &given {
+        let lname = name.to_ascii_lowercase();
+        let mut leaves = Vec::new();
+        strings(v, &mut leaves);
+        if lname.contains("subject") {
+            let subs: Vec<Val> = leaves
+                .iter()
+                .filter(|s| s.as_str().is_some())
+                .cloned()
+                .collect();
+            if subs.is_empty() {
+                continue;
+            }
+            let Some(issuer) = issuer_of(&given, &lname, &subs, &source) else {
+                continue;
+            };
+            let span = v.span;
+            let provider = Val::str(
+                format!("arn:aws:iam::{SELF_ACCOUNT}:oidc-provider/{issuer}"),
+                span,
+            );
+            let cond = map_val(
+                vec![(
+                    "StringLike",
+                    Val::new(
+                        ValKind::Map(vec![(
+                            Key {
+                                name: format!("{issuer}:sub"),
+                                span,
+                            },
+                            Val::new(ValKind::List(subs), span),
+                        )]),
+                        span,
+                    ),
+                )],
+                span,
+            );
+            statements.push(map_val(
+                vec![
+                    ("Effect", Val::str("Allow", span)),
+                    ("Action", Val::str("sts:AssumeRoleWithWebIdentity", span)),
+                    ("Principal", map_val(vec![("Federated", provider)], span)),
+                    ("Condition", cond),
+                ],
+                span,
+            ));
+            continue;
+        }
+        let mut by_type: Vec<(&'static str, Vec<Val>)> = Vec::new();
+        for leaf in leaves {
+            let Some(s) = leaf.as_str() else { continue };
+            match classify_value(s, &lname) {
+                Some(Kind::ManagedPolicy) => {
+                    arns.push((format!("{addr} (input {name})"), leaf.clone()))
+                }
+                Some(Kind::Principal(t)) => match by_type.iter_mut().find(|(x, _)| *x == t) {
+                    Some((_, l)) => l.push(leaf.clone()),
+                    None => by_type.push((t, vec![leaf.clone()])),
+                },
+                None => {}
+            }
+        }
+        if by_type.is_empty() {
+            continue;
+        }
+        let span = v.span;
+        let action = "sts:AssumeRole";
+        let principal = map_val(
+            by_type
+                .into_iter()
+                .map(|(t, l)| (t, Val::new(ValKind::List(l), span)))
+                .collect(),
+            span,
+        );
+        statements.push(map_val(
+            vec![
+                ("Effect", Val::str("Allow", span)),
+                ("Action", Val::str(action, span)),
+                ("Principal", principal),
+            ],
+            span,
+        ));
+    }
+    if statements.is_empty() && arns.is_empty() {
+        return None;
+    }
+    let span = call.body.attr("source").map_or(call.span, |a| a.span);
+    let trust = (!statements.is_empty())
+        .then(|| parse_document(&document(statements, span), DocumentKind::Trust));
+    let managed = arns
+        .into_iter()
+        .map(|(origin, a)| ManagedPolicyRef {
+            origin,
+            arn: Str::from_val(&a),
+        })
+        .collect();
+    let role = Role {
+        address: addr,
+        source: SourceKind::Terraform,
+        span: call.span,
+        resource_type: MODULE_INPUTS.into(),
+        name: None,
+        path: None,
+        trust,
+        trust_span: Some(span),
+        trust_unknown: None,
+        inline_policies: Vec::new(),
+        managed_policies: managed,
+        permissions_boundary: None,
+        boundary_policy: None,
+        max_session_duration: None,
+        notes: vec![format!(
+            "inputs only: the module was not read ({why}); its inputs are checked as they would be in a role's trust and permission policies, and the conditions the module may add are not known; run terraform init for the exact code"
+        )],
+        metadata: Vec::new(),
+        root: String::new(),
+        state: RoleState::Checked,
+        files: vec![call.span.file],
+    };
+    Some(Modelled {
+        role,
+        arns: Vec::new(),
+    })
+}

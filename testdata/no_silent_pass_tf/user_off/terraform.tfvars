@@ -1,0 +1,1 @@
+enable_ci_role = false
