@@ -55,14 +55,19 @@ fn role(dir: &Path, address: &str) -> Value {
         .unwrap_or_else(|| panic!("no role {address} in {v:#}"))
 }
 
-/// The rule ids of the findings on the role at `address`.
+/// The rule ids of the findings on the role at `address` (on the role or on a policy of it).
 fn rule_ids(dir: &Path, address: &str) -> Vec<String> {
     let v = json(dir, &[]);
     let mut ids: Vec<String> = v["findings"]
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| f["resource"] == address || f["address"] == address)
+        .filter(|f| {
+            f["resource"] == address
+                || f["message"].as_str().is_some_and(|m| {
+                    m.starts_with(&format!("{address} ")) || m.starts_with(&format!("{address}:"))
+                })
+        })
         .filter_map(|f| f["rule_id"].as_str().or(f["rule"].as_str()))
         .map(str::to_string)
         .collect();
@@ -316,4 +321,139 @@ fn tf_saml_provider_created_alongside_is_this_accounts() {
     assert_eq!(r["trust_resolved"], true, "{r:#}");
     let ps = principals(&r);
     assert_eq!(ps[0].0, "federated", "{ps:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Point 1: optional(T, default) in variable type constraints.
+// ---------------------------------------------------------------------------------------------
+
+const TF_OPTIONAL: &str = r#"variable "trust" {
+  type = object({
+    services = optional(list(string), ["lambda.amazonaws.com"])
+    accounts = optional(list(string))
+  })
+  default = {}
+}
+
+variable "statements" {
+  type = list(object({
+    sid         = optional(string)
+    effect      = optional(string, "Allow")
+    actions     = optional(list(string))
+    not_actions = optional(list(string))
+    resources   = optional(list(string))
+    not_resources = optional(list(string))
+  }))
+  default = [{
+    actions   = ["*"]
+    resources = ["*"]
+  }]
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = var.trust.services
+    }
+    dynamic "principals" {
+      for_each = var.trust.accounts == null ? [] : [1]
+      content {
+        type        = "AWS"
+        identifiers = var.trust.accounts
+      }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "perms" {
+  dynamic "statement" {
+    for_each = var.statements
+    content {
+      sid           = statement.value.sid
+      effect        = statement.value.effect
+      actions       = statement.value.actions
+      not_actions   = statement.value.not_actions
+      resources     = statement.value.resources
+      not_resources = statement.value.not_resources
+    }
+  }
+}
+
+resource "aws_iam_role" "fn" {
+  name               = "fn"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+
+resource "aws_iam_role_policy" "fn" {
+  role   = aws_iam_role.fn.id
+  policy = data.aws_iam_policy_document.perms.json
+}
+"#;
+
+#[test]
+fn tf_optional_default_fills_an_omitted_attribute() {
+    let dir = tree(&[("main.tf", TF_OPTIONAL)]);
+    let r = role(dir.path(), "aws_iam_role.fn");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    let ps = principals(&r);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(ps[0].0, "service");
+    assert!(ps[0].1.contains("lambda.amazonaws.com"), "{ps:?}");
+}
+
+#[test]
+fn tf_optional_without_default_is_null_and_default_effect_is_allow() {
+    let dir = tree(&[("main.tf", TF_OPTIONAL)]);
+    let ids = rule_ids(dir.path(), "aws_iam_role.fn");
+    // effect defaults to "Allow": the statement grants * on *.
+    assert!(ids.contains(&"IAM101".to_string()), "{ids:?}");
+    // not_actions and not_resources are null (omitted), not present.
+    for absent in ["IAM301", "IAM106", "IAM107", "IAM019"] {
+        assert!(!ids.contains(&absent.to_string()), "{absent} in {ids:?}");
+    }
+}
+
+#[test]
+fn tf_optional_defaults_apply_to_module_inputs() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"module "role" {
+  source = "./mod"
+  trust  = { accounts = ["111122223333"] }
+}
+"#,
+        ),
+        (
+            "mod/main.tf",
+            r#"variable "trust" {
+  type = object({
+    accounts = list(string)
+    options  = optional(object({
+      external_id = optional(string, "shared-secret")
+    }), {})
+  })
+}
+
+resource "aws_iam_role" "this" {
+  name = "cross"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = var.trust.accounts }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "sts:ExternalId" = var.trust.options.external_id } }
+    }]
+  })
+}
+"#,
+        ),
+    ]);
+    let r = role(dir.path(), "module.role.aws_iam_role.this");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    let conds = r["trust"]["statements"][0]["conditions"].to_string();
+    assert!(conds.contains("shared-secret"), "{conds}");
 }

@@ -1457,6 +1457,14 @@ impl<'c> Instance<'c> {
                 },
             }
         };
+        // The type constraint fills optional attributes the value omits.
+        let v = match self.def.variable(name).and_then(|d| d.ty.as_ref()) {
+            Some(super::parse::Attr {
+                expr: Expr::Hcl { expr, file },
+                ..
+            }) => super::types::apply(self, expr, *file, v),
+            _ => v,
+        };
         self.vars.borrow_mut().insert(name.to_string(), v.clone());
         use_site(v, span)
     }
