@@ -457,3 +457,61 @@ resource "aws_iam_role" "this" {
     let conds = r["trust"]["statements"][0]["conditions"].to_string();
     assert!(conds.contains("shared-secret"), "{conds}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Point 5: data "aws_iam_policy" reads AWS managed policies from the embedded catalog.
+// ---------------------------------------------------------------------------------------------
+
+const TF_MANAGED_DATA: &str = r#"data "aws_iam_policy" "basic" {
+  name = "AWSLambdaBasicExecutionRole"
+}
+
+data "aws_iam_policy" "admin" {
+  arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+
+resource "aws_iam_role" "fn" {
+  name = "fn"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "basic" {
+  role       = aws_iam_role.fn.name
+  policy_arn = data.aws_iam_policy.basic.arn
+}
+
+resource "aws_iam_role_policy" "copy" {
+  name   = "copy-${data.aws_iam_policy.basic.path == "/service-role/" ? "ok" : "bad"}"
+  role   = aws_iam_role.fn.id
+  policy = data.aws_iam_policy.admin.policy
+}
+"#;
+
+#[test]
+fn tf_managed_policy_by_name_has_its_path() {
+    let dir = tree(&[("main.tf", TF_MANAGED_DATA)]);
+    let ids = rule_ids(dir.path(), "aws_iam_role.fn");
+    assert!(!ids.contains(&"IAM306".to_string()), "{ids:?}");
+    let r = role(dir.path(), "aws_iam_role.fn");
+    let text = r.to_string();
+    assert!(
+        text.contains("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+        "{r:#}"
+    );
+    assert!(text.contains("copy-ok"), "{r:#}");
+}
+
+#[test]
+fn tf_managed_policy_document_copied_inline_is_read() {
+    let dir = tree(&[("main.tf", TF_MANAGED_DATA)]);
+    let ids = rule_ids(dir.path(), "aws_iam_role.fn");
+    assert!(ids.contains(&"IAM101".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"IAM019".to_string()), "{ids:?}");
+}

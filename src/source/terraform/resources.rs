@@ -219,16 +219,7 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
                 }
             }
         }
-        (true, "aws_iam_policy") if obj.get("arn").and_then(as_string).is_none() => {
-            if let Some(name) = known(obj, "name") {
-                let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
-                set(
-                    obj,
-                    "arn",
-                    Val::str(format!("arn:aws:iam::aws:policy{prefix}{name}"), span),
-                );
-            }
-        }
+        (true, "aws_iam_policy") => managed_policy_data(obj, full, span),
         // The provider's service principal data source: `<service>.amazonaws.com` in the
         // commercial partition, which is what the trust policies compare.
         (true, "aws_service_principal") => {
@@ -255,6 +246,94 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
         }
         _ => {}
     }
+}
+
+/// `data "aws_iam_policy"`: by `arn`, or by `name` (and `path_prefix`). An AWS managed policy
+/// comes from the embedded catalog with its real path; `.policy` is its document when the
+/// catalog keeps every statement whole (actions on `*` without conditions), otherwise an
+/// unknown that says so. A name the catalog does not know is a customer managed policy of this
+/// account.
+fn managed_policy_data(obj: &mut Val, full: &str, span: Span) {
+    use crate::iam::managed;
+    let by_arn = known(obj, "arn");
+    let found = match (&by_arn, known(obj, "name")) {
+        (Some(arn), _) => managed::lookup(arn),
+        (None, Some(name)) => {
+            let prefix = known(obj, "path_prefix");
+            managed::lookup_name(&name).filter(|p| {
+                prefix
+                    .as_deref()
+                    .is_none_or(|pre| p.arn_path.starts_with(pre))
+            })
+        }
+        (None, None) => None,
+    };
+    let Some(p) = found else {
+        if by_arn.is_none()
+            && let Some(name) = known(obj, "name")
+        {
+            let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
+            set(
+                obj,
+                "arn",
+                Val::str(
+                    format!("arn:aws:iam::{SELF_ACCOUNT}:policy{prefix}{name}"),
+                    span,
+                ),
+            );
+        }
+        return;
+    };
+    if by_arn.is_none() {
+        set(obj, "arn", Val::str(p.arn(), span));
+    }
+    set(obj, "name", Val::str(p.name, span));
+    set(obj, "path", Val::str(p.arn_path, span));
+    set(
+        obj,
+        "policy_id",
+        Val::unknown(
+            format!("{full}.policy_id"),
+            format!("{full}.policy_id is known only at plan"),
+            span,
+        ),
+    );
+    let policy = match managed_document(p) {
+        Some(json) => Val::str(json, span),
+        None => Val::unknown(
+            format!("{full}.policy"),
+            format!(
+                "the catalog keeps only a summary of {}'s statements (resources and conditions are not embedded)",
+                p.name
+            ),
+            span,
+        ),
+    };
+    set(obj, "policy", policy);
+}
+
+/// The JSON document of a managed policy whose statements the catalog keeps whole: every
+/// statement on `Resource: "*"` without a condition.
+fn managed_document(p: &crate::iam::managed::ManagedPolicy) -> Option<String> {
+    use crate::iam::managed::{Effect, ResourceScope};
+    let mut statements = Vec::new();
+    for st in &p.statements {
+        if st.conditional || st.resource != ResourceScope::Any {
+            return None;
+        }
+        let effect = match st.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        let key = if st.not_action { "NotAction" } else { "Action" };
+        let mut m = serde_json::Map::new();
+        m.insert("Effect".into(), effect.into());
+        m.insert(key.into(), st.actions.clone().into());
+        m.insert("Resource".into(), "*".into());
+        statements.push(serde_json::Value::Object(m));
+    }
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    Some(doc.to_string())
 }
 
 /// `data.aws_caller_identity`, `data.aws_partition`, `data.aws_region` as objects.
