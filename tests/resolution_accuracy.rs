@@ -232,6 +232,11 @@ resource "aws_iam_saml_provider" "idp" {
   saml_metadata_document = "<xml/>"
 }
 
+resource "aws_iam_saml_provider" "named" {
+  name                   = "corp-idp"
+  saml_metadata_document = "<xml/>"
+}
+
 variable "idp_name" {
   type = string
 }
@@ -282,7 +287,7 @@ resource "aws_iam_role" "sso" {
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
-      Principal = { Federated = aws_iam_saml_provider.idp.arn }
+      Principal = { Federated = [aws_iam_saml_provider.idp.arn, aws_iam_saml_provider.named.id] }
       Action    = "sts:AssumeRoleWithSAML"
       Condition = { StringEquals = { "SAML:aud" = "https://signin.aws.amazon.com/saml" } }
     }]
@@ -320,7 +325,9 @@ fn tf_saml_provider_created_alongside_is_this_accounts() {
     let r = role(dir.path(), "aws_iam_role.sso");
     assert_eq!(r["trust_resolved"], true, "{r:#}");
     let ps = principals(&r);
-    assert_eq!(ps[0].0, "federated", "{ps:?}");
+    assert_eq!(ps.len(), 2, "{ps:?}");
+    assert!(ps.iter().all(|p| p.0 == "federated"), "{ps:?}");
+    assert!(ps[1].1.contains(":saml-provider/corp-idp"), "{ps:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

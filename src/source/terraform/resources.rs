@@ -187,6 +187,12 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
             let arn = iam_arn(obj, full, "user", "arn", span);
             set(obj, "arn", arn);
         }
+        // The provider's id of a SAML provider is its ARN.
+        (false, "aws_iam_saml_provider") => {
+            let arn = iam_arn(obj, full, "saml-provider", "arn", span);
+            set(obj, "id", arn.clone());
+            set(obj, "arn", arn);
+        }
         (false, "aws_iam_instance_profile") => {
             let arn = iam_arn(obj, full, "instance-profile", "arn", span);
             set(obj, "arn", arn);
