@@ -522,3 +522,38 @@ fn tf_managed_policy_document_copied_inline_is_read() {
     assert!(ids.contains(&"IAM101".to_string()), "{ids:?}");
     assert!(!ids.contains(&"IAM019".to_string()), "{ids:?}");
 }
+
+#[test]
+fn tf_eks_cluster_id_is_its_name() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+resource "aws_eks_cluster" "this" {
+  name     = "prod"
+  role_arn = "arn:aws:iam::111122223333:role/eks"
+}
+
+resource "aws_iam_role" "fargate" {
+  name = "fargate"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "eks-fargate-pods.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        ArnLike = {
+          "aws:SourceArn" = "arn:aws:eks:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:fargateprofile/${aws_eks_cluster.this.id}/*"
+        }
+      }
+    }]
+  })
+}
+"#,
+    )]);
+    let r = role(dir.path(), "aws_iam_role.fargate");
+    assert_eq!(r["trust_resolved"], true, "{r:#}");
+    assert!(r.to_string().contains("fargateprofile/prod/*"), "{r:#}");
+}

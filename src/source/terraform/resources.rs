@@ -187,6 +187,12 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
             let arn = iam_arn(obj, full, "user", "arn", span);
             set(obj, "arn", arn);
         }
+        // The provider's id of an EKS cluster is its name.
+        (false, "aws_eks_cluster") => {
+            if let Some(name) = obj.get("name").filter(|v| as_string(v).is_some()).cloned() {
+                set(obj, "id", name);
+            }
+        }
         // The provider's id of a SAML provider is its ARN.
         (false, "aws_iam_saml_provider") => {
             let arn = iam_arn(obj, full, "saml-provider", "arn", span);
