@@ -23,8 +23,8 @@ pub fn digest(s: &str) -> String {
 /// The fingerprints of a baseline file.
 pub fn load(path: &Path) -> Result<BTreeSet<String>, String> {
     let shown = crate::discover::display_path(path);
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("{shown}: cannot read the baseline: {e}"))?;
+    let bytes = crate::source::read::read(path, crate::source::read::Access::Named)
+        .map_err(|e| format!("{shown}: cannot read the baseline: {e}"))?;
     let text = crate::span::decode(&bytes).map_err(|e| format!("{shown}: {e}"))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{shown}:{}:{}: {e}", e.line(), e.column()))?;

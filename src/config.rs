@@ -142,7 +142,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         column,
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| err(1, 1, format!("cannot read: {e}")))?;
+    let bytes = crate::source::read::read(path, crate::source::read::Access::Named)
+        .map_err(|e| err(1, 1, format!("cannot read: {e}")))?;
     let text = crate::span::decode(&bytes).map_err(|e| err(1, 1, e.to_string()))?;
     parse(&text, &display, path.parent())
 }

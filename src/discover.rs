@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::source::read::{Access, read_prefix};
+
 /// What the walk found, grouped by loader.
 #[derive(Debug, Default)]
 pub struct Discovered {
@@ -139,7 +141,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
                 continue;
             }
             out.explicit_files.push(root.clone());
-            classify(root, &mut out);
+            classify(root, &Access::Named, &mut out);
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -155,7 +157,10 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
                 Ok(e) => e,
                 Err(_) => continue,
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            if ft.is_dir() {
                 continue;
             }
             let p = entry.path();
@@ -163,13 +168,24 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
             if excludes.is_match(rel) {
                 continue;
             }
-            classify(p, &mut out);
+            if ft.is_file() {
+                classify(p, &Access::Inside(root), &mut out);
+            } else if matches!(kind_of(p), Some(Kind::Terraform)) {
+                // A linked or special `.tf` file makes its directory a module, as in Terraform;
+                // the module loader's guarded read reports it when it is outside the root or
+                // not a regular file.
+                classify(p, &Access::Inside(root), &mut out);
+            } else if ft.is_symlink() && read_prefix(p, Access::Inside(root), 1).is_ok() {
+                // A linked YAML or JSON file is read when it resolves to a regular file inside
+                // the walked directory; other links and special files are not candidates.
+                classify(p, &Access::Inside(root), &mut out);
+            }
         }
     }
     Ok(out)
 }
 
-fn classify(p: &Path, out: &mut Discovered) {
+fn classify(p: &Path, access: &Access<'_>, out: &mut Discovered) {
     match kind_of(p) {
         Some(Kind::Terraform) => {
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -182,15 +198,8 @@ fn classify(p: &Path, out: &mut Discovered) {
         }
         Some(Kind::Json) => {
             // Sniff the start only; the loaders read the whole file once.
-            let is_plan = std::fs::File::open(p)
-                .ok()
-                .and_then(|f| {
-                    use std::io::Read;
-                    let mut buf = Vec::new();
-                    f.take(1 << 20).read_to_end(&mut buf).ok()?;
-                    Some(looks_like_plan(&String::from_utf8_lossy(&buf)))
-                })
-                .unwrap_or(false);
+            let is_plan = read_prefix(p, *access, 1 << 20)
+                .is_ok_and(|buf| looks_like_plan(&String::from_utf8_lossy(&buf)));
             if is_plan {
                 out.terraform_plans.push(p.to_path_buf());
             } else {

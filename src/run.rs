@@ -517,14 +517,8 @@ fn collect_errors(sources: &SourceMap, ex: &Extraction) -> Vec<ReportedError> {
     for f in &ex.load_failures {
         out.push(ReportedError {
             file: f.display.clone(),
-            line: match f.error {
-                crate::span::LoadError::NotUtf8 { line, .. } => line,
-                _ => 1,
-            },
-            column: match f.error {
-                crate::span::LoadError::NotUtf8 { column, .. } => column,
-                _ => 1,
-            },
+            line: f.error.position().0,
+            column: f.error.position().1,
             message: f.error.to_string(),
         });
     }

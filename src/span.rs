@@ -145,8 +145,35 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 pub enum LoadError {
     Io(String),
     TooLarge(u64),
-    Binary,
-    NotUtf8 { line: usize, column: usize },
+    /// A NUL byte at this 1-based position: the file is binary.
+    Nul {
+        line: usize,
+        column: usize,
+    },
+    /// UTF-16 text (with or without a byte order mark); `big_endian` tells which.
+    Utf16 {
+        big_endian: bool,
+    },
+    NotUtf8 {
+        line: usize,
+        column: usize,
+    },
+    /// A path found by the tool that resolves (symlinks followed) outside the repository root.
+    OutsideRoot,
+    /// A path found by the tool that is a FIFO, a device, a socket or a directory.
+    NotRegular(&'static str),
+}
+
+impl LoadError {
+    /// The 1-based line and column the error is reported at.
+    pub fn position(&self) -> (usize, usize) {
+        match self {
+            LoadError::Nul { line, column } | LoadError::NotUtf8 { line, column } => {
+                (*line, *column)
+            }
+            _ => (1, 1),
+        }
+    }
 }
 
 impl std::fmt::Display for LoadError {
@@ -157,7 +184,26 @@ impl std::fmt::Display for LoadError {
                 f,
                 "the file is {n} bytes, over the {MAX_FILE_BYTES}-byte limit; it was not read"
             ),
-            LoadError::Binary => write!(f, "the file is binary (it contains a NUL byte)"),
+            LoadError::Nul { line, column } => write!(
+                f,
+                "the file is binary (a NUL byte at line {line}, column {column}); it was not read"
+            ),
+            LoadError::Utf16 { big_endian } => write!(
+                f,
+                "the file is UTF-16 ({}); iamlint reads UTF-8 only, convert it (e.g. `iconv -f UTF-16 -t UTF-8`)",
+                if *big_endian {
+                    "big-endian"
+                } else {
+                    "little-endian"
+                }
+            ),
+            LoadError::OutsideRoot => write!(
+                f,
+                "the path resolves (through a symbolic link) outside the repository root; it was not read"
+            ),
+            LoadError::NotRegular(kind) => {
+                write!(f, "the path is {kind}, not a regular file; it was not read")
+            }
             LoadError::NotUtf8 { line, column } => {
                 write!(
                     f,
@@ -180,12 +226,14 @@ impl SourceMap {
         self.lock().push(Arc::new(file))
     }
 
-    /// Reads a file (once per path) with the size, binary and UTF-8 checks. A leading BOM is
+    /// Reads a file (once per path) through the guarded door
+    /// ([`crate::source::read::read`]) with the size, binary and UTF-8 checks. A leading BOM is
     /// dropped, as Terraform and CloudFormation do.
     pub fn load(
         &self,
         path: &Path,
         display: String,
+        access: crate::source::read::Access<'_>,
     ) -> Result<(FileId, Arc<SourceFile>), LoadError> {
         {
             let files = self.lock();
@@ -195,14 +243,7 @@ impl SourceMap {
                 return Ok((*id, f.clone()));
             }
         }
-        let meta = std::fs::metadata(path).map_err(|e| LoadError::Io(e.to_string()))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(LoadError::TooLarge(meta.len()));
-        }
-        let bytes = std::fs::read(path).map_err(|e| LoadError::Io(e.to_string()))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(LoadError::TooLarge(bytes.len() as u64));
-        }
+        let bytes = crate::source::read::read(path, access)?;
         let text = decode(&bytes)?;
         let mut files = self.lock();
         // Another thread may have loaded it meanwhile.
@@ -249,21 +290,63 @@ impl SourceMap {
     }
 }
 
-/// Checks and decodes file bytes: no NUL, valid UTF-8, BOM removed.
+/// Checks and decodes file bytes: not UTF-16, no NUL, valid UTF-8, BOM removed.
 pub fn decode(bytes: &[u8]) -> Result<String, LoadError> {
-    if bytes.contains(&0) {
-        return Err(LoadError::Binary);
+    if let Some(big_endian) = utf16(bytes) {
+        return Err(LoadError::Utf16 { big_endian });
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        let (line, column) = position(bytes, at);
+        return Err(LoadError::Nul { line, column });
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
         Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = good.iter().filter(|b| **b == b'\n').count() + 1;
-            let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+            let (line, column) = position(bytes, e.valid_up_to());
             Err(LoadError::NotUtf8 { line, column })
         }
+    }
+}
+
+/// The 1-based line and character column of byte `at` (lines end at `\n`).
+fn position(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// `Some(big_endian)` when the bytes are UTF-16: a byte order mark, or (without one) text whose
+/// every other byte is NUL, as ASCII-range characters are in UTF-16.
+fn utf16(bytes: &[u8]) -> Option<bool> {
+    match bytes {
+        [0xFF, 0xFE, ..] => return Some(false),
+        [0xFE, 0xFF, ..] => return Some(true),
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    if head.len() < 4 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let even_nul = head.iter().step_by(2).filter(|b| **b == 0).count();
+    let odd_nul = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    // Nearly every unit has a NUL high byte on one side and none on the other.
+    let mostly = |n: usize| n * 10 >= pairs * 9;
+    if mostly(odd_nul) && even_nul == 0 {
+        Some(false)
+    } else if mostly(even_nul) && odd_nul == 0 {
+        Some(true)
+    } else {
+        None
     }
 }
 

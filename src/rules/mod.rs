@@ -441,12 +441,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
     let mut out = Vec::new();
     for p in paths {
         let shown = crate::discover::display_path(&p);
-        let bytes = std::fs::read(&p).map_err(|e| RuleError {
-            file: shown.clone(),
-            line: 1,
-            column: 1,
-            message: format!("cannot read: {e}"),
-        })?;
+        let bytes =
+            crate::source::read::read(&p, crate::source::read::Access::Named).map_err(|e| {
+                RuleError {
+                    file: shown.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read: {e}"),
+                }
+            })?;
         let text = crate::span::decode(&bytes).map_err(|e| RuleError {
             file: shown.clone(),
             line: 1,

@@ -30,9 +30,51 @@ fn strict() -> ParseOptions {
     }
 }
 
+/// Values (objects, arrays, strings, numbers, literals) a JSON document may hold. Each costs
+/// about 150 bytes once parsed, so a file of 8 MiB of `0,0,0,...` would take over 600 MB; a real
+/// 8 MiB plan holds well under a million values.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// The byte offset at which `text` goes over [`MAX_NODES`] values, if it does. Counts, outside
+/// strings, the opening brackets and the separators (each `,` or `:` starts a value), which
+/// bounds the number of values the parser will build.
+fn over_budget(text: &str) -> Option<usize> {
+    let mut n = 1usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' | b',' | b':' => {
+                n += 1;
+                if n > MAX_NODES {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses `text`, which starts at byte `offset` of `file`, into a value whose spans point into
-/// the file. An empty document is an error.
+/// the file. An empty document is an error, and so is one over the [`MAX_NODES`] budget.
 pub fn parse(text: &str, file: FileId, offset: usize) -> Result<Val, JsonError> {
+    if let Some(at) = over_budget(text) {
+        return Err(JsonError {
+            offset: at,
+            message: format!("the document holds more than {MAX_NODES} values; it was not read"),
+        });
+    }
     let collect = CollectOptions::default();
     let result = jsonc_parser::parse_to_ast(text, &collect, &strict()).map_err(|e| JsonError {
         offset: e.range().start,

@@ -3,6 +3,7 @@
 
 pub mod cloudformation;
 pub mod json;
+pub mod read;
 pub mod terraform;
 pub mod yaml;
 
@@ -49,6 +50,28 @@ impl Context<'_> {
     /// The path relative to the current directory with `/` separators, for display.
     pub fn display_path(&self, path: &std::path::Path) -> String {
         crate::discover::display_path(path)
+    }
+
+    /// Loads a file through the guarded door ([`read::read`]): a file the user named
+    /// (`--var-file`, `--parameters`) is read from anywhere; any other must be a regular file
+    /// under the root, symlinks resolved.
+    pub fn load(
+        &self,
+        path: &std::path::Path,
+        display: String,
+    ) -> Result<(FileId, std::sync::Arc<crate::span::SourceFile>), LoadError> {
+        let named = self.options.cfn_parameter_files.iter().any(|p| p == path)
+            || self
+                .options
+                .tf_var_args
+                .iter()
+                .any(|a| matches!(a, TfVarArg::File(p) if p == path));
+        let access = if named {
+            read::Access::Named
+        } else {
+            read::Access::Inside(&self.root)
+        };
+        self.sources.load(path, display, access)
     }
 
     /// True when `path` (made absolute) is under the root. Symlinks are resolved first, so a

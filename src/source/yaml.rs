@@ -17,6 +17,10 @@ use crate::value::{Key, Val, ValKind};
 
 /// Nodes a document may hold, aliases expanded. Real templates have a few thousand.
 pub const MAX_NODES: usize = 100_000;
+/// Bytes of scalar text a document may hold, aliases expanded: an anchor on a large scalar
+/// aliased many times is an alias bomb even with few nodes. Real templates hold well under the
+/// 8 MiB a file may have.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 /// Nesting a document may have. Real templates stay under 30 levels.
 pub const MAX_DEPTH: usize = 128;
 
@@ -125,8 +129,10 @@ struct Builder<'a> {
     text: &'a str,
     file: FileId,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchor's node with its size in nodes and in bytes of scalar text.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     nodes: usize,
+    bytes: usize,
     doc: Document,
     done: bool,
 }
@@ -142,6 +148,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Document, YamlError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        bytes: 0,
         doc: Document::default(),
         done: false,
     };
@@ -179,18 +186,25 @@ pub fn parse(text: &str, file: FileId) -> Result<Document, YamlError> {
                     },
                     tag,
                 };
-                b.count(1, start)?;
+                let text_len = match &node.kind {
+                    NodeKind::Scalar { text, .. } => text.len(),
+                    _ => 0,
+                };
+                b.count(1, text_len, start)?;
                 if anchor != 0 {
-                    b.anchors.insert(anchor, (node.clone(), 1));
+                    b.anchors.insert(anchor, (node.clone(), 1, text_len));
                 }
                 b.push(node)?;
             }
             Event::Alias(id) => {
-                let Some((node, size)) = b.anchors.get(&id).cloned() else {
+                let Some((size, bytes)) = b.anchors.get(&id).map(|(_, n, t)| (*n, *t)) else {
                     return Err(b.error_at(start, "an alias refers to an unknown anchor"));
                 };
-                b.count(size, start)?;
-                let mut node = node;
+                // Counted before the copy is made.
+                b.count(size, bytes, start)?;
+                let Some(mut node) = b.anchors.get(&id).map(|(n, _, _)| n.clone()) else {
+                    return Err(b.error_at(start, "an alias refers to an unknown anchor"));
+                };
                 // The copy is reported where the alias is written.
                 let here = Span::new(file, start, end);
                 node.span = here;
@@ -264,10 +278,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Document, YamlError> {
                     kind,
                     tag,
                 };
-                b.count(1, start)?;
+                b.count(1, 0, start)?;
                 if anchor != 0 {
-                    let size = node_size(&node);
-                    b.anchors.insert(anchor, (node.clone(), size));
+                    let (size, bytes) = node_size(&node);
+                    b.anchors.insert(anchor, (node.clone(), size, bytes));
                 }
                 b.push(node)?;
             }
@@ -286,14 +300,15 @@ fn with_tag(value: Span, tag: Option<&Tag>) -> Span {
     }
 }
 
-/// Nodes in a subtree (bounded by the budget that built it).
-fn node_size(node: &Node) -> usize {
+/// Nodes and bytes of scalar text in a subtree (bounded by the budget that built it).
+fn node_size(node: &Node) -> (usize, usize) {
     let mut n = 0;
+    let mut bytes = 0usize;
     let mut todo = vec![node];
     while let Some(x) = todo.pop() {
         n += 1;
         match &x.kind {
-            NodeKind::Scalar { .. } => {}
+            NodeKind::Scalar { text, .. } => bytes = bytes.saturating_add(text.len()),
             NodeKind::Seq(items) => todo.extend(items.iter()),
             NodeKind::Map(entries) => {
                 for (k, v) in entries {
@@ -303,7 +318,7 @@ fn node_size(node: &Node) -> usize {
             }
         }
     }
-    n
+    (n, bytes)
 }
 
 impl Builder<'_> {
@@ -341,7 +356,16 @@ impl Builder<'_> {
         }
     }
 
-    fn count(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
+    fn count(&mut self, n: usize, bytes: usize, at: usize) -> Result<(), YamlError> {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes > MAX_TEXT_BYTES {
+            return Err(self.error_at(
+                at,
+                &format!(
+                    "the document expands to more than {MAX_TEXT_BYTES} bytes of text (an alias bomb?); it was not read"
+                ),
+            ));
+        }
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
             return Err(self.error_at(

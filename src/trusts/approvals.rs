@@ -427,14 +427,16 @@ pub fn load(path: &Path, sources: &SourceMap) -> Result<Option<Vec<Entry>>, Sour
         return Ok(None);
     }
     let display = crate::discover::display_path(path);
-    let (id, file) = sources.load(path, display.clone()).map_err(|e| {
-        let id = sources.add(crate::span::SourceFile::new(
-            path.to_path_buf(),
-            display,
-            std::sync::Arc::from(""),
-        ));
-        SourceError::whole_file(id, e.to_string())
-    })?;
+    let (id, file) = sources
+        .load(path, display.clone(), crate::source::read::Access::Named)
+        .map_err(|e| {
+            let id = sources.add(crate::span::SourceFile::new(
+                path.to_path_buf(),
+                display,
+                std::sync::Arc::from(""),
+            ));
+            SourceError::whole_file(id, e.to_string())
+        })?;
     parse(&file.text, id).map(Some)
 }
 

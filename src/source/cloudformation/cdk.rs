@@ -28,7 +28,7 @@ pub struct Listed {
 /// not a template and gives nothing.
 pub fn manifest_templates(ctx: &Context<'_>, path: &Path) -> Listed {
     let mut out = Listed::default();
-    let Ok((file, source)) = ctx.sources.load(path, ctx.display_path(path)) else {
+    let Ok((file, source)) = ctx.load(path, ctx.display_path(path)) else {
         return out;
     };
     if !source.text.contains("aws:cloudformation:stack") {

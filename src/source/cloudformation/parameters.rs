@@ -194,7 +194,7 @@ pub fn user_parameters(ctx: &Context<'_>) -> UserParameters {
     let mut out = UserParameters::default();
     for path in &ctx.options.cfn_parameter_files {
         let display = ctx.display_path(path);
-        let (file, source) = match ctx.sources.load(path, display.clone()) {
+        let (file, source) = match ctx.load(path, display.clone()) {
             Ok(x) => x,
             Err(error) => {
                 out.load_failures.push(LoadFailure { display, error });

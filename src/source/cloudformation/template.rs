@@ -115,7 +115,7 @@ pub fn looks_like_template(text: &str) -> bool {
 
 /// Loads, recognises and parses one file.
 pub fn read(ctx: &Context<'_>, path: &Path) -> Outcome {
-    let (file, source) = match ctx.sources.load(path, ctx.display_path(path)) {
+    let (file, source) = match ctx.load(path, ctx.display_path(path)) {
         Ok(x) => x,
         Err(error) => {
             return Outcome::LoadFailure(LoadFailure {

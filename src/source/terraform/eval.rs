@@ -34,6 +34,33 @@ pub const MAX_DEPTH: usize = 96;
 pub const MAX_ITEMS: usize = 10_000;
 /// Longest string built.
 pub const MAX_STR: usize = 1 << 20;
+/// `count` and `for_each` instances (of resources and module calls) expanded in one run, all
+/// root modules together: a bound on nested expansions (`count = 10000` in a module called with
+/// `count = 10000`). Past it, the expansion that does not fit is an error at its expression and
+/// gives no instances.
+pub const MAX_INSTANCES: usize = 25_000;
+
+/// What is left of [`MAX_INSTANCES`] in a run; shared by the threads of the root modules.
+pub struct InstanceBudget(std::sync::atomic::AtomicUsize);
+
+impl Default for InstanceBudget {
+    fn default() -> InstanceBudget {
+        InstanceBudget(std::sync::atomic::AtomicUsize::new(MAX_INSTANCES))
+    }
+}
+
+impl InstanceBudget {
+    /// Takes `n` instances; false (taking nothing) when fewer are left.
+    pub fn take(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    }
+}
+
 /// Evaluation steps per root module (a bound on hostile for-expressions).
 pub const STEP_BUDGET: u64 = 5_000_000;
 /// Prefix of the reason of an unknown that stands for an evaluation error (`try` skips these).
@@ -71,14 +98,15 @@ pub struct Shared<'c> {
 
 impl<'c> Shared<'c> {
     pub fn new(ctx: &'c Context<'c>, cache: &'c ModuleCache, top_dir: PathBuf) -> Shared<'c> {
-        let modules_json = super::module::read_modules_json(ctx, &top_dir);
+        let mut failures = Vec::new();
+        let modules_json = super::module::read_modules_json(ctx, &top_dir, &mut failures);
         Shared {
             ctx,
             cache,
             top_dir,
             errors: RefCell::default(),
             notices: RefCell::default(),
-            load_failures: RefCell::default(),
+            load_failures: RefCell::new(failures),
             json_vals: RefCell::default(),
             str_maps: RefCell::default(),
             files: RefCell::default(),
@@ -215,6 +243,7 @@ pub fn quote(s: &str) -> String {
 }
 
 /// How many instances a resource or module call has.
+#[derive(Clone)]
 pub enum Expansion {
     Single,
     /// `count` or `for_each` instances with the value bound to `count` / `each`.
@@ -331,6 +360,9 @@ pub struct Instance<'c> {
     resources: RefCell<HashMap<usize, Slot>>,
     outputs: RefCell<HashMap<String, Slot>>,
     children: RefCell<HashMap<(String, InstKey), ChildInstance<'c>>>,
+    /// Expansions by the span of their `count` / `for_each` (each is charged to the run's
+    /// [`InstanceBudget`] once).
+    expansions: RefCell<HashMap<Span, Rc<Expansion>>>,
 }
 
 /// `path` written relative to `base` (both directories), with `..` where it lies outside;
@@ -482,6 +514,32 @@ pub fn as_bool(v: &Val) -> Option<bool> {
     }
 }
 
+/// The end of the reason of an unknown list element that stands for an unknown number of
+/// elements: an unknown list spliced by `concat` or `flatten`, an element that `distinct` may
+/// merge or a `for` condition may drop. A list holding one has an unknown length, and its
+/// positions from there on are unknown.
+pub const SPREAD: &str = " (it stands for an unknown number of elements)";
+
+/// True for a list element that stands for an unknown number of elements.
+pub fn is_spread(v: &Val) -> bool {
+    matches!(&v.kind, ValKind::Unknown(u) if u.reason.ends_with(SPREAD))
+}
+
+/// `v` (unknown, or known but of unknown multiplicity) as a spread element.
+pub fn spread(v: &Val, expr: impl FnOnce() -> String) -> Val {
+    match &v.kind {
+        ValKind::Unknown(u) if u.reason.ends_with(SPREAD) => v.clone(),
+        ValKind::Unknown(u) => {
+            Val::unknown(u.expr.clone(), format!("{}{SPREAD}", u.reason), v.span)
+        }
+        _ => Val::unknown(
+            expr(),
+            format!("the element may or may not be there{SPREAD}"),
+            v.span,
+        ),
+    }
+}
+
 /// The first unknown among values (top level), for propagation.
 pub fn first_unknown<'a>(vals: impl IntoIterator<Item = &'a Val>) -> Option<&'a Val> {
     vals.into_iter().find(|v| v.is_unknown())
@@ -588,6 +646,7 @@ impl<'c> Instance<'c> {
             resources: RefCell::default(),
             outputs: RefCell::default(),
             children: RefCell::default(),
+            expansions: RefCell::default(),
         }
     }
 
@@ -930,6 +989,9 @@ impl<'c> Instance<'c> {
         let mut list = Vec::new();
         let mut map: Vec<(Key, Val)> = Vec::new();
         for (k, v) in items {
+            // An element that stands for many gives as many results.
+            let from_spread = is_spread(&v);
+            let spread_reason = v.as_unknown().map_or(String::new(), |u| u.reason.clone());
             if list.len() + map.len() >= MAX_ITEMS {
                 return err_val(
                     self.sh.text(span),
@@ -967,13 +1029,17 @@ impl<'c> Instance<'c> {
                         if f.key_expr.is_some() {
                             return item;
                         }
-                        list.push(item);
+                        list.push(spread(&item, String::new));
                         continue;
                     }
                 }
             }
             let val = self.eval_hcl(&f.value_expr, file, base, sc);
             match &f.key_expr {
+                None if from_spread => list.push(spread(&val, || self.sh.text(span))),
+                Some(_) if from_spread => {
+                    return Val::unknown(self.sh.text(span), spread_reason, span);
+                }
                 None => list.push(val),
                 Some(ke) => {
                     let kv = self.eval_hcl(ke, file, base, sc);
@@ -1399,6 +1465,21 @@ impl<'c> Instance<'c> {
             return Val::unknown(self.sh.text(span), u.reason.clone(), span);
         }
         match &val.kind {
+            ValKind::List(items)
+                if as_num(key).is_some_and(|n| {
+                    n >= 0.0 && items.iter().take(n as usize + 1).any(is_spread)
+                }) =>
+            {
+                let u = items
+                    .iter()
+                    .find(|i| is_spread(i))
+                    .and_then(Val::as_unknown);
+                Val::unknown(
+                    self.sh.text(span),
+                    u.map_or(String::new(), |u| u.reason.clone()),
+                    span,
+                )
+            }
             ValKind::List(items) => match as_num(key) {
                 Some(n) if n >= 0.0 && (n as usize) < items.len() => items
                     .get(n as usize)
@@ -1579,11 +1660,65 @@ impl<'c> Instance<'c> {
         Expansion::Off(obj, Off { reason, by_default })
     }
 
+    /// How many instances `body` (a resource or module call) has, computed once per instance
+    /// and charged to the run's instance budget.
     fn expansion_values(&self, body: &Body, addr: &str) -> Expansion {
+        let Some(at) = body
+            .attr("count")
+            .or_else(|| body.attr("for_each"))
+            .map(|a| a.span)
+        else {
+            return Expansion::Single;
+        };
+        if let Some(e) = self.expansions.borrow().get(&at) {
+            return Expansion::clone(e);
+        }
+        let mut e = self.expand(body, addr);
+        if let Expansion::Many(items) = &e
+            && !self.sh.cache.budget.take(items.len())
+        {
+            self.sh.error(SourceError::at(
+                at,
+                format!(
+                    "the run's budget of {MAX_INSTANCES} count/for_each instances is spent; \
+                     these {} instances were not expanded or checked",
+                    items.len()
+                ),
+            ));
+            e = Expansion::Many(Vec::new());
+        }
+        self.expansions.borrow_mut().insert(at, Rc::new(e.clone()));
+        e
+    }
+
+    /// The `count` / `each` value of instance `key` of `body`: `Some(None)` without count and
+    /// for_each, `None` when there is no such instance.
+    pub fn instance_value(&self, body: &Body, addr: &str, key: &InstKey) -> Option<Option<Val>> {
+        match self.expansion(body, addr) {
+            Expansion::Many(items) => items
+                .into_iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| Some(v)),
+            Expansion::Unknown(v) | Expansion::Off(v, _) => Some(Some(v)),
+            Expansion::Single => Some(None),
+        }
+    }
+
+    fn expand(&self, body: &Body, addr: &str) -> Expansion {
         if let Some(c) = body.attr("count") {
             let v = self.eval(&c.expr, &Scope::empty());
+            let over = as_num(&v).filter(|n| *n > MAX_ITEMS as f64);
+            if let Some(n) = over {
+                self.sh.error(SourceError::at(
+                    c.span,
+                    format!(
+                        "count is {n}, over the {MAX_ITEMS} instances iamlint expands; \
+                         the resource is checked once as a template"
+                    ),
+                ));
+            }
             return match as_num(&v) {
-                Some(n) if n >= 0.0 => {
+                Some(n) if n >= 0.0 && over.is_none() => {
                     let n = (n as usize).min(MAX_ITEMS);
                     Expansion::Many(
                         (0..n)
@@ -1605,9 +1740,11 @@ impl<'c> Instance<'c> {
                     )
                 }
                 _ => {
-                    let reason = v
-                        .as_unknown()
-                        .map_or("count is not a number".to_string(), |u| u.reason.clone());
+                    let reason = match (over, v.as_unknown()) {
+                        (Some(n), _) => format!("{n} is over the {MAX_ITEMS} instances expanded"),
+                        (None, Some(u)) => u.reason.clone(),
+                        (None, None) => "count is not a number".to_string(),
+                    };
                     let u = Val::unknown(
                         "count.index",
                         format!("count of {}{addr} is unknown ({reason})", self.prefix),

@@ -16,7 +16,7 @@ use crate::value::{Key, Val, ValKind};
 use super::crypto;
 use super::eval::{
     ERR, Instance, MAX_ITEMS, MAX_STR, Scope, as_bool, as_num, as_string, equal, err_val,
-    first_unknown, num_val, sorted_entries,
+    first_unknown, is_spread, num_val, sorted_entries, spread,
 };
 
 /// Evaluates a function call.
@@ -129,6 +129,20 @@ impl Call<'_, '_> {
             return self.err("the result is too long");
         }
         Val::str(v, self.span)
+    }
+
+    /// A list element that stands for an unknown number of elements.
+    fn spread(&self, v: &Val) -> Val {
+        spread(v, || self.text())
+    }
+
+    /// Unknown when `items` holds an element standing for an unknown number of elements: the
+    /// length and the positions are then unknown.
+    fn no_spread(&self, items: &[Val]) -> Result<(), Val> {
+        match items.iter().find(|i| is_spread(i)) {
+            Some(s) => Err(self.unknown_from(s)),
+            None => Ok(()),
+        }
     }
 
     fn list(&self, items: Vec<Val>) -> Val {
@@ -260,7 +274,8 @@ impl Call<'_, '_> {
                 for a in args {
                     match &a.kind {
                         ValKind::List(items) => out.extend(items.iter().cloned()),
-                        ValKind::Unknown(_) => out.push(a.clone()),
+                        // An unknown list adds an unknown number of elements.
+                        ValKind::Unknown(_) => out.push(self.spread(a)),
                         _ => return Err(self.err("arguments must be lists")),
                     }
                     if out.len() > MAX_ITEMS {
@@ -290,7 +305,10 @@ impl Call<'_, '_> {
                 };
                 let mut out: Vec<Val> = Vec::new();
                 for i in items {
-                    if i.is_unknown() || !out.iter().any(|o| equal(o, &i) == Some(true)) {
+                    if i.is_unknown() {
+                        // It may equal another element and merge with it.
+                        out.push(self.spread(&i));
+                    } else if !out.iter().any(|o| equal(o, &i) == Some(true)) {
                         out.push(i);
                     }
                 }
@@ -331,7 +349,14 @@ impl Call<'_, '_> {
                     items
                         .iter()
                         .filter(|i| !matches!(&i.kind, ValKind::Null) && i.as_str() != Some(""))
-                        .cloned()
+                        // An unknown element may be null or empty and go.
+                        .map(|i| {
+                            if i.is_unknown() {
+                                self.spread(i)
+                            } else {
+                                i.clone()
+                            }
+                        })
                         .collect(),
                 )
             }
@@ -374,6 +399,7 @@ impl Call<'_, '_> {
             }
             "element" => {
                 let items = self.list_arg(args, 0)?;
+                self.no_spread(items)?;
                 let i = args.get(1).ok_or_else(|| self.err("needs an index"))?;
                 if i.is_unknown() {
                     return Err(self.unknown_from(i));
@@ -390,15 +416,20 @@ impl Call<'_, '_> {
             "index" => {
                 let items = self.list_arg(args, 0)?;
                 let v = args.get(1).ok_or_else(|| self.err("needs a value"))?;
-                match items.iter().position(|i| equal(i, v) == Some(true)) {
-                    Some(p) => num_val(p as f64, span),
+                match items.iter().position(|i| equal(i, v) != Some(false)) {
+                    Some(p) if equal(&items[p], v) == Some(true) => num_val(p as f64, span),
+                    // An element before the match, or the value, is unknown.
+                    Some(p) => return Err(self.unknown_from(&items[p])),
                     None => return Err(self.err("the value is not in the list")),
                 }
             }
             "length" => {
                 let v = args.first().ok_or_else(|| self.err("needs one argument"))?;
                 match &v.kind {
-                    ValKind::List(items) => num_val(items.len() as f64, span),
+                    ValKind::List(items) => {
+                        self.no_spread(items)?;
+                        num_val(items.len() as f64, span)
+                    }
                     ValKind::Map(entries) => num_val(
                         entries
                             .iter()
@@ -447,7 +478,13 @@ impl Call<'_, '_> {
                     if a.is_unknown() {
                         return Err(self.unknown_from(a));
                     }
-                    if list_items(a).is_some_and(|l| !l.is_empty()) {
+                    if let Some(l) = list_items(a)
+                        && !l.is_empty()
+                    {
+                        if l.iter().all(is_spread) {
+                            // It may be empty.
+                            return Err(self.no_spread(l).err().unwrap_or_else(|| a.clone()));
+                        }
                         return Ok(a.clone());
                     }
                 }
@@ -455,6 +492,7 @@ impl Call<'_, '_> {
             }
             "one" => {
                 let items = self.list_arg(args, 0)?;
+                self.no_spread(items)?;
                 match items.len() {
                     0 => Val::new(ValKind::Null, span),
                     1 => items
@@ -479,6 +517,7 @@ impl Call<'_, '_> {
             }
             "slice" => {
                 let items = self.list_arg(args, 0)?;
+                self.no_spread(items)?;
                 let a = args
                     .get(1)
                     .and_then(as_num)
@@ -498,13 +537,14 @@ impl Call<'_, '_> {
                     match &a.kind {
                         ValKind::List(items) => {
                             for i in items {
-                                if i.is_unknown() || !out.iter().any(|o| equal(o, i) == Some(true))
-                                {
+                                if i.is_unknown() {
+                                    out.push(self.spread(i));
+                                } else if !out.iter().any(|o| equal(o, i) == Some(true)) {
                                     out.push(i.clone());
                                 }
                             }
                         }
-                        ValKind::Unknown(_) => out.push(a.clone()),
+                        ValKind::Unknown(_) => out.push(self.spread(a)),
                         _ => return Err(self.err("arguments must be sets")),
                     }
                 }
@@ -512,9 +552,16 @@ impl Call<'_, '_> {
             }
             "setintersection" | "setsubtract" => {
                 let first = self.list_arg(args, 0)?;
+                if let Some(u) = first_unknown(first.iter()) {
+                    return Err(self.unknown_from(u));
+                }
                 let mut out = first.clone();
                 for (n, _) in args.iter().enumerate().skip(1) {
                     let other = self.list_arg(args, n)?;
+                    if let Some(u) = first_unknown(other.iter()) {
+                        // Whether it matches an element is unknown.
+                        return Err(self.unknown_from(u));
+                    }
                     let keep = self.name == "setintersection";
                     out.retain(|i| other.iter().any(|o| equal(o, i) == Some(true)) == keep);
                 }
@@ -523,6 +570,8 @@ impl Call<'_, '_> {
             "zipmap" => {
                 let ks = self.list_arg(args, 0)?;
                 let vs = self.list_arg(args, 1)?;
+                self.no_spread(ks)?;
+                self.no_spread(vs)?;
                 let mut out = Vec::new();
                 for (k, v) in ks.iter().zip(vs) {
                     if k.is_unknown() {
@@ -595,6 +644,9 @@ impl Call<'_, '_> {
                 let rest = args.get(1..).unwrap_or(&[]);
                 if let Some(u) = first_unknown(rest) {
                     return Err(self.unknown_from(u));
+                }
+                for l in rest.iter().filter_map(list_items) {
+                    self.no_spread(l)?;
                 }
                 let n = rest
                     .iter()
@@ -1028,9 +1080,17 @@ impl Call<'_, '_> {
             ));
         }
         let display = sh.ctx.display_path(&path);
-        let (id, f) = match sh.ctx.sources.load(&path, display) {
+        let (id, f) = match sh.ctx.load(&path, display) {
             Ok(x) => x,
-            Err(e) => return Err(self.err(format!("cannot read {rel}: {e}"))),
+            Err(e) => {
+                // The guarded door refused it (a FIFO, a device, a link outside the root, too
+                // large, not UTF-8): an error of the run, not only an unknown value.
+                sh.error(SourceError::at(
+                    self.span,
+                    format!("{}(\"{rel}\"): {e}", self.name),
+                ));
+                return Err(self.err(format!("cannot read {rel}: {e}")));
+            }
         };
         self.inst.reads.borrow_mut().insert(id);
         let whole = Span::new(id, 0, f.text.len());
@@ -1108,6 +1168,8 @@ fn flatten_into(v: &Val, out: &mut Vec<Val>, depth: usize) {
             }
         }
         _ if depth == 0 => {}
+        // An unknown element may be a list of any length.
+        ValKind::Unknown(_) => out.push(spread(v, String::new)),
         _ => out.push(v.clone()),
     }
 }

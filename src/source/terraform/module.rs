@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::source::Context;
 use crate::value::Val;
 
-use super::eval::{Expansion, InstKey, Instance, Scope};
+use super::eval::{Expansion, InstKey, Instance, InstanceBudget, Scope};
 use super::parse::{ModuleCall, ModuleDef, literal_string, parse_module};
 
 /// The reason of the unknown standing for a module call that closes a cycle (reported as an
@@ -24,6 +24,8 @@ pub const MAX_MODULE_DEPTH: usize = 12;
 #[derive(Default)]
 pub struct ModuleCache {
     map: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<ModuleDef>>>>>,
+    /// The run's count/for_each instance budget, shared by all root modules.
+    pub budget: InstanceBudget,
 }
 
 fn key(dir: &Path) -> PathBuf {
@@ -85,18 +87,31 @@ pub fn is_local_source(s: &str) -> bool {
 }
 
 /// Reads `<dir>/.terraform/modules/modules.json` (or the run root's): module key → directory.
-pub fn read_modules_json(ctx: &Context, top_dir: &Path) -> Option<HashMap<String, PathBuf>> {
+/// It is read through the guarded door; a refused one (a link outside the root, a FIFO, a
+/// device, too large) is pushed to `failures`.
+pub fn read_modules_json(
+    ctx: &Context,
+    top_dir: &Path,
+    failures: &mut Vec<crate::source::LoadFailure>,
+) -> Option<HashMap<String, PathBuf>> {
     for base in [top_dir, ctx.root.as_path()] {
         let path = base.join(".terraform").join("modules").join("modules.json");
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.len() > crate::span::MAX_FILE_BYTES {
+        if std::fs::symlink_metadata(&path).is_err() {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
+        let text =
+            match crate::source::read::read(&path, crate::source::read::Access::Inside(&ctx.root))
+                .and_then(|b| crate::span::decode(&b))
+            {
+                Ok(t) => t,
+                Err(error) => {
+                    failures.push(crate::source::LoadFailure {
+                        display: ctx.display_path(&path),
+                        error,
+                    });
+                    continue;
+                }
+            };
         let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
         };

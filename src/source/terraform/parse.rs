@@ -209,7 +209,8 @@ pub fn module_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            // Links and special files too: the guarded read refuses what it must, with an error.
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
             .map(|e| e.path())
             .filter(|p| {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -230,7 +231,7 @@ pub fn parse_module(ctx: &Context, dir: &Path) -> ModuleDef {
     };
     for path in module_files(dir) {
         let display = ctx.display_path(&path);
-        let (id, file) = match ctx.sources.load(&path, display.clone()) {
+        let (id, file) = match ctx.load(&path, display.clone()) {
             Ok(x) => x,
             Err(error) => {
                 def.load_failures.push(LoadFailure { display, error });

@@ -188,7 +188,7 @@ fn policy(
 pub fn extract(ctx: &Context, path: &Path) -> Extraction {
     let mut out = Extraction::default();
     let display = ctx.display_path(path);
-    let (id, file) = match ctx.sources.load(path, display.clone()) {
+    let (id, file) = match ctx.load(path, display.clone()) {
         Ok(x) => x,
         Err(error) => {
             out.load_failures.push(LoadFailure { display, error });

@@ -20,7 +20,7 @@ fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for n in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = dir.join(n);
-        if p.is_file() {
+        if is_entry(&p) {
             out.push(p);
         }
     }
@@ -30,7 +30,7 @@ fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
                 .map(|e| e.path())
                 .filter(|p| {
                     let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    (n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")) && p.is_file()
+                    (n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")) && is_entry(p)
                 })
                 .collect()
         })
@@ -40,10 +40,16 @@ fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// True for a directory entry that is not a directory: a file, a link or a special file, which
+/// the guarded read accepts or refuses with an error (never skipped quietly).
+fn is_entry(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir())
+}
+
 /// Reads one tfvars file (HCL or JSON) into `out`.
 fn read_file(sh: &Shared, consts: &Instance, path: &Path, out: &mut HashMap<String, Val>) {
     let display = sh.ctx.display_path(path);
-    let (id, f) = match sh.ctx.sources.load(path, display.clone()) {
+    let (id, f) = match sh.ctx.load(path, display.clone()) {
         Ok(x) => x,
         Err(error) => {
             sh.load_failures
