@@ -3,7 +3,11 @@
 //! check). `cargo bench --bench full_run` runs mixed trees of 1,250 to 10,000 files, Terraform
 //! monorepos with modules of 2,500 to 10,000 files and CloudFormation sets of 1,250 to 5,000
 //! templates; set `IAMLINT_BENCH_FILES=N` for one mixed size. Under `cargo test` it runs a small tree once as a
-//! smoke test. Prints files per second and the process's peak resident memory.
+//! smoke test. Prints files per second and the process's peak resident memory. It also times a
+//! Terraform plan of 8,000 roles on one line (as `terraform show -json` writes it) against the
+//! same plan pretty-printed (`IAMLINT_BENCH_PLAN_ROLES=N` for that alone), and a pre-commit run
+//! on two named files in repositories of 1,250 and 10,000 files
+//! (`IAMLINT_BENCH_PRECOMMIT_FILES=N` for one size).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -226,11 +230,118 @@ fn bench(files: usize, runs: usize, mix: Mix) {
     );
 }
 
+/// Pre-commit: two files named in a repository of `files` files (a Terraform stack's main.tf
+/// and a template). The whole repository is read around them, as a run on files does, and the
+/// roles whose evaluation read them are checked.
+fn bench_precommit(files: usize, runs: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = generate(dir.path(), files, Mix::Mixed);
+    std::fs::create_dir_all(dir.path().join(".git")).expect(".git");
+    let rules = rules::builtin().expect("rules");
+    let opts = Options {
+        paths: vec![
+            dir.path().join("stacks/s0/main.tf"),
+            dir.path().join("cfn/t2.yaml"),
+        ],
+        ..Options::default()
+    };
+    let config = Config::default();
+    let mut times: Vec<Duration> = Vec::new();
+    let mut roles = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let o = run::check(&opts, &config, &rules).expect("run");
+        times.push(t.elapsed());
+        roles = o.roles.len();
+    }
+    times.sort();
+    println!(
+        "precommit: 2 named files in a repository of {written} files: roles checked={roles} median={:.3}s min={:.3}s",
+        times[times.len() / 2].as_secs_f64(),
+        times[0].as_secs_f64(),
+    );
+}
+
+/// A plan with `roles` roles (each trusting an unknown account, so each has findings), as
+/// `terraform show -json` writes it: one line. Values hold non-ASCII text, as real plans do.
+fn plan_one_line(roles: usize) -> String {
+    let mut resources = Vec::with_capacity(roles);
+    for i in 0..roles {
+        resources.push(format!(
+            r#"{{"address":"aws_iam_role.r{i}","mode":"managed","type":"aws_iam_role","name":"r{i}","values":{{"name":"r{i}","description":"rôle {i} — équipe","tags":{{"team":"t{i}"}},"assume_role_policy":"{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{{\"AWS\":\"arn:aws:iam::2109876{i:05}:root\"}}}}]}}"}}}}"#
+        ));
+    }
+    format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.5","planned_values":{{"root_module":{{"resources":[{}]}}}},"configuration":{{"root_module":{{}}}}}}"#,
+        resources.join(",")
+    )
+}
+
+/// Times the same plan on one line and pretty-printed: line and column lookups and
+/// suppressions must not depend on the length of a line.
+fn bench_plan(roles: usize, runs: usize) {
+    let one_line = plan_one_line(roles);
+    let value: serde_json::Value = serde_json::from_str(&one_line).expect("plan JSON");
+    let pretty = serde_json::to_string_pretty(&value).expect("pretty");
+    let rules = rules::builtin().expect("rules");
+    let config = Config::default();
+    let mut results = Vec::new();
+    for (label, text) in [("one-line", &one_line), ("pretty", &pretty)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("plan.json");
+        write(&path, text);
+        let opts = Options {
+            paths: vec![path],
+            ..Options::default()
+        };
+        let mut times: Vec<Duration> = Vec::new();
+        let mut findings = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let o = run::check(&opts, &config, &rules).expect("run");
+            times.push(t.elapsed());
+            assert!(o.errors.is_empty(), "plan errors: {:?}", o.errors);
+            assert_eq!(o.roles.len(), roles);
+            findings = o.findings.len();
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        println!(
+            "plan={label} bytes={} roles={roles} findings={findings} median={:.3}s min={:.3}s",
+            text.len(),
+            median.as_secs_f64(),
+            times[0].as_secs_f64(),
+        );
+        results.push((median, findings));
+    }
+    assert_eq!(results[0].1, results[1].1, "same findings either way");
+    println!(
+        "plan one-line/pretty = {:.2}",
+        results[0].0.as_secs_f64() / results[1].0.as_secs_f64()
+    );
+}
+
 fn main() {
     let is_bench = std::env::args().any(|a| a == "--bench");
     if !is_bench {
-        // `cargo test --all-targets`: a smoke run on a small tree.
+        // `cargo test --all-targets`: a smoke run on a small tree and a small plan.
         bench(200, 1, Mix::Mixed);
+        bench_plan(200, 1);
+        bench_precommit(200, 1);
+        return;
+    }
+    if let Some(n) = std::env::var("IAMLINT_BENCH_PRECOMMIT_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        bench_precommit(n, 5);
+        return;
+    }
+    if let Some(n) = std::env::var("IAMLINT_BENCH_PLAN_ROLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        bench_plan(n, 5);
         return;
     }
     match std::env::var("IAMLINT_BENCH_FILES")
@@ -247,6 +358,10 @@ fn main() {
             }
             for n in [1_250, 2_500, 5_000] {
                 bench(n, 5, Mix::CloudFormation);
+            }
+            bench_plan(8_000, 5);
+            for n in [1_250, 10_000] {
+                bench_precommit(n, 5);
             }
         }
     }

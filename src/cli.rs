@@ -111,6 +111,9 @@ struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also list the findings that inline suppressions silenced, with their reasons.
+    #[arg(long)]
+    show_suppressed: bool,
     /// Exit with 2 when no Terraform or CloudFormation file was read (also `fail_on_empty:
     /// true` in the config): an empty run is not a clean one.
     #[arg(long)]
@@ -393,6 +396,7 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    outcome.show_suppressed = a.show_suppressed;
     if let Some(reference) = &a.diff
         && let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome)
     {

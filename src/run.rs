@@ -53,8 +53,10 @@ pub struct Outcome {
     /// Kept findings, sorted by file, line, column and rule.
     pub findings: Vec<Finding>,
     pub errors: Vec<ReportedError>,
-    /// Findings silenced by an inline `iamlint:ignore` comment.
-    pub suppressed: usize,
+    /// Findings silenced by an inline suppression, with the reasons, in finding order.
+    pub suppressed: Vec<crate::suppress::Suppressed>,
+    /// Whether reports list the suppressed findings (`--show-suppressed`).
+    pub show_suppressed: bool,
     /// Findings dropped because a baseline lists them.
     pub baselined: usize,
     pub files_scanned: usize,
@@ -104,6 +106,9 @@ pub fn extract(
     let mut found = discover::discover(&opts.paths, &set)?;
     if !found.explicit_files.is_empty() {
         found = with_repository_context(&opts.root(), found, &set)?;
+    }
+    if opts.per_file_config {
+        nested_excludes(&opts.root(), config, &mut found);
     }
     let sources = SourceMap::default();
     let ctx = Context {
@@ -185,6 +190,55 @@ fn with_repository_context(
     Ok(all)
 }
 
+/// The `exclude` of a nested `.iamlint.yaml` applies to the files under it, relative to its
+/// directory, as the given config's applies to the scanned paths. A Terraform module is one
+/// directory, so a nested exclude drops whole module directories. A nested config that does
+/// not load is reported when its files are checked (see [`Configs`]).
+fn nested_excludes(repo: &Path, base: &Config, found: &mut discover::Discovered) {
+    use std::collections::HashMap;
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+    let base_path = base.path.as_ref().and_then(|p| p.canonicalize().ok());
+    // Directory → (config directory, its exclude set), for the nearest nested config.
+    let mut by_dir: HashMap<PathBuf, Option<(PathBuf, globset::GlobSet)>> = HashMap::new();
+    let mut excluded = |path: &Path| -> bool {
+        let Ok(abs) = path.canonicalize() else {
+            return false;
+        };
+        let dir = if abs.is_dir() {
+            abs.clone()
+        } else {
+            match abs.parent() {
+                Some(d) => d.to_path_buf(),
+                None => return false,
+            }
+        };
+        let entry = by_dir.entry(dir.clone()).or_insert_with(|| {
+            let cfg = dir
+                .ancestors()
+                .take_while(|d| d.starts_with(&repo))
+                .map(|d| d.join(crate::config::CONFIG_FILE))
+                .find(|p| p.is_file())
+                .filter(|p| Some(p) != base_path.as_ref())?;
+            let c = crate::config::load(&cfg).ok()?;
+            if c.exclude.is_empty() {
+                return None;
+            }
+            let set = discover::exclude_set(&c.exclude).ok()?;
+            Some((cfg.parent()?.to_path_buf(), set))
+        });
+        entry.as_ref().is_some_and(|(cfg_dir, set)| {
+            // A directory is excluded when a glob covers what is in it (`legacy/**`).
+            abs.strip_prefix(cfg_dir).is_ok_and(|rel| {
+                !rel.as_os_str().is_empty()
+                    && (set.is_match(rel) || (abs.is_dir() && set.is_match(rel.join("x.tf"))))
+            })
+        })
+    };
+    found.terraform_dirs.retain(|d| !excluded(d));
+    found.cloudformation.retain(|p| !excluded(p));
+    found.terraform_plans.retain(|p| !excluded(p));
+}
+
 /// `abs` as a path from the current directory (`.`, `..`, `sub/dir`), so that walked paths
 /// look like the paths the user typed.
 fn relative_to_cwd(abs: &Path) -> PathBuf {
@@ -263,16 +317,47 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         }
         f.set_fingerprint();
     }
-    let before = findings.len();
-    findings.retain(|f| !crate::suppress::is_suppressed(&sources, f));
-    let suppressed = before - findings.len();
-
+    sort_findings(&sources, &mut findings);
+    findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
+    let (mut findings, suppressed, meta_notices) =
+        crate::suppress::apply(&sources, &extraction.suppressions, findings);
+    // Suppressions without a reason or that matched nothing are findings of their own (IAM901,
+    // IAM902), checked with the configuration of their file; they are not suppressible. A run
+    // on named files reports those of the named files only.
+    let named: Option<Vec<PathBuf>> = (!explicit.is_empty()).then(|| {
+        explicit
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect()
+    });
+    let mut by_config: std::collections::BTreeMap<Option<PathBuf>, Vec<crate::source::Notice>> =
+        std::collections::BTreeMap::new();
+    for n in meta_notices {
+        if let Some(named) = &named
+            && !in_files(&sources, n.span.file, named)
+        {
+            continue;
+        }
+        let key = configs.key_for(&sources, n.span.file, &mut config_errors);
+        by_config.entry(key).or_default().push(n);
+    }
+    for (key, notices) in by_config {
+        let cfg = configs.get(&key);
+        let active = active_rules(rules, cfg).unwrap_or_default();
+        let env = Env { trust: cfg };
+        for mut f in engine::evaluate(&active, &[], &notices, &env) {
+            if let Some(file) = sources.get(f.span.file) {
+                f.root = crate::discover::repo_relative(&repo, &file.path);
+            }
+            f.set_fingerprint();
+            findings.push(f);
+        }
+    }
     let mut errors = collect_errors(&sources, &extraction);
     errors.extend(config_errors);
     errors.sort();
     errors.dedup();
     sort_findings(&sources, &mut findings);
-    findings.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
     distinguish(&mut findings);
     let mut roles = extraction.roles;
     roles.sort_by(|a, b| {
@@ -288,12 +373,20 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         findings,
         errors,
         suppressed,
+        show_suppressed: false,
         baselined: 0,
         files_scanned,
         empty: extraction.sources_read == 0,
         root: repo,
         diff: None,
     })
+}
+
+fn in_files(sources: &SourceMap, file: crate::span::FileId, wanted: &[PathBuf]) -> bool {
+    sources
+        .get(file)
+        .and_then(|s| s.path.canonicalize().ok())
+        .is_some_and(|p| wanted.contains(&p))
 }
 
 /// The rules a configuration turns on, with its severities, its own rule directories merged

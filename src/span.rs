@@ -50,37 +50,85 @@ pub struct SourceFile {
     pub display: String,
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// `(byte offset, characters before it)` about every [`CHAR_MARK_EVERY`] bytes, for
+    /// non-ASCII text (ASCII columns are byte differences).
+    char_marks: Vec<(usize, usize)>,
+}
+
+/// Distance between two character-count marks of a [`SourceFile`].
+const CHAR_MARK_EVERY: usize = 1024;
+
+fn char_marks(text: &str) -> Vec<(usize, usize)> {
+    let mut marks = vec![(0, 0)];
+    let mut next = CHAR_MARK_EVERY;
+    for (chars, (i, _)) in text.char_indices().enumerate() {
+        if i >= next {
+            marks.push((i, chars));
+            next = i + CHAR_MARK_EVERY;
+        }
+    }
+    marks
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: Arc<str>) -> SourceFile {
+        // A line ends at LF, CRLF or a lone CR (YAML and JSON both count a lone CR as a line
+        // break).
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => line_starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(i + 1),
+                _ => {}
+            }
+        }
+        let char_marks = if text.is_ascii() {
+            Vec::new()
+        } else {
+            char_marks(&text)
+        };
         SourceFile {
             path,
             display,
             text,
             line_starts,
+            char_marks,
         }
     }
 
-    /// The 1-based line and character column of a byte offset (clamped to the text).
+    /// The 1-based line and character column of a byte offset (clamped to the text). Takes
+    /// logarithmic time plus at most one [`CHAR_MARK_EVERY`] stretch of text, whatever the
+    /// length of the line, so that findings on a one-line file cost no more than elsewhere.
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while offset > 0 && !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
-            Err(i) => i - 1,
+            Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts[line];
-        let mut end = offset;
-        while end > start && !self.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let column = self.text[start..end].chars().count() + 1;
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = if self.char_marks.is_empty() {
+            offset - start + 1
+        } else {
+            self.chars_before(offset) - self.chars_before(start) + 1
+        };
         LineCol {
             line: line + 1,
             column,
         }
+    }
+
+    /// Number of characters before a byte offset (a character boundary), from the nearest mark.
+    fn chars_before(&self, offset: usize) -> usize {
+        let i = match self.char_marks.binary_search_by_key(&offset, |m| m.0) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let (byte, chars) = self.char_marks.get(i).copied().unwrap_or((0, 0));
+        chars + self.text.get(byte..offset).map_or(0, |s| s.chars().count())
     }
 
     /// The byte offset at which a 1-based line starts.
@@ -362,5 +410,34 @@ mod tests {
         // 'd' is after the two-byte 'ç'
         assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
         assert_eq!(f.line_col(100), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn lone_cr_and_crlf_end_lines() {
+        let f = SourceFile::new("a".into(), "a".into(), "a\rbc\r\nd\ne".into());
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_col(6), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_col(8), LineCol { line: 4, column: 1 });
+        assert_eq!(f.line_count(), 4);
+    }
+
+    #[test]
+    fn columns_on_a_long_non_ascii_line() {
+        let text = "é".repeat(5000) + "x";
+        let f = SourceFile::new("a".into(), "a".into(), text.as_str().into());
+        assert_eq!(
+            f.line_col(10_000),
+            LineCol {
+                line: 1,
+                column: 5001
+            }
+        );
+        assert_eq!(
+            f.line_col(2049),
+            LineCol {
+                line: 1,
+                column: 1025
+            }
+        );
     }
 }

@@ -906,3 +906,41 @@ fn git_source_with_a_ref_is_modelled() {
         "{fs:#?}"
     );
 }
+
+/// A modelled call that creates no role (`create_role = false`, or the module's own `false`
+/// default left as it is) is listed in `roles` as not created, and checked for nothing.
+#[test]
+fn a_modelled_call_that_creates_no_role_is_listed_as_not_created() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(
+        d.path(),
+        "main.tf",
+        r#"module "off" {
+  source            = "terraform-aws-modules/iam/aws//modules/iam-assumable-role"
+  version           = "~> 5.0"
+  create_role       = false
+  trusted_role_arns = ["arn:aws:iam::999988887777:root"]
+  role_requires_mfa = false
+}
+"#,
+    );
+    let out = Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(d.path())
+        .args(["roles", "--format", "json"])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let role = v["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["address"] == "module.off.aws_iam_role.this")
+        .unwrap_or_else(|| panic!("the role is listed: {v}"));
+    assert_eq!(role["state"], "not_created", "{role}");
+    let (code, fs) = run(&[(
+        "main.tf",
+        &std::fs::read_to_string(d.path().join("main.tf")).expect("read"),
+    )]);
+    assert_eq!(code, Some(0), "{fs:?}");
+}

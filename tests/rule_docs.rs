@@ -16,6 +16,7 @@ fn group(id: &str) -> &'static str {
         Some("2") => "Trust and permissions together (IAM2xx)",
         Some("3") => "Policy grammar (IAM3xx)",
         Some("4") => "Approved trusts (IAM4xx)",
+        Some("9") => "Suppressions (IAM9xx)",
         _ => "Other rules",
     }
 }
@@ -35,7 +36,8 @@ fn index(rules: &[Rule]) -> String {
          - `IAM3xx`: policy grammar: documents that will fail to deploy, or that do not do \
          what they say.\n\
          - `IAM4xx`: the approval file (`iam-trusts.yaml`): trusts it does not approve, \
-         guards weaker than approved, stale and expired approvals.\n\n\
+         guards weaker than approved, stale and expired approvals.\n\
+         - `IAM9xx`: inline suppressions that give no reason or match no finding.\n\n\
          A rule marked *off by default* runs only when `.iamlint.yaml` lists it under \
          `enable:`.\n",
     );

@@ -6,15 +6,7 @@ use crate::run::Outcome;
 /// Control characters from the input (a role name with a newline or an escape sequence) are
 /// written escaped, so that one finding is always one line.
 fn one_line(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    super::escape_controls(s).into_owned()
 }
 
 pub fn check(o: &Outcome) -> String {

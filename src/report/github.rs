@@ -4,14 +4,21 @@
 use crate::rules::Severity;
 use crate::run::Outcome;
 
-/// Escapes data for a workflow command (`%`, CR, LF) and, in properties, `:` and `,`.
+/// Escapes data for a workflow command (`%`, CR, LF) and, in properties, `:` and `,`; any
+/// other control character from the input is written as `\u{..}` so that nothing from the
+/// input reaches the log raw.
 fn escape(s: &str, property: bool) -> String {
-    let mut out = s
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    if property {
-        out = out.replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
     }
     out
 }

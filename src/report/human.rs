@@ -12,7 +12,18 @@ use crate::rules::{Rule, Severity};
 use crate::run::Outcome;
 use crate::span::{FileId, SourceMap};
 
-struct Db<'a>(&'a SourceMap);
+/// The run's files as codespan sees them: names and texts with their controls made harmless
+/// (computed once per file shown), lines and columns from our own index.
+struct Db<'a>(
+    &'a SourceMap,
+    std::cell::RefCell<std::collections::HashMap<FileId, std::sync::Arc<str>>>,
+);
+
+impl<'a> Db<'a> {
+    fn new(sources: &'a SourceMap) -> Db<'a> {
+        Db(sources, Default::default())
+    }
+}
 
 impl<'a> Files<'a> for Db<'a> {
     type FileId = FileId;
@@ -22,15 +33,22 @@ impl<'a> Files<'a> for Db<'a> {
     fn name(&'a self, id: FileId) -> Result<String, FilesError> {
         self.0
             .get(id)
-            .map(|f| f.display.clone())
+            .map(|f| esc(&f.display))
             .ok_or(FilesError::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<Self::Source, FilesError> {
-        self.0
-            .get(id)
-            .map(|f| f.text.clone())
-            .ok_or(FilesError::FileMissing)
+        if let Some(t) = self.1.borrow().get(&id) {
+            return Ok(t.clone());
+        }
+        let f = self.0.get(id).ok_or(FilesError::FileMissing)?;
+        let text: std::sync::Arc<str> = if f.text.chars().any(char::is_control) {
+            super::printable_source(&f.text).into()
+        } else {
+            f.text.clone()
+        };
+        self.1.borrow_mut().insert(id, text.clone());
+        Ok(text)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
@@ -47,6 +65,10 @@ impl<'a> Files<'a> for Db<'a> {
     }
 }
 
+fn esc(s: &str) -> String {
+    super::escape_controls(s).into_owned()
+}
+
 fn level(s: Severity) -> CSeverity {
     match s {
         Severity::Critical | Severity::High => CSeverity::Error,
@@ -58,7 +80,7 @@ fn level(s: Severity) -> CSeverity {
 
 /// Renders the check report. `color` turns ANSI colours on.
 pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
-    let db = Db(&o.sources);
+    let db = Db::new(&o.sources);
     let config = term::Config::default();
     let mut buf = if color {
         termcolor::Buffer::ansi()
@@ -68,7 +90,7 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
     for f in &o.findings {
         let rule = rules.iter().find(|r| r.id == f.rule);
         let span = f.span.start as usize..f.span.end as usize;
-        let mut labels = vec![Label::primary(f.span.file, span).with_message(f.title.clone())];
+        let mut labels = vec![Label::primary(f.span.file, span).with_message(esc(&f.title))];
         for (s, msg) in &f.labels {
             // A label over a long block (a whole statement) buries the primary span; keep
             // short ones only.
@@ -76,7 +98,7 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
             if s.file == f.span.file && lines <= 3 {
                 labels.push(
                     Label::secondary(s.file, s.start as usize..s.end as usize)
-                        .with_message(msg.clone()),
+                        .with_message(esc(msg)),
                 );
             }
         }
@@ -84,10 +106,10 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
         notes.push(format!(
             "severity: {}; resource: {}",
             f.severity.as_str(),
-            f.resource
+            esc(&f.resource)
         ));
         for n in &f.notes {
-            notes.push(format!("note: {n}"));
+            notes.push(format!("note: {}", esc(n)));
         }
         if let Some(r) = rule {
             notes.push(format!("why: {}", first_paragraph(&r.description.why)));
@@ -95,8 +117,8 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
             notes.push(format!("docs: iamlint explain {}", r.id));
         }
         let d = Diagnostic::new(level(f.severity))
-            .with_code(f.rule.clone())
-            .with_message(f.message.clone())
+            .with_code(esc(&f.rule))
+            .with_message(esc(&f.message))
             .with_labels(labels)
             .with_notes(notes);
         let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
@@ -107,8 +129,10 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
             .all()
             .into_iter()
             .find(|(_, f)| f.display == e.file);
-        let mut d = Diagnostic::error()
-            .with_message(format!("{}:{}:{}: {}", e.file, e.line, e.column, e.message));
+        let mut d = Diagnostic::error().with_message(esc(&format!(
+            "{}:{}:{}: {}",
+            e.file, e.line, e.column, e.message
+        )));
         if let Some((id, f)) = file {
             let start = (f.line_start(e.line) + e.column.saturating_sub(1)).min(f.text.len());
             let start = (0..=start)
@@ -120,6 +144,21 @@ pub fn check(o: &Outcome, rules: &[Rule], color: bool) -> String {
         let _ = term::emit_to_write_style(&mut buf, &config, &db, &d);
     }
     let mut text = String::from_utf8_lossy(buf.as_slice()).into_owned();
+    if o.show_suppressed {
+        for sup in &o.suppressed {
+            let f = &sup.finding;
+            let (line, column, _, _) = super::position(&o.sources, f);
+            text.push_str(&esc(&format!(
+                "suppressed[{}]: {}:{line}:{column}: {} ({}); reason: {}",
+                f.rule,
+                o.sources.display(f.span.file),
+                f.message,
+                f.severity.as_str(),
+                sup.reasons.join("; ")
+            )));
+            text.push('\n');
+        }
+    }
     text.push_str(&trust_changes(o));
     text.push_str(&summary(o));
     text
@@ -177,8 +216,8 @@ pub fn summary(o: &Outcome) -> String {
             if d.trusts.len() == 1 { "" } else { "s" }
         ));
     }
-    if o.suppressed > 0 {
-        line.push_str(&format!("; {} suppressed inline", o.suppressed));
+    if !o.suppressed.is_empty() {
+        line.push_str(&format!("; {} suppressed inline", o.suppressed.len()));
     }
     if !o.errors.is_empty() {
         line.push_str(&format!(
@@ -198,9 +237,9 @@ pub fn trust_changes(o: &Outcome) -> String {
         return String::new();
     };
     if d.trusts.is_empty() {
-        return format!("trust changes since {}: none\n", d.reference);
+        return format!("trust changes since {}: none\n", esc(&d.reference));
     }
-    let mut out = format!("trust changes since {}:\n", d.reference);
+    let mut out = format!("trust changes since {}:\n", esc(&d.reference));
     for c in &d.trusts {
         use crate::diff::TrustChangeKind as K;
         let mark = match c.kind {
@@ -209,12 +248,13 @@ pub fn trust_changes(o: &Outcome) -> String {
             K::Narrowed => '~',
             K::Removed => '-',
         };
-        out.push_str(&format!(
-            "  {mark} {} ({}:{})\n",
+        out.push_str(&esc(&format!(
+            "  {mark} {} ({}:{})",
             c.describe(),
             c.edge.file,
             c.edge.line
-        ));
+        )));
+        out.push('\n');
     }
     out
 }
@@ -226,30 +266,36 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
     let mut out = String::new();
     for r in &o.roles {
         let line = o.sources.range(r.span).map_or(1, |(s, _)| s.line);
-        out.push_str(&format!(
-            "{} ({}:{}){}\n",
-            r.address,
-            o.sources.display(r.span.file),
-            line,
-            r.name
-                .as_ref()
-                .map(|n| format!(" name={}", n.render()))
-                .unwrap_or_default()
-        ));
+        push_line(
+            &mut out,
+            format!(
+                "{} ({}:{}){}\n",
+                r.address,
+                o.sources.display(r.span.file),
+                line,
+                r.name
+                    .as_ref()
+                    .map(|n| format!(" name={}", n.render()))
+                    .unwrap_or_default()
+            ),
+        );
         if r.root != "." && !r.root.is_empty() {
-            out.push_str(&format!("  root: {}\n", r.root));
+            push_line(&mut out, format!("  root: {}\n", r.root));
         }
         match &r.state {
             RoleState::Checked => {}
             RoleState::Template(why) => {
-                out.push_str(&format!("  state: checked as a template: {why}\n"));
+                push_line(&mut out, format!("  state: checked as a template: {why}\n"));
             }
             RoleState::NotCreated(why) => {
-                out.push_str(&format!("  state: not created, not checked: {why}\n"));
+                push_line(
+                    &mut out,
+                    format!("  state: not created, not checked: {why}\n"),
+                );
             }
         }
         match &r.trust {
-            None => out.push_str("  trust: none\n"),
+            None => push_line(&mut out, "  trust: none\n".to_string()),
             Some(doc) => {
                 for st in &doc.statements {
                     let effect = match st.effect {
@@ -297,42 +343,58 @@ pub fn roles(o: &Outcome, trust: &(dyn crate::iam::principals::Trust + Sync)) ->
                                     .join(" and ")
                             )
                         };
-                        out.push_str(&format!("  {effect} {}: {who}{conds}\n", p.type_name));
+                        push_line(
+                            &mut out,
+                            format!("  {effect} {}: {who}{conds}\n", p.type_name),
+                        );
                     }
                 }
             }
         }
         if !r.trust_resolved() {
             for (_, u) in r.trust_unknowns() {
-                out.push_str(&format!("  unresolved: {} ({})\n", u.expr, u.reason));
+                push_line(
+                    &mut out,
+                    format!("  unresolved: {} ({})\n", u.expr, u.reason),
+                );
             }
         }
         for p in &r.inline_policies {
-            out.push_str(&format!("  policy: {}\n", p.origin));
+            push_line(&mut out, format!("  policy: {}\n", p.origin));
         }
         for m in &r.managed_policies {
-            out.push_str(&format!("  managed: {}\n", m.arn.render()));
+            push_line(&mut out, format!("  managed: {}\n", m.arn.render()));
         }
         for n in &r.notes {
-            out.push_str(&format!("  note: {n}\n"));
+            push_line(&mut out, format!("  note: {n}\n"));
         }
     }
     for e in &o.errors {
-        out.push_str(&format!(
-            "error: {}:{}:{}: {}\n",
-            e.file, e.line, e.column, e.message
-        ));
+        push_line(
+            &mut out,
+            format!("error: {}:{}:{}: {}\n", e.file, e.line, e.column, e.message),
+        );
     }
     let resolved = o.roles.iter().filter(|r| r.trust_resolved()).count();
-    out.push_str(&format!(
-        "{} roles, {} with a fully resolved trust policy{}\n",
-        o.roles.len(),
-        resolved,
-        match o.errors.len() {
-            0 => String::new(),
-            1 => "; 1 error (a file that could not be read or parsed may hide a role)".into(),
-            n => format!("; {n} errors (files that could not be read or parsed may hide roles)"),
-        }
-    ));
+    push_line(
+        &mut out,
+        format!(
+            "{} roles, {} with a fully resolved trust policy{}\n",
+            o.roles.len(),
+            resolved,
+            match o.errors.len() {
+                0 => String::new(),
+                1 => "; 1 error (a file that could not be read or parsed may hide a role)".into(),
+                n =>
+                    format!("; {n} errors (files that could not be read or parsed may hide roles)"),
+            }
+        ),
+    );
     out
+}
+
+/// Appends one line of the inventory with the controls of its values escaped.
+fn push_line(out: &mut String, line: String) {
+    out.push_str(&esc(line.strip_suffix('\n').unwrap_or(&line)));
+    out.push('\n');
 }

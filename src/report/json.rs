@@ -14,31 +14,29 @@ fn tool() -> Value {
     json!({"name": "iamlint", "version": env!("CARGO_PKG_VERSION")})
 }
 
+fn finding(o: &Outcome, f: &crate::rules::engine::Finding) -> Value {
+    let (line, column, end_line, end_column) = super::position(&o.sources, f);
+    json!({
+        "rule": f.rule,
+        "title": f.title,
+        "severity": f.severity.as_str(),
+        "message": f.message,
+        "file": o.sources.display(f.span.file),
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "resource": f.resource,
+        "root": f.root,
+        "role": f.role,
+        "notes": f.notes,
+        "fingerprint": f.fingerprint,
+    })
+}
+
 /// The check report.
 pub fn check(o: &Outcome) -> Value {
-    let findings: Vec<Value> = o
-        .findings
-        .iter()
-        .map(|f| {
-            let (line, column, end_line, end_column) = super::position(&o.sources, f);
-            json!({
-                "rule": f.rule,
-                "title": f.title,
-                "severity": f.severity.as_str(),
-                "message": f.message,
-                "file": o.sources.display(f.span.file),
-                "line": line,
-                "column": column,
-                "end_line": end_line,
-                "end_column": end_column,
-                "resource": f.resource,
-                "root": f.root,
-                "role": f.role,
-                "notes": f.notes,
-                "fingerprint": f.fingerprint,
-            })
-        })
-        .collect();
+    let findings: Vec<Value> = o.findings.iter().map(|f| finding(o, f)).collect();
     let errors: Vec<Value> = o
         .errors
         .iter()
@@ -55,7 +53,7 @@ pub fn check(o: &Outcome) -> Value {
         let n = o.findings.iter().filter(|f| f.severity == s).count();
         by_sev.insert(s.as_str().into(), json!(n));
     }
-    json!({
+    let mut out = json!({
         "version": VERSION,
         "tool": tool(),
         "findings": findings,
@@ -66,7 +64,7 @@ pub fn check(o: &Outcome) -> Value {
             "findings": o.findings.len(),
             "by_severity": by_sev,
             "errors": o.errors.len(),
-            "suppressed": o.suppressed,
+            "suppressed": o.suppressed.len(),
             "baselined": o.baselined,
             "diff": o.diff.as_ref().map(|d| json!({
                 "ref": d.reference,
@@ -79,7 +77,27 @@ pub fn check(o: &Outcome) -> Value {
                 })).collect::<Vec<_>>(),
             })),
         }
-    })
+    });
+    if o.show_suppressed
+        && let Some(map) = out.as_object_mut()
+    {
+        let shown: Vec<Value> = o
+            .suppressed
+            .iter()
+            .map(|s| {
+                let mut v = finding(o, &s.finding);
+                if let Some(m) = v.as_object_mut() {
+                    m.insert(
+                        "suppression".into(),
+                        json!({"kind": "inSource", "reason": s.reasons.join("; ")}),
+                    );
+                }
+                v
+            })
+            .collect();
+        map.insert("suppressed".into(), Value::Array(shown));
+    }
+    out
 }
 
 fn str_json(s: &crate::iam::model::Str) -> Value {

@@ -102,8 +102,8 @@ pub fn check(o: &Outcome) -> String {
             if d.existing == 1 { " was" } else { "s were" }
         ));
     }
-    if o.suppressed > 0 {
-        out.push_str(&format!(" {} suppressed inline.", o.suppressed));
+    if !o.suppressed.is_empty() {
+        out.push_str(&format!(" {} suppressed inline.", o.suppressed.len()));
     }
     out.push_str("\n\n");
     if !o.findings.is_empty() {

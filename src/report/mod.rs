@@ -33,3 +33,66 @@ pub fn position(sources: &SourceMap, f: &Finding) -> (usize, usize, usize, usize
         .map(|(s, e)| (s.line, s.column, e.line, e.column))
         .unwrap_or((1, 1, 1, 1))
 }
+
+/// Escapes the control characters of a value that came from the input (a role name, a
+/// principal, an expression, a file name, a message built from them) so that it cannot start
+/// a line of its own, forge a GitHub workflow command (`::stop-commands::`) or drive a terminal
+/// (ESC, CSI). Newline, carriage return and tab become `\n`, `\r`, `\t`; every other C0 and
+/// C1 control and DEL becomes `\u{..}`.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A file's text made safe to show in a snippet, byte for byte and character for character
+/// the same length, so that spans and columns still hold: a lone CR (a line break) becomes LF,
+/// the CR of CRLF a space, every other C0 control and DEL `?`, and every C1 control `·`.
+pub fn printable_source(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' if chars.peek() == Some(&'\n') => out.push(' '),
+            '\r' => out.push('\n'),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push('?'),
+            c if ('\u{80}'..='\u{9f}').contains(&c) => out.push('\u{b7}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped_and_sources_keep_their_length() {
+        assert_eq!(
+            escape_controls("a\n::x\u{1b}[2K\u{9b}"),
+            "a\\n::x\\u{1b}[2K\\u{9b}"
+        );
+        assert!(matches!(
+            escape_controls("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let src = "a\rb\r\nc\u{1b}d\u{85}e";
+        let p = printable_source(src);
+        assert_eq!(p.len(), src.len());
+        assert_eq!(p.chars().count(), src.chars().count());
+        assert_eq!(p, "a\nb \nc?d\u{b7}e");
+    }
+}

@@ -53,29 +53,40 @@ pub fn check(o: &Outcome, rules: &[Rule]) -> Value {
             })
         })
         .collect();
-    let results: Vec<Value> = o
-        .findings
-        .iter()
-        .map(|f| {
-            let (line, column, end_line, end_column) = super::position(&o.sources, f);
-            let index = rules.iter().position(|r| r.id == f.rule);
-            json!({
-                "ruleId": f.rule,
-                "ruleIndex": index,
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": o.repo_path(f.span.file), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
-                    },
-                    "logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}],
-                }],
-                "partialFingerprints": {"iamlint/v1": crate::baseline::digest(&f.fingerprint)},
-                "properties": {"severity": f.severity.as_str(), "notes": f.notes},
-            })
+    let result = |f: &crate::rules::engine::Finding| {
+        let (line, column, end_line, end_column) = super::position(&o.sources, f);
+        let index = rules.iter().position(|r| r.id == f.rule);
+        json!({
+            "ruleId": f.rule,
+            "ruleIndex": index,
+            "level": level(f.severity),
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": o.repo_path(f.span.file), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
+                },
+                "logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}],
+            }],
+            "partialFingerprints": {"iamlint/v1": crate::baseline::digest(&f.fingerprint)},
+            "properties": {"severity": f.severity.as_str(), "notes": f.notes},
         })
-        .collect();
+    };
+    let mut results: Vec<Value> = o.findings.iter().map(result).collect();
+    // With --show-suppressed, suppressed findings are results with an `inSource` suppression
+    // (SARIF 2.1.0 §3.35), which code-scanning services show as dismissed in the code.
+    if o.show_suppressed {
+        results.extend(o.suppressed.iter().map(|s| {
+            let mut r = result(&s.finding);
+            if let Some(m) = r.as_object_mut() {
+                m.insert(
+                    "suppressions".into(),
+                    json!([{"kind": "inSource", "justification": s.reasons.join("; ")}]),
+                );
+            }
+            r
+        }));
+    }
     let notifications: Vec<Value> = o
         .errors
         .iter()

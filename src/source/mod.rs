@@ -157,6 +157,8 @@ pub struct Extraction {
     pub errors: Vec<SourceError>,
     pub load_failures: Vec<LoadFailure>,
     pub notices: Vec<Notice>,
+    /// Inline suppressions, gathered once per file (see [`crate::suppress`]).
+    pub suppressions: Vec<crate::suppress::Suppression>,
     /// How many Terraform modules, plans and CloudFormation templates were read (zero: the run
     /// saw nothing to check, which is not the same as clean).
     pub sources_read: usize,
@@ -168,6 +170,7 @@ impl Extraction {
         self.errors.extend(other.errors);
         self.load_failures.extend(other.load_failures);
         self.notices.extend(other.notices);
+        self.suppressions.extend(other.suppressions);
         self.sources_read += other.sources_read;
     }
 }

@@ -83,6 +83,7 @@ pub fn extract(
             Outcome::Errors(e) => out.errors.extend(e),
             Outcome::Template(t, e) => {
                 out.errors.extend(e);
+                out.suppressions.extend(t.suppressions.iter().cloned());
                 order.push(c.clone());
                 parsed.insert(c, Arc::from(t));
             }
@@ -120,6 +121,16 @@ pub fn extract(
         .collect();
     for r in results {
         out.merge(r);
+    }
+    // Nested templates read on demand carry their suppressions too.
+    for t in registry
+        .extra
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .values()
+        .flatten()
+    {
+        out.suppressions.extend(t.suppressions.iter().cloned());
     }
     out
 }

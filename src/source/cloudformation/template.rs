@@ -70,8 +70,8 @@ pub struct Template {
     pub sam: bool,
     /// SAM `Globals` section.
     pub globals: Option<Val>,
-    /// Comments as `(line, text)` (YAML only), for inline suppressions.
-    pub comments: Vec<(usize, String)>,
+    /// Inline suppressions: YAML comments and each resource's `Metadata.iamlint.ignore`.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 impl Template {
@@ -162,7 +162,15 @@ pub fn parse_source(file: FileId, source: Arc<SourceFile>, path: &Path) -> Outco
                         ),
                     ));
                 }
-                comments = doc.comment_lines();
+                comments = doc
+                    .comments
+                    .iter()
+                    .map(|c| crate::suppress::Comment {
+                        start: c.span.start as usize,
+                        end: c.span.end as usize,
+                        text: c.text.clone(),
+                    })
+                    .collect();
                 match doc.root {
                     Some(n) => crate::source::yaml::to_val(&n),
                     None => return Outcome::Ignored,
@@ -186,11 +194,55 @@ pub fn parse_source(file: FileId, source: Arc<SourceFile>, path: &Path) -> Outco
     }
     match from_val(root, file, source.clone(), path) {
         Some(mut t) => {
-            t.comments = comments;
+            let blocks: Vec<(Span, String)> =
+                t.resources.iter().map(|r| (r.span, r.id.clone())).collect();
+            t.suppressions = crate::suppress::from_comments(&source, file, &comments, &blocks);
+            t.suppressions.extend(metadata_suppressions(&t.resources));
             Outcome::Template(Box::new(t), errors)
         }
         None => Outcome::Ignored,
     }
+}
+
+/// `Metadata: {iamlint: {ignore: [{rule: IAM002, reason: "..."}]}}` on a resource: structured
+/// suppressions that cover the whole resource, in YAML and JSON alike. `rule` may also be a
+/// list of ids.
+fn metadata_suppressions(resources: &[Resource]) -> Vec<crate::suppress::Suppression> {
+    let mut out = Vec::new();
+    for r in resources {
+        let Some(list) = r
+            .body
+            .get("Metadata")
+            .and_then(|m| m.get("iamlint"))
+            .and_then(|m| m.get("ignore"))
+        else {
+            continue;
+        };
+        for entry in list.items() {
+            let rules: Vec<String> = match entry.get("rule") {
+                Some(v) => v
+                    .items()
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let reason = entry
+                .get("reason")
+                .and_then(Val::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            out.push(crate::suppress::Suppression {
+                span: entry.span,
+                rules,
+                reason,
+                target: crate::suppress::Target::Span(r.span),
+                address: r.id.clone(),
+            });
+        }
+    }
+    out
 }
 
 fn is_json(path: &Path, text: &str) -> bool {
@@ -252,7 +304,7 @@ pub fn from_val(root: Val, file: FileId, source: Arc<SourceFile>, path: &Path) -
         index: HashMap::new(),
         sam,
         globals: None,
-        comments: Vec::new(),
+        suppressions: Vec::new(),
     };
     for (k, v) in entries {
         match k.name.as_str() {

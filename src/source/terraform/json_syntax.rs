@@ -22,8 +22,33 @@ const BLOCK_KINDS: &[&str] = &[
     "lifecycle",
 ];
 
-/// Parses a `.tf.json` file into a [`Body`] of top-level blocks.
-pub fn parse_file(text: &str, file: FileId) -> Result<Body, SourceError> {
+/// A `"//"` comment property of a `resource`, `data` or `module` block: the block's span, the
+/// comment's text and span. Terraform ignores the property; it is the only comment JSON has.
+pub struct JsonComment {
+    pub block: Span,
+    pub text: String,
+    pub span: Span,
+}
+
+/// The `"//"` strings (one or a list) of a block object.
+fn comments_of(obj: &Val, out: &mut Vec<JsonComment>) {
+    if let Some(c) = obj.get("//") {
+        for item in c.items() {
+            if let Some(text) = item.as_str() {
+                out.push(JsonComment {
+                    block: obj.span,
+                    text: text.to_string(),
+                    span: item.span,
+                });
+            }
+        }
+    }
+}
+
+/// Parses a `.tf.json` file into a [`Body`] of top-level blocks, with the blocks' `"//"`
+/// comments.
+pub fn parse_file(text: &str, file: FileId) -> Result<(Body, Vec<JsonComment>), SourceError> {
+    let mut comments = Vec::new();
     let v = json::parse(text, file, 0).map_err(|e| {
         SourceError::at(
             Span::new(file, e.offset, e.offset + 1),
@@ -43,6 +68,7 @@ pub fn parse_file(text: &str, file: FileId) -> Result<Body, SourceError> {
                 for (ty, names) in entries(val) {
                     for (name, objs) in entries(names) {
                         for obj in objects(objs) {
+                            comments_of(&obj, &mut comments);
                             body.blocks.push(Block {
                                 kind: k.name.clone(),
                                 labels: vec![ty.name.clone(), name.name.clone()],
@@ -56,6 +82,9 @@ pub fn parse_file(text: &str, file: FileId) -> Result<Body, SourceError> {
             "variable" | "module" | "output" => {
                 for (name, objs) in entries(val) {
                     for obj in objects(objs) {
+                        if k.name == "module" {
+                            comments_of(&obj, &mut comments);
+                        }
                         let span = obj.span;
                         let b = if k.name == "variable" {
                             variable_body(obj, file)
@@ -84,7 +113,7 @@ pub fn parse_file(text: &str, file: FileId) -> Result<Body, SourceError> {
             _ => {}
         }
     }
-    Ok(body)
+    Ok((body, comments))
 }
 
 fn entries(v: Val) -> Vec<(Key, Val)> {

@@ -99,6 +99,7 @@ pub fn extract(ctx: &Context, dirs: &BTreeSet<PathBuf>, plans: &[PathBuf]) -> Ex
     for def in cache.all() {
         out.errors.extend(def.errors.iter().cloned());
         out.load_failures.extend(def.load_failures.iter().cloned());
+        out.suppressions.extend(def.suppressions.iter().cloned());
     }
     let plan_results: Vec<Extraction> = plans.par_iter().map(|p| plan::extract(ctx, p)).collect();
     for r in plan_results {

@@ -14,6 +14,7 @@ use hcl::edit::structure::{BlockLabel, Structure};
 
 use crate::source::{Context, LoadFailure, SourceError};
 use crate::span::{FileId, SourceFile, Span};
+use crate::suppress::{self, Comment, Suppression};
 use crate::value::Key;
 
 /// An expression as written: HCL native syntax, or a value of Terraform's JSON syntax.
@@ -139,6 +140,8 @@ pub struct ModuleDef {
     pub outputs: Vec<(String, Span, Option<Attr>)>,
     pub errors: Vec<SourceError>,
     pub load_failures: Vec<LoadFailure>,
+    /// Inline suppressions of the module's files (HCL comments, JSON `"//"` properties).
+    pub suppressions: Vec<Suppression>,
 }
 
 impl ModuleDef {
@@ -245,15 +248,24 @@ pub fn parse_module(ctx: &Context, dir: &Path) -> ModuleDef {
             .is_some_and(|n| n.ends_with(".tf.json"));
         let body = if is_json {
             match super::json_syntax::parse_file(&file.text, id) {
-                Ok(b) => b,
+                Ok((b, comments)) => {
+                    def.suppressions
+                        .extend(json_comment_suppressions(&b, &comments));
+                    b
+                }
                 Err(e) => {
                     def.errors.push(e);
                     continue;
                 }
             }
         } else {
-            match parse_hcl(&file.text, id) {
-                Ok(b) => b,
+            match parse_hcl_with_comments(&file.text, id) {
+                Ok((b, comments)) => {
+                    let blocks = top_blocks(&b);
+                    def.suppressions
+                        .extend(suppress::from_comments(&file, id, &comments, &blocks));
+                    b
+                }
                 Err(e) => {
                     def.errors.push(e);
                     continue;
@@ -265,10 +277,69 @@ pub fn parse_module(ctx: &Context, dir: &Path) -> ModuleDef {
     def
 }
 
+/// The `resource`, `data` and `module` blocks of a file with their addresses: a suppression
+/// comment directly above one covers all of it.
+fn top_blocks(body: &Body) -> Vec<(Span, String)> {
+    body.blocks
+        .iter()
+        .filter(|b| matches!(b.kind.as_str(), "resource" | "data" | "module"))
+        .map(|b| {
+            let address = match b.kind.as_str() {
+                "resource" => b.labels.join("."),
+                other => std::iter::once(other.to_string())
+                    .chain(b.labels.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join("."),
+            };
+            (b.span, address)
+        })
+        .collect()
+}
+
+/// Terraform JSON has no comments; its documented comment is a `"//"` property of a block
+/// object. One in a `resource`, `data` or `module` block covers the block.
+fn json_comment_suppressions(
+    body: &Body,
+    comments: &[super::json_syntax::JsonComment],
+) -> Vec<Suppression> {
+    let blocks = top_blocks(body);
+    let mut out = Vec::new();
+    for c in comments {
+        if let Some((rules, reason)) = suppress::parse_marker(&c.text) {
+            out.push(Suppression {
+                span: c.span,
+                rules,
+                reason,
+                target: suppress::Target::Span(c.block),
+                address: blocks
+                    .iter()
+                    .find(|b| b.0 == c.block)
+                    .map(|b| b.1.clone())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
+
 /// Parses HCL text into a [`Body`]; a syntax error carries hcl-edit's line and column.
 pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, SourceError> {
+    parse_hcl_with_comments(text, file).map(|(b, _)| b)
+}
+
+/// Parses HCL text into a [`Body`] and the file's comments: the `#`, `//` and `/* */` text
+/// outside every string, template and heredoc that hcl-edit parsed.
+pub fn parse_hcl_with_comments(
+    text: &str,
+    file: FileId,
+) -> Result<(Body, Vec<Comment>), SourceError> {
     match hcl::edit::parser::parse_body(text) {
-        Ok(body) => Ok(convert_body(body, file)),
+        Ok(body) => {
+            let mut strings = StringSpans(Vec::new());
+            hcl::edit::visit::Visit::visit_body(&mut strings, &body);
+            let comments = comments_outside(text, strings.0);
+            Ok((convert_body(body, file), comments))
+        }
         Err(e) => {
             let loc = e.location();
             Err(SourceError::at_line(
@@ -279,6 +350,85 @@ pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, SourceError> {
             ))
         }
     }
+}
+
+/// The byte ranges of every string literal, string template, heredoc and quoted block label.
+struct StringSpans(Vec<std::ops::Range<usize>>);
+
+impl hcl::edit::visit::Visit for StringSpans {
+    fn visit_expr(&mut self, node: &Expression) {
+        match node {
+            Expression::String(_)
+            | Expression::StringTemplate(_)
+            | Expression::HeredocTemplate(_) => {
+                if let Some(r) = node.span() {
+                    self.0.push(r);
+                }
+            }
+            _ => hcl::edit::visit::visit_expr(self, node),
+        }
+    }
+
+    fn visit_block_label(&mut self, node: &BlockLabel) {
+        if let BlockLabel::String(s) = node
+            && let Some(r) = s.span()
+        {
+            self.0.push(r);
+        }
+    }
+}
+
+/// Finds the comments of HCL `text` outside `strings` (which must cover every string of the
+/// file): outside strings, `#`, `//` and `/*` only ever start a comment.
+fn comments_outside(text: &str, mut strings: Vec<std::ops::Range<usize>>) -> Vec<Comment> {
+    strings.sort_by_key(|r| r.start);
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut next_string = strings.into_iter().peekable();
+    let mut i = 0;
+    while i < bytes.len() {
+        while next_string.peek().is_some_and(|r| r.end <= i) {
+            next_string.next();
+        }
+        if let Some(r) = next_string.peek()
+            && r.start <= i
+        {
+            i = r.end.max(i + 1);
+            continue;
+        }
+        let (open, close): (usize, Option<&str>) = match (bytes[i], bytes.get(i + 1)) {
+            (b'#', _) => (1, None),
+            (b'/', Some(b'/')) => (2, None),
+            (b'/', Some(b'*')) => (2, Some("*/")),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let body_start = i + open;
+        let end = match close {
+            Some(c) => text
+                .get(body_start..)
+                .and_then(|rest| rest.find(c))
+                .map_or(text.len(), |j| body_start + j + c.len()),
+            None => bytes[body_start..]
+                .iter()
+                .position(|b| *b == b'\n' || *b == b'\r')
+                .map_or(text.len(), |j| body_start + j),
+        };
+        let body_end = if close.is_some() && end >= body_start + 2 {
+            end - 2
+        } else {
+            end
+        };
+        out.push(Comment {
+            start: i,
+            end,
+            text: text.get(body_start..body_end).unwrap_or("").to_string(),
+        });
+        i = end.max(i + 1);
+    }
+    out
 }
 
 fn convert_body(body: hcl::edit::structure::Body, file: FileId) -> Body {

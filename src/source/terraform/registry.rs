@@ -1242,7 +1242,14 @@ pub fn model(
     )];
     let mut state = RoleState::Checked;
     match c.when(&spec.create, fallback) {
-        Some(false) => return Model::Modelled(None),
+        // Listed, not checked: the call says the module makes no role (its own default
+        // when the caller leaves the input out, which is the caller's choice).
+        Some(false) => {
+            state = RoleState::NotCreated(format!(
+                "not created: the module creates no role unless {} is true",
+                spec.create.join(" and ")
+            ))
+        }
         Some(true) => {}
         None => {
             state = RoleState::Template(format!(
