@@ -20,6 +20,7 @@ mod policy_document;
 pub mod registry;
 mod resources;
 pub(crate) mod strmap;
+mod types;
 mod vars;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
