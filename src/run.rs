@@ -107,6 +107,9 @@ pub fn extract(
     if !found.explicit_files.is_empty() {
         found = with_repository_context(&opts.root(), found, &set)?;
     }
+    if opts.per_file_config {
+        nested_excludes(&opts.root(), config, &mut found);
+    }
     let sources = SourceMap::default();
     let ctx = Context {
         sources: &sources,
@@ -185,6 +188,55 @@ fn with_repository_context(
     }
     all.explicit_files = named.explicit_files;
     Ok(all)
+}
+
+/// The `exclude` of a nested `.iamlint.yaml` applies to the files under it, relative to its
+/// directory, as the given config's applies to the scanned paths. A Terraform module is one
+/// directory, so a nested exclude drops whole module directories. A nested config that does
+/// not load is reported when its files are checked (see [`Configs`]).
+fn nested_excludes(repo: &Path, base: &Config, found: &mut discover::Discovered) {
+    use std::collections::HashMap;
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+    let base_path = base.path.as_ref().and_then(|p| p.canonicalize().ok());
+    // Directory → (config directory, its exclude set), for the nearest nested config.
+    let mut by_dir: HashMap<PathBuf, Option<(PathBuf, globset::GlobSet)>> = HashMap::new();
+    let mut excluded = |path: &Path| -> bool {
+        let Ok(abs) = path.canonicalize() else {
+            return false;
+        };
+        let dir = if abs.is_dir() {
+            abs.clone()
+        } else {
+            match abs.parent() {
+                Some(d) => d.to_path_buf(),
+                None => return false,
+            }
+        };
+        let entry = by_dir.entry(dir.clone()).or_insert_with(|| {
+            let cfg = dir
+                .ancestors()
+                .take_while(|d| d.starts_with(&repo))
+                .map(|d| d.join(crate::config::CONFIG_FILE))
+                .find(|p| p.is_file())
+                .filter(|p| Some(p) != base_path.as_ref())?;
+            let c = crate::config::load(&cfg).ok()?;
+            if c.exclude.is_empty() {
+                return None;
+            }
+            let set = discover::exclude_set(&c.exclude).ok()?;
+            Some((cfg.parent()?.to_path_buf(), set))
+        });
+        entry.as_ref().is_some_and(|(cfg_dir, set)| {
+            // A directory is excluded when a glob covers what is in it (`legacy/**`).
+            abs.strip_prefix(cfg_dir).is_ok_and(|rel| {
+                !rel.as_os_str().is_empty()
+                    && (set.is_match(rel) || (abs.is_dir() && set.is_match(rel.join("x.tf"))))
+            })
+        })
+    };
+    found.terraform_dirs.retain(|d| !excluded(d));
+    found.cloudformation.retain(|p| !excluded(p));
+    found.terraform_plans.retain(|p| !excluded(p));
 }
 
 /// `abs` as a path from the current directory (`.`, `..`, `sub/dir`), so that walked paths

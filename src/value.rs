@@ -9,6 +9,11 @@ use crate::span::Span;
 /// `AWS::AccountId`). It stands in the account field of ARNs so that they classify as "self".
 pub const SELF_ACCOUNT: &str = "(this-account)";
 
+/// The region the code is deployed into (`AWS::Region`, `data.aws_region.current.name`). It
+/// stands in the region field of ARNs and in regional service principals
+/// (`states.(this-region).amazonaws.com`), so that they stay known values of this account.
+pub const SELF_REGION: &str = "(this-region)";
+
 /// Something that cannot be known without AWS or without inputs the run does not have.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unknown {

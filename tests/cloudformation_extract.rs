@@ -372,11 +372,12 @@ fn sam_implicit_roles_with_globals_and_policy_templates() {
         .find(|p| p.origin == "inline (SAM policy template DynamoDBCrudPolicy)")
         .unwrap();
     let st = &ddb.document.as_ref().unwrap().statements[0];
-    // The ARN needs the region: the resource is an unknown that says so, at the template entry.
+    // The ARN needs the table's physical name: the resource is an unknown that says so, at the
+    // template entry (the region is this region, a placeholder like the account).
     let res0 = &st.resource.as_ref().unwrap().items[0];
     assert_eq!(
         res0.unknown().unwrap().reason,
-        "the region is known only at deployment"
+        "the physical id of OrdersTable (AWS::Serverless::SimpleTable) is assigned when the stack is deployed"
     );
     assert_eq!(
         res0.unknown().unwrap().expr,

@@ -641,3 +641,94 @@ resource "aws_iam_role" "s" {
 "#);
     assert!(has(&f, "IAM008"), "{f:#?}");
 }
+
+/// A reusable module whose trust lists its principals from a variable that defaults to `[]`
+/// has an empty trust when scanned on its own: that is an info (IAM008) naming the default,
+/// not a silent pass and not a "will fail to deploy" finding.
+#[test]
+fn an_empty_trust_that_is_empty_only_because_of_an_empty_default_is_an_info_with_that_cause() {
+    for principals in [
+        // The list in a policy document's principals block.
+        r#"data "aws_iam_policy_document" "trust" {
+  dynamic "statement" {
+    for_each = length(var.trusted_arns) > 0 ? [1] : []
+    content {
+      actions = ["sts:AssumeRole"]
+      principals {
+        type        = "AWS"
+        identifiers = var.trusted_arns
+      }
+    }
+  }
+}
+resource "aws_iam_role" "this" {
+  name               = "r"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"#,
+        // One statement per principal in jsonencode.
+        r#"resource "aws_iam_role" "this" {
+  name = "r"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [for a in var.trusted_arns : { Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = a } }]
+  })
+}
+"#,
+    ] {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            d.path().join("main.tf"),
+            format!(
+                "variable \"trusted_arns\" {{\n  type    = list(string)\n  default = []\n}}\n{principals}"
+            ),
+        )
+        .expect("write");
+        let out = assert_cmd::Command::cargo_bin("iamlint")
+            .expect("binary")
+            .current_dir(d.path())
+            .args(["--format", "json"])
+            .output()
+            .expect("run");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let fs = v["findings"].as_array().expect("findings");
+        let f = fs
+            .iter()
+            .find(|f| f["rule"] == "IAM008")
+            .unwrap_or_else(|| panic!("IAM008 for the empty default: {v}"));
+        assert_eq!(f["severity"], "info");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("var.trusted_arns")
+                || f["notes"].to_string().contains("var.trusted_arns"),
+            "{f}"
+        );
+        assert!(
+            fs.iter().all(|f| f["rule"] != "IAM301"),
+            "an empty default is not a deploy failure: {v}"
+        );
+        // With a value given, the trust is read as written.
+        let out = assert_cmd::Command::cargo_bin("iamlint")
+            .expect("binary")
+            .current_dir(d.path())
+            .args([
+                "--format",
+                "json",
+                "--var",
+                "trusted_arns=[\"arn:aws:iam::999988887777:root\"]",
+            ])
+            .output()
+            .expect("run");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let rules: Vec<&str> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["rule"].as_str())
+            .collect();
+        assert!(rules.contains(&"IAM002"), "{rules:?}");
+        assert!(!rules.contains(&"IAM008"), "{rules:?}");
+    }
+}

@@ -476,3 +476,40 @@ fn roles_prints_its_errors_and_rejects_formats_it_does_not_have() {
         );
     }
 }
+
+#[test]
+fn a_nested_config_excludes_paths_under_it() {
+    let d = repo();
+    let open = PARTNER_TF.replace("111122223333", "999988887777");
+    write(d.path(), "team/live/main.tf", &open);
+    write(d.path(), "team/legacy/main.tf", &open);
+    write(d.path(), "other/legacy/main.tf", &open);
+    write(d.path(), "team/.iamlint.yaml", "exclude: [\"legacy/**\"]\n");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let files: std::collections::BTreeSet<String> = findings(&v)
+        .iter()
+        .map(|f| f["file"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(files.contains("team/live/main.tf"), "{files:?}");
+    assert!(
+        files.contains("other/legacy/main.tf"),
+        "the exclude is relative to its config: {files:?}"
+    );
+    assert!(!files.contains("team/legacy/main.tf"), "{files:?}");
+    // The same from inside the team directory.
+    let out = iamlint(&d.path().join("team"))
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        findings(&v)
+            .iter()
+            .all(|f| !f["file"].as_str().unwrap_or("").contains("legacy")),
+        "{v}"
+    );
+}

@@ -146,6 +146,10 @@ pub fn classify(p: &Principal) -> Class {
                     wildcard: true,
                 }
             } else {
+                // A regional service principal in the deployment's region
+                // (`states.(this-region).amazonaws.com`) is the service's principal.
+                let marker = format!(".{}.", crate::value::SELF_REGION);
+                let v = v.replacen(&marker, ".", 1);
                 Class::Service {
                     name: v.to_string(),
                     wildcard: v.contains('*') || v.contains('?'),

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::span::Span;
-use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+use crate::value::{Key, SELF_ACCOUNT, SELF_REGION, Val, ValKind};
 
 use super::conditions::Choice;
 use super::parameters::{Origin, ParamValue};
@@ -241,9 +241,7 @@ impl<'t> Resolver<'t> {
             "AWS::AccountId" => return Some(Val::str(SELF_ACCOUNT, v.span)),
             "AWS::Partition" => return Some(Val::str(PARTITION, v.span)),
             "AWS::URLSuffix" => return Some(Val::str("amazonaws.com", v.span)),
-            "AWS::Region" => {
-                return Some(self.unknown(v, "the region is known only at deployment"));
-            }
+            "AWS::Region" => return Some(Val::str(SELF_REGION, v.span)),
             "AWS::StackName" | "AWS::StackId" => {
                 return Some(self.unknown(v, format!("{name} is known only at deployment")));
             }
@@ -633,8 +631,15 @@ impl<'t> Resolver<'t> {
                 None => self.unknown(v, format!("the template has no mapping {map_name}")),
             };
         };
-        let k2 = self.text_of(&k2);
-        let k1 = self.text_of(&k1);
+        // A key that is the deployment's region (a placeholder) picks an entry per region.
+        let key = |r: Result<String, String>| match r {
+            Ok(s) if s.contains(SELF_REGION) => {
+                Err("the region is known only at deployment".into())
+            }
+            other => other,
+        };
+        let k2 = key(self.text_of(&k2));
+        let k1 = key(self.text_of(&k1));
         let found = match (&k1, &k2) {
             (Ok(a), Ok(b)) => map.get(a).and_then(|x| x.get(b)),
             (Err(reason), Ok(b)) => {

@@ -1429,14 +1429,16 @@ impl<'c> Instance<'c> {
                     Val { span, ..v.clone() }
                 }
                 Some(v) => v.clone(),
-                None => Val::unknown(
-                    self.sh.text(span),
-                    match val.get("__resource__").and_then(|r| r.as_str()) {
-                        Some(addr) => format!("{addr}.{name} is known only after apply"),
-                        None => format!("{ERR}the object has no attribute `{name}`"),
-                    },
-                    span,
-                ),
+                // The ARN of a resource this configuration creates is in this account.
+                None if name == "arn" => match val
+                    .get("__resource__")
+                    .and_then(|r| r.as_str())
+                    .and_then(|addr| super::resources::created_arn(addr, span))
+                {
+                    Some(arn) => arn,
+                    None => self.no_attr(val, name, span),
+                },
+                None => self.no_attr(val, name, span),
             },
             ValKind::Unknown(_) => val.clone(),
             _ => err_val(
@@ -1445,6 +1447,17 @@ impl<'c> Instance<'c> {
                 span,
             ),
         }
+    }
+
+    fn no_attr(&self, val: &Val, name: &str, span: Span) -> Val {
+        Val::unknown(
+            self.sh.text(span),
+            match val.get("__resource__").and_then(|r| r.as_str()) {
+                Some(addr) => format!("{addr}.{name} is known only after apply"),
+                None => format!("{ERR}the object has no attribute `{name}`"),
+            },
+            span,
+        )
     }
 
     pub fn index(&self, val: &Val, key: &Val, span: Span) -> Val {
@@ -1524,6 +1537,14 @@ impl<'c> Instance<'c> {
                     ),
                 },
             }
+        };
+        // The type constraint fills optional attributes the value omits.
+        let v = match self.def.variable(name).and_then(|d| d.ty.as_ref()) {
+            Some(super::parse::Attr {
+                expr: Expr::Hcl { expr, file },
+                ..
+            }) => super::types::apply(self, expr, *file, v),
+            _ => v,
         };
         self.vars.borrow_mut().insert(name.to_string(), v.clone());
         use_site(v, span)

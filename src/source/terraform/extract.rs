@@ -327,6 +327,56 @@ fn module_notice(
     });
 }
 
+/// True when a trust policy names no principal at all (no statement, or statements whose
+/// principal lists are empty): AWS rejects it, and it is usually a list left empty.
+fn admits_nobody(d: &crate::iam::model::PolicyDocument) -> bool {
+    d.unknowns.is_empty()
+        && d.statements.iter().all(|st| {
+            st.principal.as_ref().is_none_or(|p| p.entries.is_empty()) && st.not_principal.is_none()
+        })
+}
+
+/// An empty trust policy that is empty only because of a variable's default (evaluated again
+/// in the probe instance, where defaults are unknown, it is no longer empty) is unresolved,
+/// with that cause: the module's users are expected to fill the list.
+fn empty_by_default(
+    inst: &Instance,
+    body: &super::parse::Body,
+    scope: &Scope,
+    span: Span,
+) -> Option<(Span, crate::value::Unknown)> {
+    let probe = inst.probe.as_ref()?;
+    let v = probe.eval_policy_attr(body, "assume_role_policy", scope)?;
+    let (doc, unknown) = policy_from(probe, &v, DocumentKind::Trust);
+    let mut reasons = unknown
+        .map(|(_, u)| u.reason)
+        .into_iter()
+        .chain(doc.iter().flat_map(|d| {
+            d.unknowns.iter().map(|(_, u)| u.reason.clone()).chain(
+                d.statements
+                    .iter()
+                    .flat_map(|st| st.principal.iter().flat_map(|p| p.entries.iter()))
+                    .filter_map(|p| p.value.unknown().map(|u| u.reason.clone())),
+            )
+        }));
+    let var = reasons.find_map(|r| {
+        let (_, rest) = r.split_once(super::eval::DEFAULT_MARK)?;
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | ';' | ':'))
+            .unwrap_or(rest.len());
+        Some(rest[..end].to_string())
+    })?;
+    Some((
+        span,
+        crate::value::Unknown::new(
+            "assume_role_policy",
+            format!(
+                "the trust policy names no principal only because {var} keeps its empty default; the callers of this module fill it"
+            ),
+        ),
+    ))
+}
+
 fn looks_like_principal(v: &Val) -> bool {
     match &v.kind {
         ValKind::Str(s) => {
@@ -380,8 +430,12 @@ fn one_resource(
                     .unwrap_or_else(|| inst.eval(&a.expr, scope));
                 role.trust_span = Some(a.span);
                 let (doc, unknown) = policy_from(inst, &v, DocumentKind::Trust);
+                role.trust_unknown = unknown.or_else(|| {
+                    doc.as_ref()
+                        .filter(|d| admits_nobody(d))
+                        .and_then(|_| empty_by_default(inst, body, scope, a.span))
+                });
                 role.trust = doc;
-                role.trust_unknown = unknown;
             }
             each_block(inst, body, "inline_policy", scope, &mut |item| match item {
                 BlockItem::Block(b, sc, sp) => {

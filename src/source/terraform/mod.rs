@@ -24,6 +24,7 @@ pub mod registry;
 mod resources;
 pub(crate) mod strmap;
 mod time;
+mod types;
 mod vars;
 
 use std::collections::{BTreeSet, HashMap, HashSet};

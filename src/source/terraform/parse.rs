@@ -116,6 +116,8 @@ pub struct Variable {
     pub name: String,
     pub span: Span,
     pub default: Option<Attr>,
+    /// The type constraint (`type = object({...})`).
+    pub ty: Option<Attr>,
 }
 
 /// A `module` call.
@@ -492,10 +494,16 @@ pub fn collect(body: Body, def: &mut ModuleDef) {
                         .iter()
                         .position(|a| a.name == "default")
                         .map(|i| body.attrs.swap_remove(i));
+                    let ty = body
+                        .attrs
+                        .iter()
+                        .position(|a| a.name == "type")
+                        .map(|i| body.attrs.swap_remove(i));
                     def.variables.push(Variable {
                         name,
                         span: b.span,
                         default,
+                        ty,
                     });
                 }
             }

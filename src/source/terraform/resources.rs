@@ -5,7 +5,7 @@
 //! `data.aws_iam_policy_document`. Anything else is "known only after apply".
 
 use crate::span::Span;
-use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+use crate::value::{Key, SELF_ACCOUNT, SELF_REGION, Val, ValKind};
 
 use super::eval::{Instance, Scope, as_string};
 use super::parse::Resource;
@@ -58,6 +58,15 @@ fn iam_arn(obj: &Val, full: &str, kind: &str, attr: &str, span: Span) -> Val {
     let name = name_or_unknown(obj, full, span);
     match (as_string(&name), iam_path(obj)) {
         (Some(n), Some(p)) => Val::str(format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{p}{n}"), span),
+        // Created by this configuration: an ARN of this account whatever its name turns out to
+        // be (a generated name, a name from an input).
+        (None, Some(p)) => Val::str(
+            format!(
+                "arn:aws:iam::{SELF_ACCOUNT}:{kind}{p}{}",
+                created_name(full)
+            ),
+            span,
+        ),
         _ => Val::unknown(
             format!("{full}.{attr}"),
             name.as_unknown()
@@ -67,6 +76,81 @@ fn iam_arn(obj: &Val, full: &str, kind: &str, attr: &str, span: Span) -> Val {
             span,
         ),
     }
+}
+
+/// The stand-in for a name Terraform or the provider assigns at apply to a resource created by
+/// this configuration.
+fn created_name(full: &str) -> String {
+    format!("(name of {full} assigned at apply)")
+}
+
+/// The ARN of a resource created by this configuration (`full` is its address, with any module
+/// prefix and instance key) whose `arn` is known only after apply: an ARN in this account (and,
+/// for regional services, this region) whose name is assigned at apply. `None` for data sources
+/// and for types that are not AWS resources.
+pub fn created_arn(full: &str, span: Span) -> Option<Val> {
+    let mut segs = full.split('.');
+    let mut ty = None;
+    while let Some(seg) = segs.next() {
+        match seg {
+            "module" => {
+                segs.next();
+            }
+            "data" => return None,
+            _ => {
+                ty = Some(seg);
+                break;
+            }
+        }
+    }
+    let rest = ty?.strip_prefix("aws_")?;
+    let name = created_name(full);
+    let iam_kinds = [
+        ("iam_role", "role/"),
+        ("iam_user", "user/"),
+        ("iam_group", "group/"),
+        ("iam_policy", "policy/"),
+        ("iam_instance_profile", "instance-profile/"),
+        ("iam_saml_provider", "saml-provider/"),
+        ("iam_openid_connect_provider", "oidc-provider/"),
+        ("iam_server_certificate", "server-certificate/"),
+    ];
+    if let Some((_, kind)) = iam_kinds.iter().find(|(t, _)| *t == rest) {
+        return Some(Val::str(
+            format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{name}"),
+            span,
+        ));
+    }
+    // Services whose ARNs have neither region nor account.
+    if rest.starts_with("s3_") {
+        return Some(Val::str(format!("arn:aws:s3:::{name}"), span));
+    }
+    let prefixed = [
+        ("sfn_", "states"),
+        ("cloudwatch_event_", "events"),
+        ("cloudwatch_log_", "logs"),
+        ("cloudwatch_", "cloudwatch"),
+        ("cognito_identity_", "cognito-identity"),
+        ("cognito_", "cognito-idp"),
+        ("lb", "elasticloadbalancing"),
+        ("alb", "elasticloadbalancing"),
+        ("api_gateway", "apigateway"),
+        ("apigatewayv2_", "apigateway"),
+        ("db_", "rds"),
+        ("rds_", "rds"),
+        ("kinesis_firehose_", "firehose"),
+        ("elasticsearch_", "es"),
+        ("opensearch_", "es"),
+        ("codestarconnections_", "codestar-connections"),
+    ];
+    let service = prefixed
+        .iter()
+        .find(|(p, _)| rest.starts_with(p))
+        .map_or_else(|| rest.split('_').next().unwrap_or(rest), |(_, s)| s);
+    Some(Val::str(
+        format!("arn:aws:{service}:{SELF_REGION}:{SELF_ACCOUNT}:{name}"),
+        span,
+    ))
 }
 
 /// An OIDC provider ARN from its URL.
@@ -103,6 +187,18 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
             let arn = iam_arn(obj, full, "user", "arn", span);
             set(obj, "arn", arn);
         }
+        // The provider's id of an EKS cluster is its name.
+        (false, "aws_eks_cluster") => {
+            if let Some(name) = obj.get("name").filter(|v| as_string(v).is_some()).cloned() {
+                set(obj, "id", name);
+            }
+        }
+        // The provider's id of a SAML provider is its ARN.
+        (false, "aws_iam_saml_provider") => {
+            let arn = iam_arn(obj, full, "saml-provider", "arn", span);
+            set(obj, "id", arn.clone());
+            set(obj, "arn", arn);
+        }
         (false, "aws_iam_instance_profile") => {
             let arn = iam_arn(obj, full, "instance-profile", "arn", span);
             set(obj, "arn", arn);
@@ -119,23 +215,23 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
             }
         }
         (true, "aws_caller_identity") | (true, "aws_partition") | (true, "aws_region") => {
+            // A region named in the data source's arguments is that region.
+            let chosen = ["region", "name"]
+                .iter()
+                .find_map(|a| obj.get(a).filter(|v| as_string(v).is_some()).cloned());
             let wk = well_known_data(&res.ty, full, span);
             if let ValKind::Map(entries) = wk.kind {
                 for (k, v) in entries {
-                    set(obj, &k.name, v);
+                    match &chosen {
+                        Some(c) if res.ty == "aws_region" && k.name != "__resource__" => {
+                            set(obj, &k.name, c.clone())
+                        }
+                        _ => set(obj, &k.name, v),
+                    }
                 }
             }
         }
-        (true, "aws_iam_policy") if obj.get("arn").and_then(as_string).is_none() => {
-            if let Some(name) = known(obj, "name") {
-                let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
-                set(
-                    obj,
-                    "arn",
-                    Val::str(format!("arn:aws:iam::aws:policy{prefix}{name}"), span),
-                );
-            }
-        }
+        (true, "aws_iam_policy") => managed_policy_data(obj, full, span),
         // The provider's service principal data source: `<service>.amazonaws.com` in the
         // commercial partition, which is what the trust policies compare.
         (true, "aws_service_principal") => {
@@ -164,6 +260,94 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
     }
 }
 
+/// `data "aws_iam_policy"`: by `arn`, or by `name` (and `path_prefix`). An AWS managed policy
+/// comes from the embedded catalog with its real path; `.policy` is its document when the
+/// catalog keeps every statement whole (actions on `*` without conditions), otherwise an
+/// unknown that says so. A name the catalog does not know is a customer managed policy of this
+/// account.
+fn managed_policy_data(obj: &mut Val, full: &str, span: Span) {
+    use crate::iam::managed;
+    let by_arn = known(obj, "arn");
+    let found = match (&by_arn, known(obj, "name")) {
+        (Some(arn), _) => managed::lookup(arn),
+        (None, Some(name)) => {
+            let prefix = known(obj, "path_prefix");
+            managed::lookup_name(&name).filter(|p| {
+                prefix
+                    .as_deref()
+                    .is_none_or(|pre| p.arn_path.starts_with(pre))
+            })
+        }
+        (None, None) => None,
+    };
+    let Some(p) = found else {
+        if by_arn.is_none()
+            && let Some(name) = known(obj, "name")
+        {
+            let prefix = known(obj, "path_prefix").unwrap_or_else(|| "/".into());
+            set(
+                obj,
+                "arn",
+                Val::str(
+                    format!("arn:aws:iam::{SELF_ACCOUNT}:policy{prefix}{name}"),
+                    span,
+                ),
+            );
+        }
+        return;
+    };
+    if by_arn.is_none() {
+        set(obj, "arn", Val::str(p.arn(), span));
+    }
+    set(obj, "name", Val::str(p.name, span));
+    set(obj, "path", Val::str(p.arn_path, span));
+    set(
+        obj,
+        "policy_id",
+        Val::unknown(
+            format!("{full}.policy_id"),
+            format!("{full}.policy_id is known only at plan"),
+            span,
+        ),
+    );
+    let policy = match managed_document(p) {
+        Some(json) => Val::str(json, span),
+        None => Val::unknown(
+            format!("{full}.policy"),
+            format!(
+                "the catalog keeps only a summary of {}'s statements (resources and conditions are not embedded)",
+                p.name
+            ),
+            span,
+        ),
+    };
+    set(obj, "policy", policy);
+}
+
+/// The JSON document of a managed policy whose statements the catalog keeps whole: every
+/// statement on `Resource: "*"` without a condition.
+fn managed_document(p: &crate::iam::managed::ManagedPolicy) -> Option<String> {
+    use crate::iam::managed::{Effect, ResourceScope};
+    let mut statements = Vec::new();
+    for st in &p.statements {
+        if st.conditional || st.resource != ResourceScope::Any {
+            return None;
+        }
+        let effect = match st.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        let key = if st.not_action { "NotAction" } else { "Action" };
+        let mut m = serde_json::Map::new();
+        m.insert("Effect".into(), effect.into());
+        m.insert(key.into(), st.actions.clone().into());
+        m.insert("Resource".into(), "*".into());
+        statements.push(serde_json::Value::Object(m));
+    }
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    Some(doc.to_string())
+}
+
 /// `data.aws_caller_identity`, `data.aws_partition`, `data.aws_region` as objects.
 pub fn well_known_data(ty: &str, full: &str, span: Span) -> Val {
     let mut obj = Val::new(
@@ -180,6 +364,15 @@ pub fn well_known_data(ty: &str, full: &str, span: Span) -> Val {
         "aws_caller_identity" => {
             set(&mut obj, "account_id", Val::str(SELF_ACCOUNT, span));
             set(&mut obj, "id", Val::str(SELF_ACCOUNT, span));
+            // The identity running Terraform: in this account, of a kind known only at plan.
+            set(
+                &mut obj,
+                "arn",
+                Val::str(
+                    format!("arn:aws:iam::{SELF_ACCOUNT}:(identity running Terraform)"),
+                    span,
+                ),
+            );
         }
         "aws_partition" => {
             set(&mut obj, "partition", Val::str("aws", span));
@@ -187,16 +380,10 @@ pub fn well_known_data(ty: &str, full: &str, span: Span) -> Val {
             set(&mut obj, "dns_suffix", Val::str("amazonaws.com", span));
         }
         _ => {
+            // The region the provider deploys into: a placeholder like the account, so that
+            // ARNs and regional service principals built from it stay known.
             for attr in ["name", "region", "id"] {
-                set(
-                    &mut obj,
-                    attr,
-                    Val::unknown(
-                        format!("{full}.{attr}"),
-                        "the region is chosen by the provider configuration at plan time",
-                        span,
-                    ),
-                );
+                set(&mut obj, attr, Val::str(SELF_REGION, span));
             }
         }
     }
