@@ -180,6 +180,8 @@ fn timeadd() {
 #[test]
 fn timecmp() {
     check("timecmp", &["0", "-1", "1", "0"]);
+    // A multi-byte character where the offset's colon belongs is an error, not a panic.
+    check_unknown("timecmp_bad", "not a valid RFC3339 timestamp");
 }
 
 #[test]

@@ -44,6 +44,7 @@ locals {
     csvdecode_fields   = csvdecode("a,b\n1\n")
     yamldecode_tag     = [yamldecode("a: !Ref b\n").a]
     templatestring_literal = [templatestring("x$${y}", { y = "z" })]
+    timecmp_bad        = [tostring(timecmp("2017-11-22T00:00:00+0é:0", "2017-11-22T00:00:00Z"))]
     setproduct_unknown = setproduct(["a"], var.unknown_list)
   }
 }

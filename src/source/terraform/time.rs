@@ -144,7 +144,10 @@ impl Time {
         }
         let offset = match s.get(i..).ok_or_else(bad)? {
             "Z" => None,
-            z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+            z if z.len() == 6
+                && (z.starts_with('+') || z.starts_with('-'))
+                && z.as_bytes()[3] == b':' =>
+            {
                 let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
                 if oh > 23 || om > 59 {
                     return Err(bad());
