@@ -50,7 +50,8 @@ enum Command {
 
 #[derive(Args, Debug, Clone)]
 struct Common {
-    /// Configuration file (default: .iamlint.yaml in the current directory or a parent).
+    /// Configuration file for every file (default: for each file, the nearest .iamlint.yaml at
+    /// or above it within the repository, else the one at the repository root or above).
     #[arg(long, value_name = "FILE", global = true)]
     config: Option<PathBuf>,
     /// Directory of extra rule files; a rule with a built-in id replaces it. Repeatable.
@@ -63,8 +64,8 @@ struct Common {
 
 #[derive(Args, Debug, Clone)]
 struct CheckArgs {
-    /// Files and directories to check (default: the current directory).
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    scan: ScanArgs,
     #[command(flatten)]
     common: Common,
     /// Output format: human, json, sarif, github, junit, markdown or concise. FORMAT=FILE
@@ -87,21 +88,6 @@ struct CheckArgs {
     /// Exit with 1 only for findings at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     severity_threshold: Option<SeverityArg>,
-    /// Skip files and directories matching GLOB (repeatable; added to the config's exclude).
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
-    /// Terraform variable value, as `terraform -var` (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    vars: Vec<String>,
-    /// Terraform variable file, as `terraform -var-file` (repeatable).
-    #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
-    /// CloudFormation parameter value (repeatable).
-    #[arg(long = "parameter", value_name = "KEY=VALUE")]
-    parameters: Vec<String>,
-    /// CloudFormation parameter file: the CLI's JSON list or {"Parameters": {...}} (repeatable).
-    #[arg(long = "parameters", value_name = "FILE")]
-    parameter_files: Vec<PathBuf>,
     /// Drop the findings recorded in this baseline file (see --write-baseline).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -341,48 +327,20 @@ fn var_args_in_order(m: &clap::ArgMatches) -> Vec<TfVarArg> {
 }
 
 fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
-    let scanned = if a.paths.is_empty() {
+    let scanned = if a.scan.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        a.paths.clone()
+        a.scan.paths.clone()
     };
     let (config, rules) = match setup(&a.common, &scanned) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
-    // Checked here for the message; the values come in order from `tf_var_args`.
-    if let Err(e) = split_kv(&a.vars, "--var") {
-        return fail(&e);
-    }
-    let cfn_parameters = match split_kv(&a.parameters, "--parameter") {
-        Ok(v) => v,
+    let mut opts = match scan_options(&a.scan, &a.common, tf_var_args) {
+        Ok(o) => o,
         Err(e) => return fail(&e),
     };
-    let tf_env_vars = std::env::vars()
-        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
-        .collect();
-    let paths = if a.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        a.paths.clone()
-    };
-    for p in &paths {
-        if !p.exists() {
-            return fail(&format!("{}: no such file or directory", p.display()));
-        }
-    }
-    let opts = Options {
-        paths,
-        per_file_config: a.common.config.is_none(),
-        root: a.root.clone(),
-        excludes: a.exclude.clone(),
-        resolve: ResolveOptions {
-            tf_var_args,
-            tf_env_vars,
-            cfn_parameters,
-            cfn_parameter_files: a.parameter_files.clone(),
-        },
-    };
+    opts.root = a.root.clone();
     if inventory
         && a.format
             .iter()
@@ -633,7 +591,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// What `trusts` and `init` scan: the paths and the values that resolve them.
+/// What a command scans: the paths and the values that resolve them.
 #[derive(Args, Debug, Clone)]
 struct ScanArgs {
     /// Files and directories to read (default: the current directory).
@@ -650,7 +608,7 @@ struct ScanArgs {
     /// CloudFormation parameter value (repeatable).
     #[arg(long = "parameter", value_name = "KEY=VALUE")]
     parameters: Vec<String>,
-    /// CloudFormation parameter file (repeatable).
+    /// CloudFormation parameter file: the CLI's JSON list or {"Parameters": {...}} (repeatable).
     #[arg(long = "parameters", value_name = "FILE")]
     parameter_files: Vec<PathBuf>,
 }
@@ -714,6 +672,19 @@ fn scan(
     config: &Config,
     rules: &[Rule],
 ) -> Result<(run::Outcome, PathBuf, Options), String> {
+    let opts = scan_options(s, common, tf_var_args)?;
+    let outcome = run::check(&opts, config, rules)?;
+    let root = opts.root();
+    Ok((outcome, root, opts))
+}
+
+/// The run options of the scan arguments (`--var` values come in command-line order with the
+/// `--var-file`s, in `tf_var_args`; they are checked here for the message).
+fn scan_options(
+    s: &ScanArgs,
+    common: &Common,
+    tf_var_args: Vec<TfVarArg>,
+) -> Result<Options, String> {
     split_kv(&s.vars, "--var")?;
     let cfn_parameters = split_kv(&s.parameters, "--parameter")?;
     let paths = if s.paths.is_empty() {
@@ -727,7 +698,7 @@ fn scan(
         }
     }
     let opts = Options {
-        paths: paths.clone(),
+        paths,
         per_file_config: common.config.is_none(),
         root: None,
         excludes: s.exclude.clone(),
@@ -740,9 +711,7 @@ fn scan(
             cfn_parameter_files: s.parameter_files.clone(),
         },
     };
-    let outcome = run::check(&opts, config, rules)?;
-    let root = opts.root();
-    Ok((outcome, root, opts))
+    Ok(opts)
 }
 
 fn print_errors(outcome: &run::Outcome) {
