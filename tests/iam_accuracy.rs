@@ -732,3 +732,48 @@ resource "aws_iam_role" "this" {
         assert!(!rules.contains(&"IAM008"), "{rules:?}");
     }
 }
+
+/// A web-identity trust whose whole Condition block comes from a variable without a value may
+/// pin the subject: it is unresolved (IAM008), not an open trust (IAM004, critical).
+#[test]
+fn a_federated_trust_with_an_unknown_condition_block_is_unresolved_not_open() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("main.tf"),
+        r#"variable "cond" {}
+resource "aws_iam_openid_connect_provider" "gh" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.gh.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = var.cond
+    }]
+  })
+}
+"#,
+    )
+    .expect("write");
+    let out = assert_cmd::Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"IAM008"), "{rules:?}");
+    assert!(!rules.contains(&"IAM004"), "{rules:?}");
+    assert!(!rules.contains(&"IAM006"), "{rules:?}");
+}

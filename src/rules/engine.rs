@@ -796,6 +796,11 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
             else {
                 return None;
             };
+            // A condition block that could not be resolved may pin the subject: the unresolved
+            // rule reports it, not an open trust.
+            if g.statement.condition_unknown.is_some() {
+                return None;
+            }
             federation::gaps(*provider, issuer, g.statement)
                 .into_iter()
                 .find(|gap| weak.iter().any(|w| w == gap.weakness.id()))
