@@ -133,6 +133,15 @@ pub fn find(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The nearest `.iamlint.yaml` at or above the (canonical) directory `dir` that is still
+/// within `repo`: the config that applies to the files of `dir`.
+pub fn nearest_within(dir: &Path, repo: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .take_while(|d| d.starts_with(repo))
+        .map(|d| d.join(CONFIG_FILE))
+        .find(|p| p.is_file())
+}
+
 /// Reads and checks a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let display = crate::discover::display_path(path);

@@ -213,11 +213,7 @@ fn nested_excludes(repo: &Path, base: &Config, found: &mut discover::Discovered)
             }
         };
         let entry = by_dir.entry(dir.clone()).or_insert_with(|| {
-            let cfg = dir
-                .ancestors()
-                .take_while(|d| d.starts_with(&repo))
-                .map(|d| d.join(crate::config::CONFIG_FILE))
-                .find(|p| p.is_file())
+            let cfg = crate::config::nearest_within(&dir, &repo)
                 .filter(|p| Some(p) != base_path.as_ref())?;
             let c = crate::config::load(&cfg).ok()?;
             if c.exclude.is_empty() {
@@ -469,11 +465,7 @@ impl<'a> Configs<'a> {
         if let Some(k) = self.by_dir.get(&dir) {
             return k.clone();
         }
-        let found = dir
-            .ancestors()
-            .take_while(|d| d.starts_with(&self.repo))
-            .map(|d| d.join(crate::config::CONFIG_FILE))
-            .find(|p| p.is_file());
+        let found = crate::config::nearest_within(&dir, &self.repo);
         // The base config applies when it is the nearest one too.
         let base = self.base.path.as_ref().and_then(|p| p.canonicalize().ok());
         let key = found.filter(|p| Some(p) != base.as_ref());

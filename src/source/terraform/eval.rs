@@ -280,6 +280,16 @@ pub struct Off {
 /// [`Instance::probe`]), followed by the variable's address.
 pub const DEFAULT_MARK: &str = "the default of ";
 
+/// The variable (`var.x`, `module.m.var.x`) whose default an unknown's reason names, when the
+/// unknown comes from a default in a probe instance.
+pub fn default_variable(reason: &str) -> Option<String> {
+    let (_, rest) = reason.split_once(DEFAULT_MARK)?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | ';' | ':'))
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
 impl Expansion {
     /// Each instance with the scope variable name (`each` or `count`) and its value.
     pub fn instances(&self, is_count: bool) -> Vec<(InstKey, Option<(&'static str, Val)>)> {
@@ -1620,13 +1630,10 @@ impl<'c> Instance<'c> {
             ValKind::List(_) => "[]",
             _ => "0",
         };
-        let by_default = probe.as_ref().and_then(|v| v.as_unknown()).and_then(|u| {
-            let (_, rest) = u.reason.split_once(DEFAULT_MARK)?;
-            let end = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | ';' | ':'))
-                .unwrap_or(rest.len());
-            Some(rest[..end].to_string())
-        });
+        let by_default = probe
+            .as_ref()
+            .and_then(|v| v.as_unknown())
+            .and_then(|u| default_variable(&u.reason));
         let (reason, by_default) = match by_default {
             Some(var) => (
                 format!("not created with the default values: {what} = {empty} from {var}"),

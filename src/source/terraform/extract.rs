@@ -359,13 +359,7 @@ fn empty_by_default(
                     .filter_map(|p| p.value.unknown().map(|u| u.reason.clone())),
             )
         }));
-    let var = reasons.find_map(|r| {
-        let (_, rest) = r.split_once(super::eval::DEFAULT_MARK)?;
-        let end = rest
-            .find(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | ';' | ':'))
-            .unwrap_or(rest.len());
-        Some(rest[..end].to_string())
-    })?;
+    let var = reasons.find_map(|r| super::eval::default_variable(&r))?;
     Some((
         span,
         crate::value::Unknown::new(
