@@ -102,10 +102,16 @@ impl<'a> Boundary<'a> {
         if b.get().is_some_and(|s| s.trim().is_empty()) {
             return Boundary::None;
         }
-        Boundary::Opaque(format!(
-            "the permissions boundary `{}` is not an AWS managed policy or a policy of the code; iamlint cannot tell whether it lets this through",
-            b.render()
-        ))
+        Boundary::Opaque(match b.unknown() {
+            Some(u) => format!(
+                "the permissions boundary `{}` is unknown ({}); iamlint cannot tell whether it lets this through",
+                u.expr, u.reason
+            ),
+            None => format!(
+                "the permissions boundary `{}` is not an AWS managed policy or a policy of the code; iamlint cannot tell whether it lets this through",
+                b.render()
+            ),
+        })
     }
 
     fn caps(&self, action: &str, region: Region) -> Cap {
