@@ -107,10 +107,17 @@ def check_template(name: str, tpl: dict) -> list[str]:
                             used.add(v)
                         elif not v.startswith("AWS::"):
                             errors.append(f"{path}: Ref {v} is not a parameter")
-                    if k == "Fn::Sub" and isinstance(v, str):
-                        for var in re.findall(r"\$\{([^}!]+)\}", v):
-                            if not var.startswith("AWS::"):
-                                errors.append(f"{path}: Fn::Sub names ${{{var}}} without a variable map")
+                    if k == "Fn::Sub":
+                        text = v if isinstance(v, str) else (v[0] if isinstance(v, list) and v else "")
+                        names = v[1] if isinstance(v, list) and len(v) > 1 and isinstance(v[1], dict) else {}
+                        for var in re.findall(r"\$\{([^}]*)\}", text):
+                            if var.startswith("!"):
+                                # A literal ${...}: an IAM policy variable. iamlint gives the
+                                # expanded document Version 2012-10-17, which SAM does not
+                                # write; that is the same only without policy variables.
+                                errors.append(f"{path}: policy variable ${{{var[1:]}}}")
+                            elif not var.startswith("AWS::") and var not in names:
+                                errors.append(f"{path}: Fn::Sub names ${{{var}}} outside its variable map")
                 walk(v, f"{path}.{k}")
         elif isinstance(node, list):
             for i, v in enumerate(node):
