@@ -28,7 +28,9 @@ don't have values"); extra parameters are dropped. Everything else (`Fn::Sub`
 with `${AWS::Partition}`, `${AWS::Region}`, `${AWS::AccountId}` and its
 variable map) is left for CloudFormation. This script refuses a template that
 uses an intrinsic other than `Ref` and `Fn::Sub`, a `Ref` to a name that is
-neither a parameter nor a pseudo parameter, or a parameter it never uses, so
+neither a parameter nor a pseudo parameter, a parameter it never uses, or an IAM
+policy variable (`${!aws:username}`: SAM writes no Version, iamlint reads the
+expanded document as 2012-10-17, which is the same only without them), so
 that a new SAM release with a new shape is looked at before it is embedded.
 """
 
