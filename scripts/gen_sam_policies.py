@@ -101,7 +101,7 @@ def check_template(name: str, tpl: dict) -> list[str]:
             for k, v in node.items():
                 if k.startswith("Fn::") or k == "Ref":
                     if k not in SUPPORTED:
-                        errors.append(f"{path}: intrinsic {k} is not expanded by iamlint")
+                        errors.append(f"{path}: intrinsic {k}: SAM substitutes only Ref; check what SAM and iamlint make of it first")
                     if k == "Ref":
                         if not isinstance(v, str):
                             errors.append(f"{path}: Ref of a non-string")

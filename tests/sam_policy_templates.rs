@@ -553,3 +553,39 @@ fn cli_reports_missing_template_parameter_at_the_entry() {
         "{hit}"
     );
 }
+
+/// SAM renames a template's own parameters before it substitutes them, so a value that refers
+/// to a stack parameter of the same name (`TableName: !Ref TableName`) is that stack
+/// parameter's value, not the template parameter again.
+#[test]
+fn value_referring_to_a_stack_parameter_of_the_same_name() {
+    let yaml = format!(
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  TableName:\n    Type: String\n    Default: orders\nResources:\n{}",
+        function(
+            "Fn",
+            "        - DynamoDBReadPolicy:\n            TableName: !Ref TableName\n"
+        )
+    );
+    let run = extract(&yaml);
+    let doc = template_policy(run.role("Fn"), "DynamoDBReadPolicy")
+        .document
+        .as_ref()
+        .expect("document");
+    let resources: Vec<String> = doc.statements[0]
+        .resource
+        .as_ref()
+        .expect("Resource")
+        .items
+        .iter()
+        .map(|r| r.render())
+        .collect();
+    assert_eq!(resources.len(), 2);
+    assert!(
+        resources[0].ends_with(&format!("{SELF_REGION}:{SELF_ACCOUNT}:table/orders")),
+        "{resources:?}"
+    );
+    assert!(
+        resources[1].ends_with(":table/orders/index/*"),
+        "{resources:?}"
+    );
+}
