@@ -194,13 +194,18 @@ struct Match {
     span: Span,
 }
 
-/// The rule's patterns matched against statement action patterns through the catalog.
+/// The rule's patterns matched against statement action patterns through the catalog. The
+/// matches are produced lazily: a rule asking `*` stops at the first actions that take effect.
+#[derive(Clone, Copy)]
 struct Actions<'q> {
     patterns: &'q [String],
 }
 
+/// Lazily produced action names.
+type Names<'s> = Box<dyn Iterator<Item = String> + 's>;
+
 fn has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?'])
+    s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 fn all_stars(s: &str) -> bool {
@@ -213,41 +218,92 @@ fn canonical(action: &str) -> String {
     actions::lookup(action).map_or_else(|| action.to_string(), |a| a.full())
 }
 
-impl Actions<'_> {
-    /// The concrete actions that the rule's patterns and the statement pattern `p` both match.
-    fn both(&self, p: &str, out: &mut Vec<String>) {
-        for r in self.patterns {
-            if !has_wildcard(r) {
-                if wildcard_match(p, r) {
-                    out.push(canonical(r));
-                }
-            } else if !has_wildcard(p) {
-                if wildcard_match(r, p) {
-                    out.push(canonical(p));
-                }
-            } else {
-                out.extend(
-                    actions::iter_matches(r)
-                        .map(|a| a.full())
-                        .filter(|a| wildcard_match(p, a)),
-                );
-            }
+fn literal_service(pattern: &str) -> bool {
+    pattern
+        .split_once(':')
+        .is_some_and(|(s, _)| !has_wildcard(s))
+}
+
+fn any_pattern(_: &str) -> bool {
+    true
+}
+
+/// A rule pattern that names one service (`s3:Delete*`) or one action.
+fn one_service(r: &str) -> bool {
+    !has_wildcard(r) || literal_service(r)
+}
+
+fn every_service(r: &str) -> bool {
+    !one_service(r)
+}
+
+/// False when both patterns name a literal service and the services differ.
+fn same_service(a: &str, b: &str) -> bool {
+    match (a.split_once(':'), b.split_once(':')) {
+        (Some((x, _)), Some((y, _))) if !has_wildcard(x) && !has_wildcard(y) => {
+            x.eq_ignore_ascii_case(y)
         }
+        _ => true,
+    }
+}
+
+impl<'q> Actions<'q> {
+    /// The concrete actions that the rule's patterns and the statement pattern `p` both match.
+    fn both<'s>(self, p: &'s str, only: fn(&str) -> bool) -> Names<'s>
+    where
+        'q: 's,
+    {
+        Box::new(
+            self.patterns
+                .iter()
+                .filter(move |r| only(r))
+                .flat_map(move |r| -> Names<'s> {
+                    if !has_wildcard(r) {
+                        Box::new(wildcard_match(p, r).then(|| canonical(r)).into_iter())
+                    } else if !has_wildcard(p) {
+                        Box::new(wildcard_match(r, p).then(|| canonical(p)).into_iter())
+                    } else if !same_service(r, p) {
+                        Box::new(std::iter::empty())
+                    } else {
+                        // Walk the catalog of the narrower pattern: a literal service prefix scans one
+                        // service (a rule asking `*` against ReadOnlyAccess's thousand patterns).
+                        let (walk, other): (&str, &'s str) =
+                            if literal_service(r) || !literal_service(p) {
+                                (r, p)
+                            } else {
+                                (p, r)
+                            };
+                        Box::new(
+                            actions::iter_matches(walk)
+                                .map(|a| a.full())
+                                .filter(move |a| wildcard_match(other, a)),
+                        )
+                    }
+                }),
+        )
     }
 
     /// The concrete actions of the rule's patterns that `keep` accepts.
-    fn every(&self, keep: impl Fn(&str) -> bool, out: &mut Vec<String>) {
-        for r in self.patterns {
-            if has_wildcard(r) {
-                out.extend(
-                    actions::iter_matches(r)
-                        .map(|a| a.full())
-                        .filter(|a| keep(a)),
-                );
-            } else if keep(r) {
-                out.push(canonical(r));
-            }
-        }
+    fn every<'s>(self, keep: &'s (dyn Fn(&str) -> bool + 's), only: fn(&str) -> bool) -> Names<'s>
+    where
+        'q: 's,
+    {
+        Box::new(
+            self.patterns
+                .iter()
+                .filter(move |r| only(r))
+                .flat_map(move |r| -> Names<'s> {
+                    if has_wildcard(r) {
+                        Box::new(
+                            actions::iter_matches(r)
+                                .map(|a| a.full())
+                                .filter(move |a| keep(a)),
+                        )
+                    } else {
+                        Box::new(keep(r).then(|| canonical(r)).into_iter())
+                    }
+                }),
+        )
     }
 }
 
@@ -268,55 +324,66 @@ fn statement_name(policy: &AttachedPolicy, st: &Statement) -> String {
     format!("{sid} of {of}")
 }
 
+/// At most this many granted actions are gathered for one place (a rule asking `*` against
+/// a statement `*` would otherwise list the whole catalog).
+const MAX_MATCHES: usize = 200;
+
+/// The actions a place grants, in catalog order; `truncated` when there were more than
+/// [`MAX_MATCHES`].
+#[derive(Default)]
+struct Found {
+    matches: Vec<Match>,
+    truncated: bool,
+}
+
 /// The `{action}` text of a place's matches: up to five actions, and the patterns that grant
 /// them when they differ from the actions.
-fn action_text(matches: &[Match]) -> String {
-    let mut text = action_names(matches);
-    action_granted_by(matches, &mut text);
+fn action_text(found: &Found) -> String {
+    let mut text = action_names(found);
+    let mut seen = std::collections::HashSet::new();
+    let by: Vec<String> = found
+        .matches
+        .iter()
+        .filter(|m| !m.pattern.eq_ignore_ascii_case(&m.action))
+        .map(|m| m.pattern.as_str())
+        .filter(|p| seen.insert(*p))
+        .map(|p| {
+            if p == "NotAction" {
+                p.to_string()
+            } else {
+                format!("`{p}`")
+            }
+        })
+        .collect();
+    if !by.is_empty() {
+        text.push_str(&format!(" (granted by {})", by.join(", ")));
+    }
     text
 }
 
-/// Up to five action names of a place's matches.
-fn action_names(matches: &[Match]) -> String {
+/// Up to five action names of a place's matches, and how many more.
+fn action_names(found: &Found) -> String {
     const SHOWN: usize = 5;
-    let mut names: Vec<&str> = Vec::new();
-    for m in matches {
-        if !names.contains(&m.action.as_str()) {
-            names.push(&m.action);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<&str> = found
+        .matches
+        .iter()
+        .map(|m| m.action.as_str())
+        .filter(|a| seen.insert(*a))
+        .collect();
     let mut text = names
         .iter()
         .take(SHOWN)
         .copied()
         .collect::<Vec<_>>()
         .join(", ");
-    if names.len() > SHOWN {
-        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    let more = names.len().saturating_sub(SHOWN);
+    if found.truncated {
+        text.push_str(&format!(" and at least {more} more"));
+    } else if more > 0 {
+        text.push_str(&format!(" and {more} more"));
     }
     text
-}
-
-fn action_granted_by(matches: &[Match], text: &mut String) {
-    let mut by: Vec<&str> = Vec::new();
-    for m in matches {
-        if !m.pattern.eq_ignore_ascii_case(&m.action) && !by.contains(&m.pattern.as_str()) {
-            by.push(&m.pattern);
-        }
-    }
-    if !by.is_empty() {
-        let by: Vec<String> = by
-            .iter()
-            .map(|p| {
-                if *p == "NotAction" {
-                    p.to_string()
-                } else {
-                    format!("`{p}`")
-                }
-            })
-            .collect();
-        text.push_str(&format!(" (granted by {})", by.join(", ")));
-    }
 }
 
 /// Collects reasons why the answer may be incomplete.
@@ -434,18 +501,22 @@ impl<'a> Eval<'a> {
             })
     }
 
-    /// The actions of `candidates` that take effect in one of `regions`: not denied, and let
-    /// through by the boundary. Returns each with the region and whether a boundary condition
-    /// applies.
+    /// Adds to `found` the actions of `candidates` that take effect in one of `regions`: not
+    /// denied, and let through by the boundary; at most [`MAX_MATCHES`] in all. Returns the
+    /// region of the first and whether a boundary condition applies to it.
     fn effective(
         &mut self,
-        candidates: Vec<(String, String, Span)>,
+        candidates: impl Iterator<Item = (String, String, Span)>,
         regions: &[Region<'a>],
-    ) -> (Vec<Match>, Option<Region<'a>>, bool) {
-        let mut found = Vec::new();
+        found: &mut Found,
+    ) -> (Option<Region<'a>>, bool) {
         let mut first = None;
         let mut cond = false;
         for (action, pattern, span) in candidates {
+            if found.matches.len() >= MAX_MATCHES {
+                found.truncated = true;
+                break;
+            }
             for region in regions {
                 if !self.not_denied(&action, *region) {
                     continue;
@@ -457,11 +528,13 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     Cap::Allows { conditional } => {
-                        cond |= conditional && found.is_empty();
-                        first.get_or_insert(*region);
-                        found.push(Match {
-                            action: action.clone(),
-                            pattern: pattern.clone(),
+                        if first.is_none() {
+                            first = Some(*region);
+                            cond = conditional;
+                        }
+                        found.matches.push(Match {
+                            action,
+                            pattern,
                             span,
                         });
                         break;
@@ -469,7 +542,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        (found, first, cond)
+        (first, cond)
     }
 
     fn code_statement(&mut self, policy: &'a AttachedPolicy, st: &'a Statement) -> Option<Granted> {
@@ -477,67 +550,73 @@ impl<'a> Eval<'a> {
             return None;
         }
         let place = statement_name(policy, st);
+        let actions = self.actions;
         // The actions of the rule the statement's Action (or NotAction) covers.
-        let mut candidates: Vec<(String, String, Span)> = Vec::new();
-        let mut unknown_action = None;
-        if let Some(a) = &st.action {
-            for item in &a.items {
-                let Some(p) = item.get() else {
-                    unknown_action = unknown_action.or(item.unknown().map(|u| (item, u)));
-                    continue;
-                };
-                let mut names = Vec::new();
-                self.actions.both(p, &mut names);
-                candidates.extend(names.into_iter().map(|n| (n, p.to_string(), item.span)));
-            }
-        } else if let Some(na) = &st.not_action {
-            let excluded: Vec<&str> = na.items.iter().filter_map(|i| i.get()).collect();
-            let mut names = Vec::new();
-            self.actions.every(
-                |a| !excluded.iter().any(|e| wildcard_match(e, a)),
-                &mut names,
-            );
-            if let Some(u) = na.items.iter().find_map(|i| i.unknown()) {
-                if !names.is_empty() {
-                    self.unknown.add(format!(
-                        "the NotAction of {place} has an unknown value ({})",
-                        u.reason
-                    ));
+        let excluded: Vec<&str> = st
+            .not_action
+            .iter()
+            .flat_map(|na| na.items.iter().filter_map(|i| i.get()))
+            .collect();
+        let keep = |a: &str| !excluded.iter().any(|e| wildcard_match(e, a));
+        let mut candidates: std::iter::Peekable<Box<dyn Iterator<Item = (String, String, Span)>>> =
+            match (&st.action, &st.not_action) {
+                (Some(a), _) => {
+                    let unknown = a.items.iter().find_map(|i| i.unknown().map(|u| (i, u)));
+                    if let Some((item, u)) = unknown {
+                        self.unknown.add(format!(
+                            "the action `{}` of {place} is unknown ({})",
+                            item.render(),
+                            u.reason
+                        ));
+                    }
+                    let it: Box<dyn Iterator<Item = (String, String, Span)>> =
+                        Box::new(a.items.iter().flat_map(move |i| {
+                            let span = i.span;
+                            i.get().into_iter().flat_map(move |p| {
+                                actions
+                                    .both(p, any_pattern)
+                                    .map(move |n| (n, p.to_string(), span))
+                            })
+                        }));
+                    it.peekable()
                 }
-                names.clear();
-            }
-            candidates.extend(
-                names
-                    .into_iter()
-                    .map(|n| (n, "NotAction".to_string(), na.key_span)),
-            );
-        }
-        if let Some((item, u)) = unknown_action {
-            self.unknown.add(format!(
-                "the action `{}` of {place} is unknown ({})",
-                item.render(),
-                u.reason
-            ));
-        }
-        match st.effect {
-            Some(_) => {}
-            None => {
-                if let (Some(u), false) = (&st.effect_unknown, candidates.is_empty()) {
-                    self.unknown
-                        .add(format!("the Effect of {place} is unknown ({})", u.reason));
+                (None, Some(na)) => {
+                    let span = na.key_span;
+                    let it: Box<dyn Iterator<Item = (String, String, Span)>> = Box::new(
+                        actions
+                            .every(&keep, any_pattern)
+                            .map(move |n| (n, "NotAction".to_string(), span)),
+                    );
+                    let mut it = it.peekable();
+                    if let Some(u) = na.items.iter().find_map(|i| i.unknown()) {
+                        if it.peek().is_some() {
+                            self.unknown.add(format!(
+                                "the NotAction of {place} has an unknown value ({})",
+                                u.reason
+                            ));
+                        }
+                        return None;
+                    }
+                    it
                 }
-                return None;
+                (None, None) => return None,
+            };
+        // Nothing of the rule's actions: the statement does not matter.
+        candidates.peek()?;
+        if st.effect.is_none() {
+            if let Some(u) = &st.effect_unknown {
+                self.unknown
+                    .add(format!("the Effect of {place} is unknown ({})", u.reason));
             }
-        }
-        if candidates.is_empty() {
             return None;
         }
         let regions = self.regions(st, &place);
         if regions.is_empty() {
             return None;
         }
-        let (found, region, boundary_cond) = self.effective(candidates, &regions);
-        let (first, region) = (found.first()?, region?);
+        let mut found = Found::default();
+        let (region, boundary_cond) = self.effective(candidates, &regions, &mut found);
+        let (first, region) = (found.matches.first()?, region?);
         let cond = conditional(st) || boundary_cond;
         let names = action_names(&found);
         let under = if cond { " under conditions" } else { "" };
@@ -555,29 +634,54 @@ impl<'a> Eval<'a> {
         r: &'a crate::iam::model::ManagedPolicyRef,
         p: &'static ManagedPolicy,
     ) -> Option<Granted> {
-        let mut found: Vec<Match> = Vec::new();
+        let mut found = Found::default();
         let mut cond = false;
+        let actions = self.actions;
+        let span = r.arn.span;
         for s in p
             .statements
             .iter()
             .filter(|s| s.effect == managed::Effect::Allow)
         {
-            let mut names = Vec::new();
-            if s.not_action {
-                self.actions.every(|a| s.covers_action(a), &mut names);
+            // Each action with the statement pattern that grants it.
+            let keep = |a: &str| s.covers_action(a);
+            let it: Box<dyn Iterator<Item = (String, String, Span)>> = if s.not_action {
+                Box::new(
+                    actions
+                        .every(&keep, any_pattern)
+                        .map(move |n| (n, "NotAction".to_string(), span)),
+                )
             } else {
-                for pat in &s.actions {
-                    self.actions.both(pat, &mut names);
-                }
-            }
-            if names.is_empty() {
+                // A rule pattern of one service expands to a few actions, each looked up in the
+                // statement (its patterns are sorted by service); a pattern of every service
+                // (`*`) is matched against the statement's patterns instead.
+                let pattern_of = move |n: &str| {
+                    s.actions
+                        .iter()
+                        .find(|x| wildcard_match(x, n))
+                        .cloned()
+                        .unwrap_or_else(|| n.to_string())
+                };
+                let narrow = actions
+                    .every(&keep, one_service)
+                    .map(move |n| (pattern_of(&n), n))
+                    .map(move |(pat, n)| (n, pat, span));
+                let broad = s.actions.iter().flat_map(move |pat| {
+                    actions
+                        .both(pat, every_service)
+                        .map(move |n| (n, pat.clone(), span))
+                });
+                Box::new(narrow.chain(broad))
+            };
+            let mut candidates = it.peekable();
+            let Some((first_name, _, _)) = candidates.peek() else {
                 continue;
-            }
+            };
             let regions: Vec<Region> = match (s.resource, self.query.resources) {
                 (ResourceScope::Specific, Some(_)) => {
                     self.unknown.add(format!(
-                        "AWS managed policy {} allows {} only on resources the catalog does not keep",
-                        p.name, names[0]
+                        "AWS managed policy {} allows {first_name} only on resources the catalog does not keep",
+                        p.name
                     ));
                     continue;
                 }
@@ -593,56 +697,33 @@ impl<'a> Eval<'a> {
                     })
                     .collect(),
             };
-            let candidates = names
-                .into_iter()
-                .map(|n| {
-                    let pattern = if s.not_action {
-                        "NotAction".to_string()
-                    } else {
-                        s.actions
-                            .iter()
-                            .find(|x| wildcard_match(x, &n))
-                            .cloned()
-                            .unwrap_or_else(|| n.clone())
-                    };
-                    (n, pattern, r.arn.span)
-                })
-                .collect();
-            let (more, _, boundary_cond) = self.effective(candidates, &regions);
-            if !more.is_empty() {
-                cond |= s.conditional || boundary_cond;
-                if s.resource == ResourceScope::Specific {
-                    cond = true;
-                }
+            let before = found.matches.len();
+            let (_, boundary_cond) = self.effective(candidates, &regions, &mut found);
+            if found.matches.len() > before {
+                cond |= s.conditional || boundary_cond || s.resource == ResourceScope::Specific;
             }
-            found.extend(more);
+            if found.truncated {
+                break;
+            }
         }
-        if found.is_empty() {
+        if found.matches.is_empty() {
             return None;
         }
         // The same action from two statements is named once.
-        let mut seen: Vec<String> = Vec::new();
-        found.retain(|m| {
-            let new = !seen.contains(&m.action);
-            seen.push(m.action.clone());
-            new
-        });
+        let mut seen = std::collections::HashSet::new();
+        found.matches.retain(|m| seen.insert(m.action.clone()));
         let names = action_names(&found);
         let under = if cond { " under conditions" } else { "" };
-        let scope = if self.query.resources.is_some() {
-            match self.query.resources.and_then(|r| r.first()) {
-                Some(x) => format!("on `{x}`"),
-                None => String::new(),
-            }
-        } else {
-            "on all resources".to_string()
+        let scope = match self.query.resources.and_then(|r| r.first()) {
+            Some(x) => format!("on `{x}`"),
+            None => "on all resources".to_string(),
         };
         Some(Granted {
             detail: format!(
                 "AWS managed policy {} allows {names} {scope}{under}",
                 p.name
             ),
-            span: r.arn.span,
+            span,
             label: format!("AWS managed policy {} allows {names}{under}", p.name),
             action: action_text(&found),
             notes: Vec::new(),
@@ -983,20 +1064,27 @@ mod tests {
             pattern: p.into(),
             span,
         };
+        let found = |matches: Vec<Match>, truncated| Found { matches, truncated };
         assert_eq!(
-            action_text(&[m("s3:DeleteBucket", "s3:*")]),
+            action_text(&found(vec![m("s3:DeleteBucket", "s3:*")], false)),
             "s3:DeleteBucket (granted by `s3:*`)"
         );
         assert_eq!(
-            action_text(&[m("s3:DeleteBucket", "s3:deletebucket")]),
+            action_text(&found(vec![m("s3:DeleteBucket", "s3:deletebucket")], false)),
             "s3:DeleteBucket"
         );
-        let many: Vec<Match> = (0..7)
-            .map(|i| m(&format!("s3:A{i}"), "NotAction"))
-            .collect();
+        let many = || {
+            (0..7)
+                .map(|i| m(&format!("s3:A{i}"), "NotAction"))
+                .collect()
+        };
         assert_eq!(
-            action_text(&many),
+            action_text(&found(many(), false)),
             "s3:A0, s3:A1, s3:A2, s3:A3, s3:A4 and 2 more (granted by NotAction)"
+        );
+        assert_eq!(
+            action_names(&found(many(), true)),
+            "s3:A0, s3:A1, s3:A2, s3:A3, s3:A4 and at least 2 more"
         );
     }
 }
