@@ -628,3 +628,57 @@ fn max_session_duration_over_absent_given_and_unknown() {
     assert_eq!(run_rule(&over(3600), &[("template.yaml", &cfn)]).len(), 1);
     assert!(run_rule(&over(7200), &[("template.yaml", &cfn)]).is_empty());
 }
+
+#[test]
+fn an_unknown_boundary_limits_nothing_and_says_so() {
+    let tf = format!(
+        "variable \"boundary_arn\" {{\n  type = string\n}}\n{}",
+        tf_role(S3_ALL_TF, "permissions_boundary = var.boundary_arn")
+    );
+    let found = run_rule(&can("[s3:DeleteBucket]", None), &[("main.tf", &tf)]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let notes = found[0].notes.join("\n");
+    assert!(
+        notes.contains("the permissions boundary `var.boundary_arn` is unknown"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn aws_managed_policies_against_resource_patterns() {
+    let cfn = |arn: &str| {
+        cfn_role(
+            "              - Effect: Allow\n                Action: sqs:SendMessage\n                Resource: '*'\n",
+            &format!("      ManagedPolicyArns:\n        - {arn}\n"),
+        )
+    };
+    // AmazonS3FullAccess allows s3:* on `*`: every pattern is reached.
+    let full = cfn("arn:aws:iam::aws:policy/AmazonS3FullAccess");
+    let found = run_rule(
+        &can("[s3:DeleteBucket]", Some("[\"arn:aws:s3:::prod-*\"]")),
+        &[("template.yaml", &full)],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("on `arn:aws:s3:::prod-*`"),
+        "{}",
+        found[0].message
+    );
+    // AWSLambdaBasicExecutionRole allows logs:CreateLogStream on `*` but nothing of S3.
+    let basic = cfn("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+    assert!(
+        run_rule(
+            &can("[s3:DeleteBucket]", Some("[\"arn:aws:s3:::prod-*\"]")),
+            &[("template.yaml", &basic)]
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        run_rule(
+            &can("[\"logs:Create*\"]", None),
+            &[("template.yaml", &basic)]
+        )
+        .len(),
+        1
+    );
+}
