@@ -412,6 +412,9 @@ fn one_resource(
                 permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
                 boundary_policy: None,
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
+                tags: crate::iam::model::Tags::from_map(
+                    inst.eval_attr(body, "tags", scope).as_ref(),
+                ),
                 notes: note.into_iter().collect(),
                 metadata: Vec::new(),
                 root: String::new(),
@@ -935,6 +938,10 @@ fn external_role(name: &str, span: Span, note: String) -> Role {
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        tags: crate::iam::model::Tags::unknown(
+            name,
+            "the role is not defined in this configuration",
+        ),
         notes: vec![note],
         metadata: Vec::new(),
         root: String::new(),

@@ -261,6 +261,12 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
                         .filter(|p| p.get() != Some("")),
                     boundary_policy: None,
                     max_session_duration: s(get("max_session_duration")),
+                    // tags_all has the provider's default_tags too.
+                    tags: crate::iam::model::Tags::from_map(
+                        get("tags_all")
+                            .filter(|v| !matches!(v.kind, ValKind::Null))
+                            .or(get("tags")),
+                    ),
                     notes: vec!["read from a plan file".into()],
                     metadata: Vec::new(),
                     root: crate::discover::repo_relative(&ctx.root, path),

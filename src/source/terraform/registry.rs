@@ -1377,6 +1377,10 @@ pub fn model(
         permissions_boundary: text(&spec.permissions_boundary).filter(|s| s.get() != Some("")),
         boundary_policy: None,
         max_session_duration: text(&spec.max_session_duration),
+        tags: crate::iam::model::Tags::unknown(
+            "tags",
+            "the tags of a role a registry module makes are not modelled",
+        ),
         notes,
         metadata: Vec::new(),
         root: String::new(),
@@ -1627,6 +1631,7 @@ pub fn inputs_only(
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        tags: crate::iam::model::Tags::unknown("tags", "the module was not read"),
         notes: vec![format!(
             "inputs only: the module was not read ({why}); its inputs are checked as they would be in a role's trust and permission policies, and the conditions the module may add are not known; run terraform init for the exact code"
         )],
