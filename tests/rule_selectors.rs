@@ -728,3 +728,22 @@ fn selector_in_a_scope_without_such_items_is_rejected_at_its_line() {
     let e = load_error(&rule("role", "{file: [\"a/[\"]}", "m"));
     assert_eq!(e.line, 5, "{e}");
 }
+
+#[test]
+fn provider_default_tags_make_missing_tags_undecided() {
+    let tf = "provider \"aws\" {\n  region = \"eu-west-1\"\n  default_tags {\n    tags = { env = \"prod\" }\n  }\n}\n"
+        .to_string()
+        + &tf_role("a", "tags = { team = \"platform\" }");
+    let team = rule("role", "{role_tag: {team: platform}}", "{role}");
+    assert_eq!(
+        messages(&findings(&team, &[("main.tf", &tf)])),
+        ["aws_iam_role.a"]
+    );
+    let env = rule("role", "{not: {role_tag: {env: prod}}}", "{role}");
+    let f = findings(&env, &[("main.tf", &tf)]);
+    assert_eq!(messages(&f), ["aws_iam_role.a"]);
+    assert!(
+        f[0].notes.contains("could not decide `role_tag`") && f[0].notes.contains("default_tags"),
+        "{f:?}"
+    );
+}

@@ -246,7 +246,10 @@ fn role(p: &Pred, r: &Role, cx: &Ctx) -> Sel {
                     None => match &r.tags.unknown {
                         Some(u) => {
                             undecided.get_or_insert_with(|| {
-                                format!("the tags are {}, unknown: {}", u.expr, u.reason)
+                                format!(
+                                    "tag `{key}` may come from {}, unknown: {}",
+                                    u.expr, u.reason
+                                )
                             });
                         }
                         None => return Sel::Fails,
