@@ -323,6 +323,18 @@ fn source_tells_terraform_cloudformation_sam_and_cdk_apart() {
         ["CdkRole".to_string(), "Fn".to_string(), "Plain".to_string()].into()
     );
     assert!(run("plan").is_empty());
+    // A template that a CDK manifest lists is CDK output even without aws:cdk:path metadata.
+    let manifest = "{\"version\": \"36.0.0\", \"artifacts\": {\"Stack\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"Stack.template.json\"}}}}";
+    let listed = "{\"Resources\": {\"Listed\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"AssumeRolePolicyDocument\": {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sts:AssumeRole\", \"Principal\": {\"Service\": \"lambda.amazonaws.com\"}}]}}}}}";
+    let r = rule("role", "{source: [cdk]}", "{resource}");
+    let f = findings(
+        &r,
+        &[
+            ("app/out/manifest.json", manifest),
+            ("app/out/Stack.template.json", listed),
+        ],
+    );
+    assert_eq!(messages(&f), ["Listed"]);
 }
 
 #[test]
@@ -724,6 +736,11 @@ fn selector_in_a_scope_without_such_items_is_rejected_at_its_line() {
     assert_eq!((e.line, e.column), (8, 12), "{e}");
     // Role selectors apply to every scope whose items have a role, not to notices.
     assert!(e.message.contains("this rule's scope is notice"), "{e}");
+    // A selector without globs would never hold: a load error.
+    let e = load_error(&rule("role", "{role_name: []}", "m"));
+    assert!(e.message.contains("role_name"), "{e}");
+    let e = load_error(&rule("role", "{role_tag: {}}", "m"));
+    assert!(e.message.contains("role_tag"), "{e}");
     // A bad file glob is a load error too.
     let e = load_error(&rule("role", "{file: [\"a/[\"]}", "m"));
     assert_eq!(e.line, 5, "{e}");

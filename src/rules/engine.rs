@@ -399,7 +399,7 @@ fn check_node(p: &Pred, scope: Scope) -> Result<(), String> {
                 ));
             }
             if select::is_selector(other) {
-                return select::check(other);
+                return select::check(other).map_err(|e| format!("`{name}`: {e}"));
             }
             let check_names = |given: &[String], known: &[&str], what: &str| match given
                 .iter()
@@ -1002,10 +1002,7 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Verdict {
                 paths: env.paths,
             };
             match select::eval(sel, &cx) {
-                select::Sel::Holds(detail) => Verdict::Holds(Hit {
-                    detail,
-                    ..Hit::default()
-                }),
+                select::Sel::Holds => Verdict::Holds(Hit::default()),
                 select::Sel::Fails => Verdict::Fails,
                 select::Sel::Undecided(why) => undecided(pred_name(sel), why),
             }

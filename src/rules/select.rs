@@ -14,10 +14,11 @@ use crate::rules::{Pred, Rule, SourceName};
 use crate::trusts::pattern;
 use crate::value::SELF_ACCOUNT;
 
-/// A selector's answer: holds (with what it found, for `{detail}`), fails, or cannot be decided
-/// (with why).
+/// A selector's answer: holds, fails, or cannot be decided (with why). A selector leaves
+/// `{detail}` to the predicates it is combined with; `{role_name}`, `{account}` and `{subject}`
+/// show what it looked at.
 pub(crate) enum Sel {
-    Holds(Option<String>),
+    Holds,
     Fails,
     Undecided(String),
 }
@@ -61,6 +62,23 @@ pub(crate) fn is_selector(p: &Pred) -> bool {
 
 /// Checks a selector's arguments when the rule is loaded.
 pub(crate) fn check(p: &Pred) -> Result<(), String> {
+    let empty = match p {
+        Pred::RoleName(v)
+        | Pred::RolePath(v)
+        | Pred::Address(v)
+        | Pred::File(v)
+        | Pred::Account(v)
+        | Pred::PrincipalMatches(v)
+        | Pred::Vendor(v)
+        | Pred::SubjectsWithin(v)
+        | Pred::AudiencesWithin(v) => v.is_empty(),
+        Pred::RoleTag(m) => m.is_empty(),
+        Pred::Source(v) => v.is_empty(),
+        _ => false,
+    };
+    if empty {
+        return Err("an empty list never holds: give at least one value".into());
+    }
     match p {
         Pred::File(globs) => globs.iter().try_for_each(|g| file_glob(g).map(|_| ())),
         Pred::Account(ids) => match ids
@@ -193,7 +211,7 @@ pub(crate) fn eval(p: &Pred, cx: &Ctx) -> Sel {
 
 fn any_glob(globs: &[String], value: &str) -> Sel {
     match globs.iter().any(|g| glob_match(g, value)) {
-        true => Sel::Holds(Some(value.to_string())),
+        true => Sel::Holds,
         false => Sel::Fails,
     }
 }
@@ -217,7 +235,7 @@ fn role(p: &Pred, r: &Role, cx: &Ctx) -> Sel {
                         .iter()
                         .any(|g| glob_match(&g.to_ascii_lowercase(), &lower))
                     {
-                        true => Sel::Holds(Some(name.clone())),
+                        true => Sel::Holds,
                         false => Sel::Fails,
                     }
                 }
@@ -258,14 +276,14 @@ fn role(p: &Pred, r: &Role, cx: &Ctx) -> Sel {
             }
             match undecided {
                 Some(why) => Sel::Undecided(why),
-                None => Sel::Holds(None),
+                None => Sel::Holds,
             }
         }
         Pred::Address(globs) => any_glob(globs, &r.address),
         Pred::File(globs) => {
             for f in role_files(r, cx.paths) {
-                if let Some(g) = globs.iter().find(|g| file_matches(g, f)) {
-                    return Sel::Holds(Some(format!("{f} (matches {g})")));
+                if globs.iter().any(|g| file_matches(g, f)) {
+                    return Sel::Holds;
                 }
             }
             Sel::Fails
@@ -273,7 +291,7 @@ fn role(p: &Pred, r: &Role, cx: &Ctx) -> Sel {
         Pred::Source(names) => {
             let have = sources(r, cx.paths);
             match names.iter().find(|n| have.contains(n)) {
-                Some(_) => Sel::Holds(None),
+                Some(_) => Sel::Holds,
                 None => Sel::Fails,
             }
         }
@@ -358,7 +376,7 @@ fn principal(p: &Pred, g: &Grant, cx: &Ctx) -> Sel {
                         .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(w))
             });
             match hit {
-                true => Sel::Holds(Some(acct)),
+                true => Sel::Holds,
                 false => Sel::Fails,
             }
         }
@@ -367,9 +385,7 @@ fn principal(p: &Pred, g: &Grant, cx: &Ctx) -> Sel {
                 return Sel::Fails;
             };
             match cx.trust.vendor(&acct) {
-                Some(v) if wanted.iter().any(|w| w.eq_ignore_ascii_case(v)) => {
-                    Sel::Holds(Some(v.to_string()))
-                }
+                Some(v) if wanted.iter().any(|w| w.eq_ignore_ascii_case(v)) => Sel::Holds,
                 _ => Sel::Fails,
             }
         }
@@ -414,12 +430,11 @@ fn principal_matches(g: &Grant, globs: &[String]) -> Sel {
     for n in &names {
         let is_self = n.contains(SELF_ACCOUNT);
         let as_pattern = n.replace(SELF_ACCOUNT, &twelve);
-        if let Some(glob) = globs
+        if globs
             .iter()
-            .find(|glob| pattern::contains(glob, &as_pattern))
+            .any(|glob| pattern::contains(glob, &as_pattern))
         {
-            let _ = glob;
-            return Sel::Holds(Some(raw));
+            return Sel::Holds;
         }
         // This account's id is not in the code: a glob that names an account may match it.
         if is_self
@@ -567,19 +582,14 @@ fn within(g: &Grant, claim: Claim, globs: &[String]) -> Sel {
     let every = |g: &String| pattern::contains(g, "*");
     match admitted(g, claim) {
         Admitted::NotFederated => Sel::Fails,
-        Admitted::Every if globs.iter().any(every) => Sel::Holds(None),
+        Admitted::Every if globs.iter().any(every) => Sel::Holds,
         Admitted::Every => Sel::Fails,
         Admitted::Unknown(why) => Sel::Undecided(why),
         Admitted::Sets(sets) => {
             // Every condition must hold, so one whose values are all within is enough.
-            match sets.iter().find(|s| outside(s, globs).is_empty()) {
-                Some(s) => Sel::Holds(Some(
-                    s.iter()
-                        .map(|(_, t)| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )),
-                None => match unknown_in(g, claim) {
+            match sets.iter().any(|s| outside(s, globs).is_empty()) {
+                true => Sel::Holds,
+                false => match unknown_in(g, claim) {
                     Some(why) => Sel::Undecided(why),
                     None => Sel::Fails,
                 },
