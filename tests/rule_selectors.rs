@@ -764,3 +764,23 @@ fn provider_default_tags_make_missing_tags_undecided() {
         "{f:?}"
     );
 }
+
+#[test]
+fn name_prefix_is_a_prefix_of_the_name() {
+    let tf = tf_role("a", "name_prefix = \"ci-\"");
+    let files = [("main.tf", tf.as_str())];
+    // Every name `ci-...` is within `ci-*`.
+    let r = rule("role", "{role_name: [\"ci-*\"]}", "{role}");
+    assert_eq!(messages(&findings(&r, &files)), ["aws_iam_role.a (ci-)"]);
+    // No name `ci-...` is `app-*`: decided, so `not` fires without a note.
+    let r = rule("role", "{not: {role_name: [\"app-*\"]}}", "{role}");
+    let f = findings(&r, &files);
+    assert_eq!(messages(&f), ["aws_iam_role.a (ci-)"]);
+    assert!(!f[0].notes.contains("could not decide"), "{f:?}");
+    // `ci-deploy` may or may not be the generated name.
+    let r = rule("role", "{role_name: [\"ci-deploy\"]}", "{role}");
+    assert!(findings(&r, &files).is_empty());
+    let r = rule("role", "{not: {role_name: [\"ci-deploy\"]}}", "{role}");
+    let f = findings(&r, &files);
+    assert!(f.len() == 1 && f[0].notes.contains("name_prefix"), "{f:?}");
+}

@@ -313,6 +313,8 @@ pub struct Role {
     /// The resource type (`aws_iam_role`, `AWS::IAM::Role`, `AWS::Serverless::Function`).
     pub resource_type: String,
     pub name: Option<Str>,
+    /// `name` is a prefix (Terraform's `name_prefix`): the real name adds a generated suffix.
+    pub name_is_prefix: bool,
     pub path: Option<Str>,
     /// The trust policy; `None` when the attribute is missing or its whole value is unknown.
     pub trust: Option<PolicyDocument>,

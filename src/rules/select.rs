@@ -167,6 +167,43 @@ fn glob_match(glob: &str, value: &str) -> bool {
     pattern::contains(glob, &pattern::encode(value, false))
 }
 
+/// True when the glob matches some string that starts with `prefix`: reading `prefix` leaves
+/// the glob with a way to go on (whatever is left matches some suffix).
+fn may_start_with(glob: &str, prefix: &str) -> bool {
+    let g: Vec<char> = glob.chars().collect();
+    let close = |mut s: Vec<usize>| {
+        let mut i = 0;
+        while i < s.len() {
+            let p = s[i];
+            if g.get(p) == Some(&'*') && !s.contains(&(p + 1)) {
+                s.push(p + 1);
+            }
+            i += 1;
+        }
+        s
+    };
+    let mut states = close(vec![0]);
+    for c in prefix.chars() {
+        let mut next = Vec::new();
+        for &p in &states {
+            let step = match g.get(p) {
+                Some('*') => Some(p),
+                Some('?') => Some(p + 1),
+                Some(x) if *x == c => Some(p + 1),
+                _ => None,
+            };
+            if let Some(n) = step.filter(|n| !next.contains(n)) {
+                next.push(n);
+            }
+        }
+        states = close(next);
+        if states.is_empty() {
+            return false;
+        }
+    }
+    true
+}
+
 fn file_glob(g: &str) -> Result<globset::GlobMatcher, String> {
     globset::GlobBuilder::new(g.trim_start_matches("./"))
         .literal_separator(true)
@@ -229,6 +266,23 @@ fn role(p: &Pred, r: &Role, cx: &Ctx) -> Sel {
             )),
             Some(n) => match &n.value {
                 Err(u) => Sel::Undecided(format!("the name is {}, unknown: {}", u.expr, u.reason)),
+                Ok(name) if r.name_is_prefix => {
+                    // The name is the prefix and a suffix Terraform generates.
+                    let names = format!("{}*", pattern::encode(&name.to_ascii_lowercase(), false));
+                    let globs: Vec<String> = globs.iter().map(|g| g.to_ascii_lowercase()).collect();
+                    if globs.iter().any(|g| pattern::contains(g, &names)) {
+                        Sel::Holds
+                    } else if globs
+                        .iter()
+                        .any(|g| may_start_with(g, &name.to_ascii_lowercase()))
+                    {
+                        Sel::Undecided(format!(
+                            "the name is `{name}` (name_prefix) and a suffix Terraform generates"
+                        ))
+                    } else {
+                        Sel::Fails
+                    }
+                }
                 Ok(name) => {
                     let lower = name.to_ascii_lowercase();
                     match globs
@@ -689,6 +743,17 @@ mod tests {
         // A StringEquals value with `*` is a literal star, within a glob that has one there.
         assert!(pattern::contains("repo:acme/*", &lit("repo:acme/*")));
         assert!(!pattern::contains(&lit("repo:acme/*"), "repo:acme/x"));
+    }
+
+    #[test]
+    fn prefixes_a_glob_may_start_with() {
+        assert!(may_start_with("ci-deploy", "ci-"));
+        assert!(may_start_with("ci-*", "ci-"));
+        assert!(may_start_with("*-prod", "app"));
+        assert!(may_start_with("c?-x", "ci"));
+        assert!(!may_start_with("app-*", "ci-"));
+        assert!(!may_start_with("ci", "ci-"));
+        assert!(may_start_with("ci*", "ci-"));
     }
 
     #[test]

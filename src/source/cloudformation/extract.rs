@@ -461,6 +461,7 @@ pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
         tags: Default::default(),
         notes: Vec::new(),
         metadata: Vec::new(),

@@ -417,8 +417,9 @@ fn one_resource(
     let body = &res.body;
     match res.ty.as_str() {
         "aws_iam_role" => {
-            let name = opt_str(inst, body, "name", scope)
-                .or_else(|| opt_str(inst, body, "name_prefix", scope));
+            let given = opt_str(inst, body, "name", scope);
+            let name_is_prefix = given.is_none() && body.attr("name_prefix").is_some();
+            let name = given.or_else(|| opt_str(inst, body, "name_prefix", scope));
             let mut role = Role {
                 address: address.clone(),
                 source: SourceKind::Terraform,
@@ -434,6 +435,7 @@ fn one_resource(
                 permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
                 boundary_policy: None,
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
+                name_is_prefix,
                 tags: role_tags(inst, body, scope),
                 notes: note.into_iter().collect(),
                 metadata: Vec::new(),
@@ -958,6 +960,7 @@ fn external_role(name: &str, span: Span, note: String) -> Role {
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
         tags: crate::iam::model::Tags::unknown(
             name,
             "the role is not defined in this configuration",

@@ -262,6 +262,7 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
                     boundary_policy: None,
                     max_session_duration: s(get("max_session_duration")),
                     // tags_all has the provider's default_tags too.
+                    name_is_prefix: false,
                     tags: crate::iam::model::Tags::from_map(
                         get("tags_all")
                             .filter(|v| !matches!(v.kind, ValKind::Null))

@@ -1377,6 +1377,7 @@ pub fn model(
         permissions_boundary: text(&spec.permissions_boundary).filter(|s| s.get() != Some("")),
         boundary_policy: None,
         max_session_duration: text(&spec.max_session_duration),
+        name_is_prefix: false,
         tags: crate::iam::model::Tags::unknown(
             "tags",
             "the tags of a role a registry module makes are not modelled",
@@ -1631,6 +1632,7 @@ pub fn inputs_only(
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
         tags: crate::iam::model::Tags::unknown("tags", "the module was not read"),
         notes: vec![format!(
             "inputs only: the module was not read ({why}); its inputs are checked as they would be in a role's trust and permission policies, and the conditions the module may add are not known; run terraform init for the exact code"
