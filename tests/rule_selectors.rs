@@ -609,6 +609,29 @@ fn subjects_within_is_pattern_containment() {
         "{role_name}",
     );
     assert_eq!(findings(&all, &files).len(), 5);
+    // Audiences the same way: only two roles pin aud.
+    let aud = rule(
+        "trust_principal",
+        "{audiences_within: [\"sts.amazonaws.com\"]}",
+        "{role_name}",
+    );
+    assert_eq!(messages(&findings(&aud, &files)), ["none", "prod"]);
+}
+
+#[test]
+fn selectors_leave_detail_to_other_predicates() {
+    let tf = tf_github(
+        "x",
+        "{ StringEquals = { \"token.actions.githubusercontent.com:aud\" = \"sts.amazonaws.com\" } }",
+    );
+    let r = rule(
+        "trust_principal",
+        "{all: [{federation: [sub_missing]}, {role_name: [\"*\"]}, {account: [\"111122223333\"]}]}",
+        "{detail}",
+    );
+    let f = findings(&r, &[("main.tf", &tf)]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].message.contains("sub"), "{f:?}");
 }
 
 #[test]
