@@ -807,3 +807,33 @@ fn name_prefix_is_a_prefix_of_the_name() {
     let f = findings(&r, &files);
     assert!(f.len() == 1 && f[0].notes.contains("name_prefix"), "{f:?}");
 }
+
+#[test]
+fn plan_roles_are_source_plan_with_tags_all() {
+    let role = |addr: &str, tags: &str| {
+        format!(
+            "{{\"address\": \"{addr}\", \"mode\": \"managed\", \"type\": \"aws_iam_role\", \"name\": \"{addr}\", \"values\": {{\"name\": \"{addr}\", \"assume_role_policy\": \"{{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"sts:AssumeRole\\\",\\\"Principal\\\":{{\\\"Service\\\":\\\"lambda.amazonaws.com\\\"}}}}]}}\"{tags}}}}}"
+        )
+    };
+    let plan = format!(
+        "{{\"format_version\": \"1.2\", \"terraform_version\": \"1.9.0\", \"planned_values\": {{\"root_module\": {{\"resources\": [{}, {}]}}}}}}",
+        role(
+            "aws_iam_role.a",
+            ", \"tags\": {\"team\": \"x\"}, \"tags_all\": {\"team\": \"x\", \"env\": \"prod\"}"
+        ),
+        role("aws_iam_role.b", "")
+    );
+    let files = [("plan.json", plan.as_str())];
+    let src = rule("role", "{source: [plan]}", "{resource}");
+    assert_eq!(
+        messages(&findings(&src, &files)),
+        ["aws_iam_role.a", "aws_iam_role.b"]
+    );
+    // tags_all has the provider's default_tags; a plan without tags says nothing about them.
+    let env = rule("role", "{role_tag: {env: prod}}", "{resource}");
+    assert_eq!(messages(&findings(&env, &files)), ["aws_iam_role.a"]);
+    let not_env = rule("role", "{not: {role_tag: {env: prod}}}", "{resource}");
+    let f = findings(&not_env, &files);
+    assert_eq!(messages(&f), ["aws_iam_role.b"]);
+    assert!(f[0].notes.contains("could not decide `role_tag`"), "{f:?}");
+}
