@@ -176,12 +176,6 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "vendor",
             "subjects_within",
             "audiences_within",
-            "role_name",
-            "role_path",
-            "role_tag",
-            "address",
-            "file",
-            "source",
         ],
         Scope::TrustStatement => &[
             "effect",
@@ -191,12 +185,6 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "requires_mfa",
             "organization",
             "restricted",
-            "role_name",
-            "role_path",
-            "role_tag",
-            "address",
-            "file",
-            "source",
         ],
         Scope::PolicyStatement => &[
             "effect",
@@ -207,45 +195,22 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "wildcard_write",
             "dangerous_action",
             "resource_wildcard",
-            "role_name",
-            "role_path",
-            "role_tag",
-            "address",
-            "file",
-            "source",
         ],
-        Scope::Role | Scope::RolePermission => &[
-            "trust",
-            "permission",
-            "role_name",
-            "role_path",
-            "role_tag",
-            "address",
-            "file",
-            "source",
-        ],
-        Scope::Unresolved | Scope::UnresolvedPolicy => select::ROLE_SELECTORS,
-        Scope::ManagedPolicy => &[
-            "aws_managed",
-            "role_name",
-            "role_path",
-            "role_tag",
-            "address",
-            "file",
-            "source",
-        ],
+        Scope::Role | Scope::RolePermission => &["trust", "permission"],
+        Scope::Unresolved | Scope::UnresolvedPolicy => &[],
+        Scope::ManagedPolicy => &["aws_managed"],
         Scope::Notice => &["notice_kind"],
-        Scope::DocumentProblem => &[
-            "document_kind",
-            "problem",
-            "role_name",
-            "role_path",
-            "role_tag",
-            "address",
-            "file",
-            "source",
-        ],
+        Scope::DocumentProblem => &["document_kind", "problem"],
     }
+}
+
+/// The predicates a scope takes: its own, and the role selectors wherever its items have a role.
+fn takes(scope: Scope) -> Vec<&'static str> {
+    let mut v = preds_for(scope).to_vec();
+    if scope != Scope::Notice {
+        v.extend(select::ROLE_SELECTORS);
+    }
+    v
 }
 
 fn pred_name(p: &Pred) -> &'static str {
@@ -374,7 +339,7 @@ pub fn check_pred_at(p: &Pred, scope: Scope) -> Result<(), PredError> {
 fn scopes_of(name: &str) -> String {
     let direct: Vec<&str> = ALL_SCOPES
         .iter()
-        .filter(|s| preds_for(**s).contains(&name))
+        .filter(|s| takes(**s).contains(&name))
         .map(|s| s.as_str())
         .collect();
     let mut out = direct.join(", ");
@@ -390,12 +355,12 @@ fn check_node(p: &Pred, scope: Scope) -> Result<(), String> {
         Pred::All(_) | Pred::Any(_) | Pred::Not(_) => Ok(()),
         other => {
             let name = pred_name(other);
-            if !preds_for(scope).contains(&name) {
+            if !takes(scope).contains(&name) {
                 return Err(format!(
                     "`{name}` applies to {}; this rule's scope is {} (it takes: {})",
                     scopes_of(name),
                     scope.as_str(),
-                    preds_for(scope).join(", ")
+                    takes(scope).join(", ")
                 ));
             }
             if select::is_selector(other) {
