@@ -257,7 +257,7 @@ fn role(p: &Pred, r: &Role, cx: &Ctx) -> Sel {
     match p {
         Pred::RoleName(globs) => match &r.name {
             None => Sel::Undecided(format!(
-                "{} has no name: {} generates one",
+                "{} has no name in the code ({} generates one when none is given)",
                 r.address,
                 match r.source {
                     SourceKind::Terraform => "Terraform",
