@@ -63,10 +63,16 @@ pub struct VersionSpec {
     /// The release whose variables and README this description was written from.
     pub reviewed: String,
     pub documentation: String,
-    /// The address of the role inside the module (`aws_iam_role.this`).
-    pub role: String,
+    /// The address of the role inside the module (`aws_iam_role.this`); none for a module
+    /// described only for its outputs.
+    #[serde(default)]
+    pub role: Option<String>,
     /// The documented default of every input used below (`null` for none).
+    #[serde(default)]
     pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Outputs that name something the module creates (an OIDC provider), by output name.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputSpec>,
     /// Inputs that must all be true for the role to be created.
     #[serde(default)]
     pub create: Vec<String>,
@@ -96,6 +102,17 @@ pub struct VersionSpec {
     /// added to the role when the input is set.
     #[serde(default)]
     pub not_modelled: BTreeMap<String, NotModelled>,
+}
+
+/// A documented output: a string in which `${this_account}`, `${this_region}` and
+/// `${assigned}` (the id the module's resource gets at apply, the same in every output of one
+/// call) stand for what is known only at apply. It is null unless every `when` input is true.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    pub template: String,
+    #[serde(default)]
+    pub when: Vec<String>,
 }
 
 /// A part of the module that iamlint does not model, switched on by an input.
@@ -259,6 +276,9 @@ impl VersionSpec {
             }
         }
         flags(&self.create, out);
+        for o in self.outputs.values() {
+            flags(&o.when, out);
+        }
         for s in [
             &self.path,
             &self.permissions_boundary,
@@ -1186,6 +1206,61 @@ fn document(statements: Vec<Val>, span: Span) -> Val {
     )
 }
 
+/// An output of a module call that is not on disk, when its interface describes it: `None`
+/// for an output that is not described (it stays unknown), or whose switches are unknown.
+pub fn output(
+    inst: &Instance,
+    call: &ModuleCall,
+    key: &InstKey,
+    name: &str,
+    span: Span,
+) -> Option<Val> {
+    let source = call
+        .body
+        .attr("source")
+        .and_then(|a| literal_string(&a.expr))?;
+    if super::module::is_local_source(&source) {
+        return None;
+    }
+    let version = call
+        .body
+        .attr("version")
+        .and_then(|a| literal_string(&a.expr));
+    let (_, spec) = pick(&source, version.as_deref()).ok()?;
+    let out = spec.outputs.get(name)?;
+    // Only the switches are read; an input that depends on `each` or `count` is unknown here.
+    let given = out
+        .when
+        .iter()
+        .map(|f| f.trim_start_matches('!'))
+        .filter_map(|n| {
+            call.body
+                .attr(n)
+                .map(|a| (n.to_string(), inst.eval(&a.expr, &Scope::empty())))
+        })
+        .collect();
+    let c = Call {
+        spec,
+        given,
+        fallback: span,
+    };
+    match c.when(&out.when, span)? {
+        false => Some(Val::new(ValKind::Null, span)),
+        true => {
+            let addr = format!("{}module.{}{}", inst.prefix, call.name, key.suffix());
+            let text = out
+                .template
+                .replace("${this_account}", SELF_ACCOUNT)
+                .replace("${this_region}", crate::value::SELF_REGION)
+                .replace(
+                    "${assigned}",
+                    &format!("(id of {addr}{}", crate::value::AT_APPLY),
+                );
+            Some(Val::str(text, span))
+        }
+    }
+}
+
 /// Evaluates a module call that is not on disk against the interfaces.
 pub fn model(
     inst: &Instance,
@@ -1211,6 +1286,10 @@ pub fn model(
         Ok(x) => x,
         Err(why) => return Model::Unmodelled(why),
     };
+    // A module described for its outputs only: its roles are not modelled.
+    let Some(role_addr) = &spec.role else {
+        return Model::Unmodelled(None);
+    };
     let empty = Scope::empty();
     let scope = match bound {
         Some((n, v)) => empty.with(n, v.clone()),
@@ -1234,7 +1313,7 @@ pub fn model(
         inst.prefix,
         call.name,
         key.suffix(),
-        spec.role
+        role_addr
     );
     let mut notes = vec![format!(
         "modelled from the module's interface, v{} ({}, described from {}); run terraform init for the exact code",
