@@ -116,6 +116,39 @@ struct Hit {
     grant: Option<usize>,
     /// The permission (index into `Item::perms`) that a `permission` predicate matched.
     perm: Option<usize>,
+    /// Selectors that could not be decided (an unknown value) but let the rule fire under a
+    /// `not`: one sentence each, shown as the finding's notes.
+    undecided: Vec<String>,
+}
+
+/// The outcome of a predicate in three values: a selector whose value is unknown (a role name
+/// from a variable) neither holds nor fails. An unknown value never matches a positive
+/// selector; under `not` it lets the rule fire, and the finding says which selector could not
+/// be decided and why.
+enum Verdict {
+    Holds(Hit),
+    Fails,
+    Undecided(Vec<String>),
+}
+
+impl Verdict {
+    fn from(h: Option<Hit>) -> Verdict {
+        h.map_or(Verdict::Fails, Verdict::Holds)
+    }
+
+    /// The hit when the predicate holds; undecided counts as not holding.
+    fn hit(self) -> Option<Hit> {
+        match self {
+            Verdict::Holds(h) => Some(h),
+            Verdict::Fails | Verdict::Undecided(_) => None,
+        }
+    }
+}
+
+/// An undecided selector: `name` is the selector, `why` what is unknown.
+#[allow(dead_code)] // the selectors of issue 12 use it
+fn undecided(name: &str, why: impl std::fmt::Display) -> Verdict {
+    Verdict::Undecided(vec![format!("could not decide `{name}`: {why}")])
 }
 
 fn preds_for(scope: Scope) -> &'static [&'static str] {
@@ -607,13 +640,13 @@ fn emit_unknowns<'a>(
 fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &mut Vec<Finding>) {
     let hit = match &rule.matcher {
         None => Some(Hit::default()),
-        Some(m) => eval(m, item, env),
+        Some(m) => eval(m, item, env).hit(),
     };
     let Some(hit) = hit else { return };
     let severity = rule
         .severity_by
         .iter()
-        .find(|s| eval(&s.when, item, env).is_some())
+        .find(|s| eval(&s.when, item, env).hit().is_some())
         .map_or(rule.severity, |s| s.severity);
     // What the predicates chose (a trust grant, a permission) fills the placeholders.
     let chosen = Item {
@@ -651,6 +684,11 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
     if let Some(role) = item.role {
         notes.extend(role.notes.iter().cloned());
         notes.extend(role.metadata.iter().map(|(k, v)| format!("{k}: {v}")));
+    }
+    for u in &hit.undecided {
+        if !notes.contains(u) {
+            notes.push(u.clone());
+        }
     }
     let subject = item
         .grant
@@ -707,12 +745,22 @@ fn holds(b: bool) -> Option<Hit> {
     b.then(Hit::default)
 }
 
-fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
+/// Evaluates a predicate in three values: the combinators follow Kleene's logic, except that
+/// `not` of an undecided predicate holds, with a note naming what could not be decided.
+fn eval(p: &Pred, item: &Item, env: &Env) -> Verdict {
     match p {
         Pred::All(ps) => {
             let mut acc = Hit::default();
+            let mut unknown = Vec::new();
             for p in ps {
-                let h = eval(p, item, env)?;
+                let h = match eval(p, item, env) {
+                    Verdict::Fails => return Verdict::Fails,
+                    Verdict::Undecided(why) => {
+                        unknown.extend(why);
+                        continue;
+                    }
+                    Verdict::Holds(h) => h,
+                };
                 if h.detail.is_some() {
                     acc.detail = h.detail;
                 }
@@ -722,14 +770,86 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
                 acc.labels.extend(h.labels);
                 acc.grant = acc.grant.or(h.grant);
                 acc.perm = acc.perm.or(h.perm);
+                acc.undecided.extend(h.undecided);
             }
-            Some(acc)
+            if unknown.is_empty() {
+                Verdict::Holds(acc)
+            } else {
+                Verdict::Undecided(unknown)
+            }
         }
-        Pred::Any(ps) => ps.iter().find_map(|p| eval(p, item, env)),
+        Pred::Any(ps) => {
+            let mut unknown = Vec::new();
+            for p in ps {
+                match eval(p, item, env) {
+                    Verdict::Holds(h) => return Verdict::Holds(h),
+                    Verdict::Undecided(why) => unknown.extend(why),
+                    Verdict::Fails => {}
+                }
+            }
+            if unknown.is_empty() {
+                Verdict::Fails
+            } else {
+                Verdict::Undecided(unknown)
+            }
+        }
         Pred::Not(p) => match eval(p, item, env) {
-            Some(_) => None,
-            None => Some(Hit::default()),
+            Verdict::Holds(_) => Verdict::Fails,
+            Verdict::Fails => Verdict::Holds(Hit::default()),
+            Verdict::Undecided(why) => Verdict::Holds(Hit {
+                undecided: why,
+                ..Hit::default()
+            }),
         },
+        Pred::Trust(inner) => {
+            let mut unknown = Vec::new();
+            for (i, g) in item.grants.iter().enumerate() {
+                let sub = Item {
+                    statement: Some(g.statement),
+                    grant: Some(g),
+                    perm: None,
+                    ..*item
+                };
+                let h = match eval(inner, &sub, env) {
+                    Verdict::Holds(h) => h,
+                    Verdict::Undecided(why) => {
+                        unknown.extend(why);
+                        continue;
+                    }
+                    Verdict::Fails => continue,
+                };
+                let span = g.principal.value.span;
+                let mut hit = Hit {
+                    detail: h.detail,
+                    grant: Some(i),
+                    labels: h.labels,
+                    undecided: h.undecided,
+                    ..Hit::default()
+                };
+                if item.perm.is_some() {
+                    hit.labels.push((
+                        span,
+                        format!("{} can assume the role", g.principal.value.render()),
+                    ));
+                } else {
+                    hit.span = Some(span);
+                }
+                return Verdict::Holds(hit);
+            }
+            if unknown.is_empty() {
+                Verdict::Fails
+            } else {
+                Verdict::Undecided(unknown)
+            }
+        }
+        leaf => Verdict::from(eval_leaf(leaf, item, env)),
+    }
+}
+
+/// A predicate that is always decided (today's predicates on known values).
+fn eval_leaf(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
+    match p {
+        Pred::All(_) | Pred::Any(_) | Pred::Not(_) | Pred::Trust(_) => eval(p, item, env).hit(),
         Pred::Principal(kinds) => {
             let g = item.grant?;
             let k = match &g.class {
@@ -1033,35 +1153,6 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         Pred::ResourceWildcard(b) => {
             let st = item.statement?;
             holds(permissions::applies_to_all_resources(st) == *b)
-        }
-        Pred::Trust(inner) => {
-            for (i, g) in item.grants.iter().enumerate() {
-                let sub = Item {
-                    statement: Some(g.statement),
-                    grant: Some(g),
-                    perm: None,
-                    ..*item
-                };
-                if let Some(h) = eval(inner, &sub, env) {
-                    let span = g.principal.value.span;
-                    let mut hit = Hit {
-                        detail: h.detail,
-                        grant: Some(i),
-                        labels: h.labels,
-                        ..Hit::default()
-                    };
-                    if item.perm.is_some() {
-                        hit.labels.push((
-                            span,
-                            format!("{} can assume the role", g.principal.value.render()),
-                        ));
-                    } else {
-                        hit.span = Some(span);
-                    }
-                    return Some(hit);
-                }
-            }
-            None
         }
         Pred::Permission(kinds) => {
             let wanted = |p: &permissions::Hit| kinds.iter().any(|k| k == p.kind.id());
