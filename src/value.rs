@@ -183,6 +183,21 @@ impl Unknown {
         }
     }
 
+    /// True for a partial string that ends in known text with a `:claim` after its last unknown
+    /// part (`${var.issuer}:sub`): the shape of a provider's condition key, which loaders keep
+    /// as a name with `${expr}` for the unknown parts ([`template_text`]).
+    pub fn ends_in_claim(&self) -> bool {
+        match self.parts.last() {
+            Some(Piece::Text(t)) => t.rsplit_once(':').is_some_and(|(_, claim)| {
+                !claim.is_empty()
+                    && claim
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            }),
+            _ => false,
+        }
+    }
+
     /// The pieces this unknown contributes to a string it is interpolated into: its own parts
     /// when it has known ones, else one hole.
     pub fn pieces(&self) -> Vec<Piece> {

@@ -497,3 +497,126 @@ resource "aws_iam_role" "saml" {{
     let r = rules(dir.path());
     assert_eq!(r, vec!["IAM008".to_string()], "{main}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same key in a jsonencode object and in a heredoc policy.
+
+const JSONENCODE_HEAD: &str = r#"variable "oidc_provider_arn" {
+  type = string
+}
+locals {
+  issuer = replace(var.oidc_provider_arn, "/^(.*provider/)/", "")
+}
+"#;
+
+fn jsonencode_role(test: &str, sub: &str) -> String {
+    format!(
+        r#"{JSONENCODE_HEAD}
+resource "aws_iam_role" "irsa" {{
+  name = "irsa"
+  assume_role_policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Principal = {{ Federated = var.oidc_provider_arn }}
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {{
+        {test} = {{
+          "${{local.issuer}}:sub" = "{sub}"
+          "${{local.issuer}}:aud" = "sts.amazonaws.com"
+        }}
+      }}
+    }}]
+  }})
+}}
+"#
+    )
+}
+
+#[test]
+fn jsonencode_object_key_keeps_its_suffix() {
+    let main = jsonencode_role("StringEquals", "system:serviceaccount:kube-system:aws-node");
+    let dir = tree(&main);
+    assert!(rules(dir.path()).is_empty(), "{main}");
+    let main = jsonencode_role("StringLike", "system:serviceaccount:kube-system:*");
+    let dir = tree(&main);
+    let f = findings(dir.path());
+    let line = line_of(&main, "system:serviceaccount:kube-system:*");
+    assert!(
+        f.contains(&("IAM005".to_string(), line)),
+        "IAM005 at line {line}: {f:?}"
+    );
+}
+
+#[test]
+fn heredoc_policy_key_keeps_its_suffix() {
+    let main = format!(
+        r#"{JSONENCODE_HEAD}
+resource "aws_iam_role" "irsa" {{
+  name = "irsa"
+  assume_role_policy = <<EOT
+{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+  "Principal": {{"Federated": "${{var.oidc_provider_arn}}"}},
+  "Action": "sts:AssumeRoleWithWebIdentity",
+  "Condition": {{"StringLike": {{"${{local.issuer}}:sub": "system:serviceaccount:*",
+     "${{local.issuer}}:aud": "sts.amazonaws.com"}}}}}}]}}
+EOT
+}}
+"#
+    );
+    let dir = tree(&main);
+    let f = findings(dir.path());
+    let line = line_of(&main, "system:serviceaccount:*");
+    assert!(
+        f.contains(&("IAM004".to_string(), line)),
+        "IAM004 at line {line}: {f:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A modelled IRSA module (not downloaded) fed a provider ARN from a variable.
+
+#[test]
+fn modelled_irsa_module_with_a_variable_provider_is_checked() {
+    let main = format!(
+        r#"{VAR_ARN}
+module "pinned" {{
+  source    = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
+  version   = "~> 5.0"
+  role_name = "pinned"
+  oidc_providers = {{
+    main = {{
+      provider_arn               = var.oidc_provider_arn
+      namespace_service_accounts = ["kube-system:aws-node"]
+    }}
+  }}
+}}
+module "wide" {{
+  source               = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts"
+  version              = "~> 6.0"
+  name                 = "wide"
+  trust_condition_test = "StringLike"
+  oidc_providers = {{
+    main = {{
+      provider_arn               = var.oidc_provider_arn
+      namespace_service_accounts = ["kube-system:*"]
+    }}
+  }}
+}}
+"#
+    );
+    let dir = tree(&main);
+    let f = findings(dir.path());
+    let line = line_of(&main, r#"["kube-system:*"]"#);
+    assert!(
+        f.contains(&("IAM005".to_string(), line)),
+        "IAM005 at line {line}: {f:?}"
+    );
+    let pinned_line = line_of(&main, r#"["kube-system:aws-node"]"#);
+    let provider_line = line_of(&main, "provider_arn               = var.oidc_provider_arn");
+    assert!(
+        !f.iter()
+            .any(|(_, l)| *l == pinned_line || *l == provider_line),
+        "the pinned role is clean: {f:?}"
+    );
+}

@@ -634,14 +634,20 @@ fn name_str(name: &str, span: Span) -> Str {
                 "the condition's operator or key could not be resolved",
             )),
         },
-        _ if holes > 0 => Str {
-            span,
-            value: Err(Unknown::partial(
-                name,
-                "part of the condition key could not be resolved",
-                pieces,
-            )),
-        },
+        _ if holes > 0 => {
+            let first = pieces.iter().find_map(|p| match p {
+                crate::value::Piece::Hole(h) if h.starts_with("${") => Some(h.as_str()),
+                _ => None,
+            });
+            let reason = format!(
+                "part of the condition key, `{}`, could not be resolved",
+                first.unwrap_or(name)
+            );
+            Str {
+                span,
+                value: Err(Unknown::partial(name, reason, pieces)),
+            }
+        }
         Some(expr) => Str {
             span,
             value: Err(Unknown::new(

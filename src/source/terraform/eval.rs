@@ -809,6 +809,13 @@ impl<'c> Instance<'c> {
                             };
                             match as_string(&kv) {
                                 Some(s) => s,
+                                // `"${local.issuer}:sub" = ...`: a key that ends in a known
+                                // `:claim` keeps its known parts, with `${expr}` for the
+                                // unknown ones (the form condition keys are read in).
+                                None if kv.as_unknown().is_some_and(Unknown::ends_in_claim) => kv
+                                    .as_unknown()
+                                    .map(|u| crate::value::template_text(&u.parts))
+                                    .unwrap_or_default(),
                                 None if kv.is_unknown() => {
                                     let reason = kv
                                         .as_unknown()

@@ -21,7 +21,7 @@ use crate::iam::model::{
 };
 use crate::iam::policy::parse_document;
 use crate::span::Span;
-use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+use crate::value::{Key, Piece, SELF_ACCOUNT, Unknown, Val, ValKind};
 
 use super::eval::{InstKey, Instance, Scope, as_bool, as_string};
 use super::extract::policy_from;
@@ -774,13 +774,20 @@ impl Call<'_> {
         let mut out = String::new();
         let mut span: Option<Span> = None;
         let mut rest = t;
+        // An unknown part keeps the known text around it (`${each.provider_arn|after:...}:sub`).
+        let mut pieces: Vec<Piece> = Vec::new();
+        let mut first_unknown: Option<Val> = None;
         while let Some(i) = rest.find("${") {
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
             let end = after.find('}').unwrap_or(after.len());
             let v = lookup(&after[..end]);
-            if v.is_unknown() {
-                return v;
+            if let Some(u) = v.as_unknown() {
+                pieces.push(Piece::Text(std::mem::take(&mut out)));
+                pieces.extend(u.pieces());
+                first_unknown.get_or_insert(v.clone());
+                rest = after.get(end + 1..).unwrap_or("");
+                continue;
             }
             if span.is_none() && v.span != anchor {
                 span = Some(v.span);
@@ -789,6 +796,14 @@ impl Call<'_> {
             rest = after.get(end + 1..).unwrap_or("");
         }
         out.push_str(rest);
+        if let Some(first) = first_unknown {
+            pieces.push(Piece::Text(out));
+            let reason = first
+                .as_unknown()
+                .map_or(String::new(), |u| u.reason.clone());
+            let u = Unknown::partial(crate::value::template_text(&pieces), reason, pieces);
+            return Val::new(ValKind::Unknown(u), first.span);
+        }
         Val::str(out, span.unwrap_or(anchor))
     }
 
@@ -967,6 +982,11 @@ impl Call<'_> {
             let var = self
                 .value(&c.variable, each, anchor)
                 .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+            // A key with a known `:claim` keeps its known parts (see `Unknown::ends_in_claim`).
+            let var = match var.as_unknown().filter(|u| u.ends_in_claim()) {
+                Some(u) => Val::str(crate::value::template_text(&u.parts), var.span),
+                None => var,
+            };
             if test.is_unknown() || var.is_unknown() {
                 unknown_cond = Some(if test.is_unknown() { test } else { var });
                 continue;
