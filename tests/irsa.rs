@@ -620,3 +620,24 @@ module "wide" {{
         "the pinned role is clean: {f:?}"
     );
 }
+
+#[test]
+fn a_variable_provider_with_known_github_keys_is_github() {
+    let c = cond(
+        "StringEquals",
+        r#""token.actions.githubusercontent.com:aud""#,
+        AUD,
+    ) + &cond(
+        "StringLike",
+        r#""token.actions.githubusercontent.com:sub""#,
+        r#""repo:*""#,
+    );
+    let main = irsa(VAR_ARN, "var.oidc_provider_arn", &c);
+    let dir = tree(&main);
+    let f = findings(dir.path());
+    let line = line_of(&main, r#""repo:*""#);
+    assert!(
+        f.contains(&("IAM004".to_string(), line)),
+        "every repository on GitHub: IAM004 at line {line}: {f:?}"
+    );
+}

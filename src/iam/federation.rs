@@ -95,6 +95,18 @@ pub fn classify_in(p: &Principal, st: &Statement) -> Class {
         }
         _ => return class,
     };
+    // A positive condition on a known provider key (`token.actions.githubusercontent.com:sub`)
+    // names the issuer: the statement applies only to that issuer's tokens.
+    if let Some(Class::Federated {
+        provider, issuer, ..
+    }) = issuer_from_keys(st)
+    {
+        return Class::Federated {
+            provider,
+            issuer,
+            account,
+        };
+    }
     let sub = constraint(&st.conditions, &format!("{UNKNOWN_ISSUER}:sub"));
     let provider = match &sub {
         Constraint::OneOf { values, .. }
@@ -111,6 +123,45 @@ pub fn classify_in(p: &Principal, st: &Statement) -> Class {
         provider,
         issuer: UNKNOWN_ISSUER.to_string(),
         account,
+    }
+}
+
+/// The provider that every positive `sub`/`aud` condition with a fully known key names, when
+/// they name one issuer.
+fn issuer_from_keys(st: &Statement) -> Option<Class> {
+    use crate::iam::conditions::parse_operator;
+    let mut found: Option<String> = None;
+    for c in &st.conditions {
+        let Some(op) = c.operator.get().and_then(parse_operator) else {
+            continue;
+        };
+        let Some(key) = c.key.get() else { continue };
+        if op.negated || op.if_exists || !crate::value::placeholders(key).is_empty() {
+            continue;
+        }
+        let Some((issuer, claim)) = key.rsplit_once(':') else {
+            continue;
+        };
+        if !(claim.eq_ignore_ascii_case("sub") || claim.eq_ignore_ascii_case("aud"))
+            || issuer.is_empty()
+            || issuer.contains("${")
+        {
+            continue;
+        }
+        match &found {
+            Some(f) if !f.eq_ignore_ascii_case(issuer) => return None,
+            _ => found = Some(issuer.to_string()),
+        }
+    }
+    let issuer = found?;
+    let p = Principal {
+        ty: PrincipalType::Federated,
+        type_name: "Federated".into(),
+        value: crate::iam::model::Str::known(issuer, st.span),
+    };
+    match classify(&p) {
+        c @ Class::Federated { .. } => Some(c),
+        _ => None,
     }
 }
 
