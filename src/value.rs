@@ -380,3 +380,45 @@ impl Val {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_holes() {
+        let t = "arn:aws:iam::(this-account):role/(name of aws_iam_role.x assigned at apply)";
+        let r = placeholders(t);
+        assert_eq!(r.len(), 2);
+        assert_eq!(&t[r[0].clone()], SELF_ACCOUNT);
+        assert!(placeholders("(unknown issuer):sub").first() == Some(&(0..16)));
+        assert!(placeholders("aws:ResourceTag/(team)").is_empty());
+        let p = pieces_of("${replace(var.a, \"x\", \"\")}:sub");
+        assert_eq!(
+            p,
+            vec![
+                Piece::Hole("${replace(var.a, \"x\", \"\")}".into()),
+                Piece::Text(":sub".into())
+            ]
+        );
+        assert_eq!(
+            pieces_of("${aws:username}"),
+            vec![Piece::Text("${aws:username}".into())]
+        );
+        let u = Unknown::partial(
+            "e",
+            "r",
+            [Piece::Hole("var.a".into()), Piece::Text(":sub".into())],
+        );
+        assert!(u.ends_in_claim());
+        assert_eq!(template_text(&u.parts), "${var.a}:sub");
+        assert!(
+            !Unknown::partial(
+                "e",
+                "r",
+                [Piece::Text("a:".into()), Piece::Hole("x".into())]
+            )
+            .ends_in_claim()
+        );
+    }
+}

@@ -465,6 +465,64 @@ mod tests {
         }
     }
 
+    fn partial(parts: &[Option<&str>]) -> Str {
+        use crate::value::{Piece, Unknown};
+        let pieces = parts.iter().map(|p| match p {
+            Some(t) => Piece::Text(t.to_string()),
+            None => Piece::Hole("var.issuer".into()),
+        });
+        Str {
+            span: Span::default(),
+            value: Err(Unknown::partial("k", "unknown", pieces)),
+        }
+    }
+
+    #[test]
+    fn keys_with_unknown_parts_match_by_their_known_claim() {
+        let eks = "oidc.eks.eu-west-1.amazonaws.com/id/AB12:sub";
+        let sub = partial(&[None, Some(":sub")]);
+        assert_eq!(key_match(&sub, eks), Some(true));
+        assert_eq!(
+            key_match(&sub, "oidc.eks.eu-west-1.amazonaws.com/id/AB12:aud"),
+            Some(false)
+        );
+        assert_eq!(key_match(&sub, "aws:PrincipalOrgID"), Some(false));
+        // Known text around the hole must fit.
+        let eks_host = partial(&[Some("oidc.eks."), None, Some(":sub")]);
+        assert_eq!(key_match(&eks_host, eks), Some(true));
+        assert_eq!(
+            key_match(&eks_host, "token.actions.githubusercontent.com:sub"),
+            Some(false)
+        );
+        // A whole key, or an unknown claim, cannot be told.
+        let whole = Str {
+            span: Span::default(),
+            value: Err(crate::value::Unknown::new("var.k", "unknown")),
+        };
+        assert_eq!(key_match(&whole, eks), None);
+        assert_eq!(key_match(&partial(&[Some("oidc.eks.x:"), None]), eks), None);
+        // A placeholder issuer (assigned at apply, or unknown) matches a known issuer's key.
+        let assigned = Str::known(
+            "oidc.eks.(this-region).amazonaws.com/id/(id of module.eks assigned at apply):sub",
+            Span::default(),
+        );
+        assert_eq!(key_match(&assigned, eks), Some(true));
+        assert_eq!(
+            key_match(&Str::known(eks, Span::default()), "(unknown issuer):sub"),
+            Some(true)
+        );
+        // Known keys compare case-insensitively, `${aws:...}` is a policy variable, not a hole.
+        assert_eq!(
+            key_match(
+                &Str::known("AWS:SourceArn", Span::default()),
+                "aws:sourcearn"
+            ),
+            Some(true)
+        );
+        let tag = Str::known("aws:ResourceTag/${aws:username}", Span::default());
+        assert_eq!(key_match(&tag, "aws:ResourceTag/x"), Some(false));
+    }
+
     #[test]
     fn operators() {
         let op = parse_operator("ForAnyValue:StringLikeIfExists");
