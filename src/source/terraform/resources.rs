@@ -155,7 +155,7 @@ pub fn created_arn(full: &str, span: Span) -> Option<Val> {
 
 /// The OIDC issuer of an EKS cluster: `https://oidc.eks.REGION.amazonaws.com/id/ID`, the form
 /// the EKS documentation gives, with the id EKS assigns when the cluster is created.
-pub fn eks_issuer(region: &str, cluster: &str) -> String {
+fn eks_issuer(region: &str, cluster: &str) -> String {
     format!(
         "https://oidc.eks.{region}.amazonaws.com/id/(OIDC id of {cluster}{}",
         crate::value::AT_APPLY
