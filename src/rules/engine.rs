@@ -655,6 +655,7 @@ fn eval_role<'a>(
                     })
                 })
                 .map(|v| v.span)
+                .chain(role.trust.iter().flat_map(federation::settled_unknowns))
                 .collect();
             let parts = role
                 .trust_unknowns()
