@@ -506,8 +506,9 @@ fn selectors_in_scopes_without_a_role_permission_are_rejected() {
     );
     let err = rules::parse_rule(&r, "T1.yaml").expect_err("can in trust_principal");
     assert!(
-        err.message
-            .contains("`can` does not apply to scope `trust_principal`"),
+        err.message.contains(
+            "`can` applies to role, role_permission; this rule's scope is trust_principal"
+        ),
         "{err}"
     );
     // In the role scopes they load, and `{action}` is filled in.
