@@ -683,3 +683,34 @@ fn aws_managed_policies_against_resource_patterns() {
         1
     );
 }
+
+#[test]
+fn not_resource_reaches_what_it_does_not_exclude() {
+    let st =
+        r#"{ Effect = "Allow", Action = "s3:DeleteBucket", NotResource = "arn:aws:s3:::prod-*" }"#;
+    let tf = tf_role(st, "");
+    let found = run_rule(&can("[s3:DeleteBucket]", None), &[("main.tf", &tf)]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .message
+            .contains("on every resource but its NotResource"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(
+        run_rule(
+            &can("[s3:DeleteBucket]", Some("[\"arn:aws:s3:::dev-*\"]")),
+            &[("main.tf", &tf)]
+        )
+        .len(),
+        1
+    );
+    assert!(
+        run_rule(
+            &can("[s3:DeleteBucket]", Some("[\"arn:aws:s3:::prod-logs\"]")),
+            &[("main.tf", &tf)]
+        )
+        .is_empty()
+    );
+}

@@ -620,8 +620,12 @@ impl<'a> Eval<'a> {
         let cond = conditional(st) || boundary_cond;
         let names = action_names(&found);
         let under = if cond { " under conditions" } else { "" };
+        let on = match (&st.resource, region.rule) {
+            (None, None) => "on every resource but its NotResource".to_string(),
+            _ => region.describe(),
+        };
         Some(Granted {
-            detail: format!("{place} allows {names} {}{under}", region.describe()),
+            detail: format!("{place} allows {names} {on}{under}"),
             span: first.span,
             label: format!("allows {names}{under}"),
             action: action_text(&found),
