@@ -775,8 +775,7 @@ pub fn can<'a>(role: &'a Role, query: &'a Query<'a>) -> Decision<Granted> {
                     || "its document could not be read".to_string(),
                     |(_, u)| format!("`{}` is unknown ({})", u.expr, u.reason),
                 );
-                unknown
-                    .add(format!("the policy {} : {what}", policy_label(p)).replace(" : ", ": "));
+                unknown.add(format!("the policy {}: {what}", policy_label(p)));
             }
             Some(doc) => {
                 if let Some((_, u)) = doc.unknowns.first() {
