@@ -62,7 +62,7 @@ impl InstanceBudget {
 }
 
 /// Evaluation steps per root module (a bound on hostile for-expressions).
-pub const STEP_BUDGET: u64 = 5_000_000;
+pub const STEP_BUDGET: u64 = 1_000_000;
 /// Prefix of the reason of an unknown that stands for an evaluation error (`try` skips these).
 pub const ERR: &str = "invalid: ";
 
