@@ -1,0 +1,136 @@
+//! Resolution on real code (issue 10, measurement): the causes found by running
+//! `scripts/measure-resolution.py` on public Terraform modules and CloudFormation collections,
+//! each reduced to a small case of our own, written from Terraform's documented behaviour. Run
+//! through the command line; the assertions read the JSON inventory (`roles --format json`).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, text).expect("write");
+}
+
+/// `iamlint roles --format json ARGS .` in `dir`.
+fn roles(dir: &Path, args: &[&str]) -> Vec<Value> {
+    let out = Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("roles")
+        .args(args)
+        .args(["--format", "json", "."])
+        .output()
+        .expect("run iamlint");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    v["roles"].as_array().cloned().unwrap_or_default()
+}
+
+/// A tree with the given files.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        write(dir.path(), name, text);
+    }
+    dir
+}
+
+/// The entries of the role at `address`.
+fn entries<'a>(all: &'a [Value], address: &str) -> Vec<&'a Value> {
+    all.iter().filter(|r| r["address"] == address).collect()
+}
+
+/// The one entry of the role at `address`.
+fn one<'a>(all: &'a [Value], address: &str) -> &'a Value {
+    let found = entries(all, address);
+    assert_eq!(
+        found.len(),
+        1,
+        "{address} listed {} times: {all:#?}",
+        found.len()
+    );
+    found[0]
+}
+
+/// The unresolved reasons of a role, joined.
+fn reasons(role: &Value) -> String {
+    role["unresolved"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["reason"].as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles in a module switched off by a value the caller gives (terraform-aws-eks: the
+// `disabled_*` module calls with `create = false`).
+// ---------------------------------------------------------------------------------------------
+
+const CHILD_WITH_COUNTED_DOCUMENT: &str = r#"
+variable "create" {
+  type    = bool
+  default = true
+}
+
+data "aws_iam_policy_document" "assume" {
+  count = var.create ? 1 : 0
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["eks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count              = var.create ? 1 : 0
+  name               = "cluster"
+  assume_role_policy = data.aws_iam_policy_document.assume[0].json
+}
+"#;
+
+/// Terraform evaluates nothing of a resource with `count = 0`: its trust is not an
+/// "index out of range" error (the data source it reads has no instance either). The role is
+/// listed once, as not created, with no unresolved part; the enabled call is resolved.
+#[test]
+fn a_role_in_a_module_switched_off_by_the_caller_is_listed_once_without_errors() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+module "enabled" {
+  source = "./modules/cluster"
+}
+
+module "disabled" {
+  source = "./modules/cluster"
+  create = false
+}
+"#,
+        ),
+        ("modules/cluster/main.tf", CHILD_WITH_COUNTED_DOCUMENT),
+    ]);
+    let all = roles(dir.path(), &[]);
+    let enabled = one(&all, "module.enabled.aws_iam_role.this[0]");
+    assert_eq!(enabled["trust_resolved"], true, "{enabled:#}");
+    let disabled = one(&all, "module.disabled.aws_iam_role.this");
+    assert_eq!(disabled["state"], "not_created", "{disabled:#}");
+    assert!(
+        disabled["unresolved"].as_array().is_some_and(Vec::is_empty),
+        "a role that is not created has no unresolved trust: {disabled:#}"
+    );
+    assert_eq!(all.len(), 2, "{all:#?}");
+}
