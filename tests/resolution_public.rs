@@ -134,3 +134,39 @@ module "disabled" {
     );
     assert_eq!(all.len(), 2, "{all:#?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Functions on unknown arguments (terraform-aws-lambda: the principals of the trust are
+// `slice([...], 0, var.lambda_at_edge ? 2 : 1)`).
+// ---------------------------------------------------------------------------------------------
+
+/// `slice` with an unknown end is unknown for the reason its end is, not an invalid call.
+#[test]
+fn slice_with_an_unknown_end_is_unknown_not_invalid() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"
+variable "at_edge" {
+  type = bool
+}
+
+resource "aws_iam_role" "fn" {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = slice(["lambda.amazonaws.com", "edgelambda.amazonaws.com"], 0, var.at_edge ? 2 : 1) }
+    }]
+  })
+}
+"#,
+    )]);
+    let all = roles(dir.path(), &[]);
+    let fn_role = one(&all, "aws_iam_role.fn");
+    let why = reasons(fn_role);
+    assert!(why.contains("var.at_edge"), "{fn_role:#}");
+    assert!(!why.contains("invalid"), "{fn_role:#}");
+    let given = roles(dir.path(), &["--var", "at_edge=true"]);
+    assert_eq!(one(&given, "aws_iam_role.fn")["trust_resolved"], true);
+}

@@ -533,6 +533,10 @@ impl Call<'_, '_> {
             "slice" => {
                 let items = self.list_arg(args, 0)?;
                 self.no_spread(items)?;
+                // An unknown bound (`var.at_edge ? 2 : 1`) makes the slice unknown, not bad.
+                if let Some(u) = args.iter().skip(1).find(|a| a.is_unknown()) {
+                    return Err(self.unknown_from(u));
+                }
                 let a = args
                     .get(1)
                     .and_then(as_num)
