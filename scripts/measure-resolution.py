@@ -16,8 +16,8 @@ then a total line per source and overall, and the reasons over all directories.
 Usage:
   scripts/measure-resolution.py [--iamlint BIN] [--arg ARG]... [--top N] [--json] DIR...
 
-  --iamlint BIN   the binary (default: target/release/iamlint or target/debug/iamlint beside
-                  this script, else `iamlint` on PATH)
+  --iamlint BIN   the binary (default: the newer of target/release/iamlint and
+                  target/debug/iamlint beside this script, else `iamlint` on PATH)
   --arg ARG       passed to every run, before the directory (repeatable), e.g.
                   --arg=--parameter=Environment=prod
   DIR@ARG,ARG     a directory with arguments of its own, e.g.
@@ -63,11 +63,16 @@ def normalise(reason):
 
 
 def default_binary():
+    # The newer of the release and debug builds beside this script (a stale release build
+    # must not measure old code), else `iamlint` on PATH.
     here = os.path.dirname(os.path.abspath(__file__))
-    for profile in ("release", "debug"):
-        candidate = os.path.join(here, "..", "target", profile, "iamlint")
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return os.path.normpath(candidate)
+    built = [
+        os.path.normpath(os.path.join(here, "..", "target", profile, "iamlint"))
+        for profile in ("release", "debug")
+    ]
+    built = [b for b in built if os.path.isfile(b) and os.access(b, os.X_OK)]
+    if built:
+        return max(built, key=os.path.getmtime)
     return shutil.which("iamlint")
 
 
@@ -180,9 +185,11 @@ def main():
             },
             "total": {s: t.as_json() for s, t in sorted(totals.items())},
             "overall": overall.as_json(),
+            "iamlint": binary,
         }, indent=1))
         return 2 if failed else 0
 
+    print(f"# {binary}")
     for name, (by_source, errors, args) in per_dir.items():
         suffix = f"  [{' '.join(args)}]" if args else ""
         print(f"{name}{suffix}" + (f"  ({errors} errors)" if errors else ""))

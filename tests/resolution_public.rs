@@ -170,3 +170,55 @@ resource "aws_iam_role" "fn" {
     let given = roles(dir.path(), &["--var", "at_edge=true"]);
     assert_eq!(one(&given, "aws_iam_role.fn")["trust_resolved"], true);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Registry modules without `terraform init` (terraform-aws-ecs examples call
+// terraform-aws-modules/autoscaling/aws with `create_iam_instance_profile = true`).
+// ---------------------------------------------------------------------------------------------
+
+/// The autoscaling module's instance profile role trusts EC2 (its documented, fixed trust) and
+/// gets `iam_role_policies` attached: modelled, not "inputs only" with no trust.
+#[test]
+fn autoscaling_module_instance_profile_role_is_modelled() {
+    let dir = tree(&[(
+        "main.tf",
+        r#"
+module "asg" {
+  source  = "terraform-aws-modules/autoscaling/aws"
+  version = "~> 9.0"
+
+  name                        = "web"
+  create_iam_instance_profile = true
+  iam_role_name               = "web-node"
+  iam_role_policies = {
+    AdministratorAccess = "arn:aws:iam::aws:policy/AdministratorAccess"
+  }
+}
+
+module "asg_without_profile" {
+  source  = "terraform-aws-modules/autoscaling/aws"
+  version = "~> 8.0"
+  name    = "plain"
+}
+"#,
+    )]);
+    let all = roles(dir.path(), &[]);
+    let asg = one(&all, "module.asg.aws_iam_role.this");
+    assert_eq!(asg["trust_resolved"], true, "{asg:#}");
+    let statements = asg["trust"]["statements"].as_array().expect("statements");
+    let principals: Vec<&str> = statements
+        .iter()
+        .flat_map(|s| s["principals"].as_array().into_iter().flatten())
+        .filter_map(|p| p["value"].as_str())
+        .collect();
+    assert_eq!(principals, vec!["ec2.amazonaws.com"], "{asg:#}");
+    assert_eq!(statements[0]["actions"][0], "sts:AssumeRole", "{asg:#}");
+    assert!(
+        asg["managed_policies"]
+            .to_string()
+            .contains("AdministratorAccess"),
+        "{asg:#}"
+    );
+    let plain = one(&all, "module.asg_without_profile.aws_iam_role.this");
+    assert_eq!(plain["state"], "not_created", "{plain:#}");
+}
