@@ -222,3 +222,102 @@ module "asg_without_profile" {
     let plain = one(&all, "module.asg_without_profile.aws_iam_role.this");
     assert_eq!(plain["state"], "not_created", "{plain:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// fileset(): Terraform lists the regular files under a path that match a pattern (`*` and `?`
+// within a path segment, `**` across segments, `{a,b}`, `[class]` and `[^class]`), relative
+// to the path, with `/` separators, as a set (sorted). Inside the scanned root only.
+// ---------------------------------------------------------------------------------------------
+
+const ADMIN_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+const READ_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}"#;
+
+/// One inline policy per JSON file of a directory, a common layout: every file is read and
+/// checked (the admin one gives IAM101), and files the pattern does not match are not.
+#[test]
+fn fileset_policies_from_a_directory_are_read() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+resource "aws_iam_role" "app" {
+  name = "app"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+
+resource "aws_iam_role_policy" "each" {
+  for_each = fileset("${path.module}/policies", "**/*.json")
+  name     = trimsuffix(basename(each.value), ".json")
+  role     = aws_iam_role.app.id
+  policy   = file("${path.module}/policies/${each.value}")
+}
+"#,
+        ),
+        ("policies/admin.json", ADMIN_POLICY),
+        ("policies/team/read.json", READ_POLICY),
+        ("policies/notes.md", "not a policy"),
+    ]);
+    let all = roles(dir.path(), &[]);
+    let app = one(&all, "aws_iam_role.app");
+    let policies = app["inline_policies"].as_array().expect("inline policies");
+    assert_eq!(policies.len(), 2, "{app:#}");
+    assert!(policies.iter().all(|p| p["resolved"] == true), "{app:#}");
+    let names = app["inline_policies"].to_string();
+    assert!(names.contains("admin") && names.contains("read"), "{names}");
+    let out = Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["--format", "json", "."])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["rule"] == "IAM101"),
+        "the admin policy read through fileset is checked: {v:#}"
+    );
+}
+
+/// A path outside the scanned root is not listed: the result is unknown and the run reports
+/// an error at the call, as for file().
+#[test]
+fn fileset_outside_the_root_is_refused() {
+    let outer = tempfile::tempdir().expect("tempdir");
+    write(outer.path(), "secret/p.json", ADMIN_POLICY);
+    write(
+        outer.path(),
+        "repo/main.tf",
+        r#"
+resource "aws_iam_role" "app" {
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = tolist(fileset("../secret", "*.json")) } }]
+  })
+}
+"#,
+    );
+    let repo = outer.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).expect("git dir");
+    let out = Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(&repo)
+        .args(["roles", "--format", "json", "."])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let text = v.to_string();
+    assert!(
+        !text.contains("p.json"),
+        "nothing outside the root is listed: {v:#}"
+    );
+    let app = &v["roles"][0];
+    assert_eq!(app["trust_resolved"], false, "{v:#}");
+    assert!(reasons(app).contains("outside the scanned root"), "{v:#}");
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+}

@@ -61,6 +61,73 @@ pub fn read_prefix(path: &Path, access: Access<'_>, limit: u64) -> Result<Vec<u8
     Ok(bytes)
 }
 
+/// The regular files under the directory `dir` (at any depth), as paths relative to it with `/`
+/// separators, for Terraform's `fileset()`: `dir` must lie under `root`, symlinks resolved, and
+/// so must every file listed (a link leaving the root, a FIFO or a device is left out, as
+/// `fileset` lists regular files only). Linked directories are not entered (no loops); at most
+/// `limit` files are listed and `max_depth` levels walked: past either, an error. A `dir` that
+/// does not exist lists nothing, as in Terraform. No file is opened.
+pub fn list_files(
+    dir: &Path,
+    root: &Path,
+    limit: usize,
+    max_depth: usize,
+) -> Result<Vec<String>, LoadError> {
+    let io = |e: std::io::Error| LoadError::Io(e.to_string());
+    let root = root.canonicalize().map_err(io)?;
+    let real = match dir.canonicalize() {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    if !real.starts_with(&root) {
+        return Err(LoadError::OutsideRoot);
+    }
+    if !real.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![(real, String::new(), 0usize)];
+    while let Some((path, rel, depth)) = stack.pop() {
+        let entries = std::fs::read_dir(&path).map_err(io)?;
+        for entry in entries {
+            let entry = entry.map_err(io)?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let child_rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let kind = entry.file_type().map_err(io)?;
+            if kind.is_dir() {
+                if depth + 1 > max_depth {
+                    return Err(LoadError::Io(format!(
+                        "more than {max_depth} levels of directories"
+                    )));
+                }
+                stack.push((entry.path(), child_rel, depth + 1));
+                continue;
+            }
+            // A regular file, or a link to one inside the root.
+            let Ok(target) = entry.path().canonicalize() else {
+                continue;
+            };
+            if !target.starts_with(&root) || !std::fs::metadata(&target).is_ok_and(|m| m.is_file())
+            {
+                continue;
+            }
+            out.push(child_rel);
+            if out.len() > limit {
+                return Err(LoadError::Io(format!("more than {limit} files")));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Opens `path` after the checks of `access`.
 fn open(path: &Path, access: Access<'_>) -> Result<std::fs::File, LoadError> {
     let Access::Inside(root) = access else {
