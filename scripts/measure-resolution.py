@@ -4,9 +4,9 @@
 Runs `iamlint roles --format json DIR` once per directory and prints, per directory and
 source (terraform, cloudformation, sam, cdk as iamlint reports them):
 
-  - role instances: roles iamlint checks (state `checked` or `template`); roles listed as
-    `not_created` (a value the user gave switches them off) are counted apart, since no
-    finding can come from them;
+  - role instances: roles iamlint checks (state `checked` or `template`), with the two states
+    apart when both occur; roles listed as `not_created` (a value the user gave switches them
+    off) are counted apart, since no finding can come from them;
   - those whose trust is fully resolved (`trust_resolved`), and the share;
   - the unresolved ones grouped by reason, one reason per role (its first unresolved part),
     with names normalised (`var.partner_account` -> `var.NAME`) so that one cause is one line;
@@ -82,18 +82,27 @@ class Tally:
         self.resolved = 0
         self.not_created = 0
         self.reasons = collections.Counter()
+        # Role instances by state: checked (created with the values given) and template
+        # (instances unknown, or switched off only by a default), each [resolved, all].
+        self.by_state = {"checked": [0, 0], "template": [0, 0]}
 
     def add(self, other):
         self.roles += other.roles
         self.resolved += other.resolved
         self.not_created += other.not_created
         self.reasons.update(other.reasons)
+        for state, (ok, n) in other.by_state.items():
+            self.by_state[state][0] += ok
+            self.by_state[state][1] += n
 
     def share(self):
         return 100.0 * self.resolved / self.roles if self.roles else 100.0
 
     def line(self):
         text = f"{self.resolved}/{self.roles} resolved ({self.share():.1f}%)"
+        parts = [f"{state} {ok}/{n}" for state, (ok, n) in self.by_state.items() if n]
+        if len(parts) > 1:
+            text += f" [{', '.join(parts)}]"
         if self.not_created:
             text += f", {self.not_created} not created"
         return text
@@ -104,6 +113,7 @@ class Tally:
             "trust_resolved": self.resolved,
             "share": round(self.share(), 2),
             "not_created": self.not_created,
+            "by_state": {k: {"trust_resolved": ok, "roles": n} for k, (ok, n) in self.by_state.items()},
             "unresolved_by_reason": dict(self.reasons.most_common()),
         }
 
@@ -116,8 +126,11 @@ def tally(roles):
             t.not_created += 1
             continue
         t.roles += 1
+        state = t.by_state.setdefault(role.get("state") or "checked", [0, 0])
+        state[1] += 1
         if role.get("trust_resolved"):
             t.resolved += 1
+            state[0] += 1
             continue
         unresolved = role.get("unresolved") or []
         if unresolved:

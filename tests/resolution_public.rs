@@ -321,3 +321,76 @@ resource "aws_iam_role" "app" {
     assert!(reasons(app).contains("outside the scanned root"), "{v:#}");
     assert_eq!(out.status.code(), Some(2), "{v:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Wrapper modules (terraform-aws-modules' `wrappers/`: `module "wrapper" { for_each =
+// var.items ... x = try(each.value.x, var.defaults.x, DEFAULT) }` with `items` empty by
+// default). Terraform creates no instance with the defaults; the template iamlint checks stands
+// for an item the user will give, which no value in the code decides: the unknown says so.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_wrapper_template_names_the_item_the_user_supplies() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+variable "items" {
+  type    = any
+  default = {}
+}
+
+module "wrapper" {
+  source   = "./modules/role"
+  for_each = var.items
+  principals = try(each.value.principals, ["ec2.amazonaws.com"])
+}
+"#,
+        ),
+        (
+            "modules/role/main.tf",
+            r#"
+variable "principals" {
+  type    = list(string)
+  default = ["ec2.amazonaws.com"]
+}
+
+data "aws_iam_policy_document" "assume" {
+  dynamic "statement" {
+    for_each = var.principals
+    content {
+      actions = ["sts:AssumeRole"]
+      principals {
+        type        = "Service"
+        identifiers = [statement.value]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+"#,
+        ),
+    ]);
+    let all = roles(dir.path(), &[]);
+    let this = one(&all, "module.wrapper.aws_iam_role.this");
+    assert_eq!(this["state"], "template", "{this:#}");
+    let why = reasons(this);
+    assert!(
+        why.contains("each.value is an item the user supplies"),
+        "{this:#}"
+    );
+    assert!(why.contains("for_each = {} from var.items"), "{this:#}");
+    // Given an item, it resolves.
+    let given = roles(
+        dir.path(),
+        &[
+            "--var",
+            r#"items={"a": {"principals": ["lambda.amazonaws.com"]}}"#,
+        ],
+    );
+    let a = one(&given, r#"module.wrapper["a"].aws_iam_role.this"#);
+    assert_eq!(a["trust_resolved"], true, "{a:#}");
+}

@@ -1648,7 +1648,16 @@ impl<'c> Instance<'c> {
             ),
         };
         let span = attr.span;
-        let u = |e: &str| Val::unknown(e, reason.clone(), span);
+        // The instance checked as a template stands for one the user switches on: its `each`
+        // or `count` is what they supply, which nothing in the code decides.
+        let u = |e: &str| {
+            let what = if e.starts_with("count") {
+                "an instance the user switches on"
+            } else {
+                "an item the user supplies"
+            };
+            Val::unknown(e, format!("{e} is {what} ({reason})"), span)
+        };
         let key = |name: &str| Key {
             name: name.into(),
             span,
