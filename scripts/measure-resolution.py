@@ -6,7 +6,9 @@ source (terraform, cloudformation, sam, cdk as iamlint reports them):
 
   - role instances: roles iamlint checks (state `checked` or `template`), with the two states
     apart when both occur; roles listed as `not_created` (a value the user gave switches them
-    off) are counted apart, since no finding can come from them;
+    off) are counted apart, since no finding can come from them, and so are the entries of
+    roles defined elsewhere (`role NAME (outside this configuration)`, which carry only the
+    policies attached to them here);
   - those whose trust is fully resolved (`trust_resolved`), and the share;
   - the unresolved ones grouped by reason, one reason per role (its first unresolved part),
     with names normalised (`var.partner_account` -> `var.NAME`) so that one cause is one line;
@@ -81,6 +83,7 @@ class Tally:
         self.roles = 0
         self.resolved = 0
         self.not_created = 0
+        self.outside = 0
         self.reasons = collections.Counter()
         # Role instances by state: checked (created with the values given) and template
         # (instances unknown, or switched off only by a default), each [resolved, all].
@@ -90,6 +93,7 @@ class Tally:
         self.roles += other.roles
         self.resolved += other.resolved
         self.not_created += other.not_created
+        self.outside += other.outside
         self.reasons.update(other.reasons)
         for state, (ok, n) in other.by_state.items():
             self.by_state[state][0] += ok
@@ -105,6 +109,8 @@ class Tally:
             text += f" [{', '.join(parts)}]"
         if self.not_created:
             text += f", {self.not_created} not created"
+        if self.outside:
+            text += f", {self.outside} outside"
         return text
 
     def as_json(self):
@@ -113,6 +119,7 @@ class Tally:
             "trust_resolved": self.resolved,
             "share": round(self.share(), 2),
             "not_created": self.not_created,
+            "outside": self.outside,
             "by_state": {k: {"trust_resolved": ok, "roles": n} for k, (ok, n) in self.by_state.items()},
             "unresolved_by_reason": dict(self.reasons.most_common()),
         }
@@ -124,6 +131,11 @@ def tally(roles):
         t = by_source[role.get("source") or "?"]
         if role.get("state") == "not_created":
             t.not_created += 1
+            continue
+        # Policies attached to a role this code does not define: there is no trust here to
+        # resolve (the role's own code has it).
+        if str(role.get("address", "")).endswith("(outside this configuration)"):
+            t.outside += 1
             continue
         t.roles += 1
         state = t.by_state.setdefault(role.get("state") or "checked", [0, 0])
@@ -175,6 +187,8 @@ def main():
         args = list(opts.arg) + [a for a in extra.split(",") if a]
         report, error = run(binary, args, directory)
         name = os.path.basename(os.path.normpath(directory)) or directory
+        if name in per_dir:
+            name = os.path.normpath(directory)
         if error:
             print(error, file=sys.stderr)
             failed = True
