@@ -394,3 +394,52 @@ resource "aws_iam_role" "this" {
     let a = one(&given, r#"module.wrapper["a"].aws_iam_role.this"#);
     assert_eq!(a["trust_resolved"], true, "{a:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// yamlencode(): the output of Terraform 1.11's `terraform console` for each value, byte for
+// byte; values whose output iamlint does not reproduce stay unknown.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn yamlencode_writes_what_terraform_writes() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{a = "x", b = [1, true, "y"], c = {d = null}}"#,
+            "\"a\": \"x\"\n\"b\":\n- 1\n- true\n- \"y\"\n\"c\":\n  \"d\": null\n",
+        ),
+        (
+            r#"{a = {b = {c = 1, d = [1, {e = "f", g = [2, 3]}]}}, l = [{x = 1, y = [4, [5]]}, {}, [], [[]]], b = "zz"}"#,
+            "\"a\":\n  \"b\":\n    \"c\": 1\n    \"d\":\n    - 1\n    - \"e\": \"f\"\n      \"g\":\n      - 2\n      - 3\n\"b\": \"zz\"\n\"l\":\n- \"x\": 1\n  \"y\":\n  - 4\n  - - 5\n- {}\n- []\n- - []\n",
+        ),
+        (
+            r#"["", "a b", "tab\there", "quote\"s", "back\\slash", "x: y", "true", "123", "~", "- a", "üñí"]"#,
+            "- \"\"\n- \"a b\"\n- \"tab\\there\"\n- \"quote\\\"s\"\n- \"back\\\\slash\"\n- \"x: y\"\n- \"true\"\n- \"123\"\n- \"~\"\n- \"- a\"\n- \"üñí\"\n",
+        ),
+        ("{e = [], f = {}}", "\"e\": []\n\"f\": {}\n"),
+        (r#""x""#, "\"x\"\n"),
+        ("1", "1\n...\n"),
+        ("true", "true\n...\n"),
+        ("[]", "[]\n"),
+    ];
+    let mut tf = String::new();
+    for (i, (value, _)) in cases.iter().enumerate() {
+        tf.push_str(&format!(
+            "resource \"aws_iam_role\" \"r{i}\" {{\n  name = yamlencode({value})\n  assume_role_policy = \"{{}}\"\n}}\n"
+        ));
+    }
+    tf.push_str("resource \"aws_iam_role\" \"multi\" {\n  name = yamlencode([\"a\\nb\", 1.5])\n  assume_role_policy = \"{}\"\n}\n");
+    let dir = tree(&[("main.tf", &tf)]);
+    let all = roles(dir.path(), &[]);
+    for (i, (value, expected)) in cases.iter().enumerate() {
+        let r = one(&all, &format!("aws_iam_role.r{i}"));
+        assert_eq!(r["name"], *expected, "yamlencode({value})");
+    }
+    // Literal blocks and 512-bit numbers are not reproduced: unknown, with the reason.
+    let multi = one(&all, "aws_iam_role.multi");
+    assert!(
+        multi["name"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("yamlencode")),
+        "{multi:#}"
+    );
+}

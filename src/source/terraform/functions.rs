@@ -1034,6 +1034,23 @@ impl Call<'_, '_> {
                 .ok_or_else(|| self.err("needs one argument"))?,
             "file" | "templatefile" | "fileexists" => self.file_fn(args)?,
             "fileset" => self.fileset(args)?,
+            "yamlencode" => {
+                let [v] = args else {
+                    return Err(self.err("needs one argument"));
+                };
+                if let Some((_, u)) = v.unknowns().first() {
+                    return Err(Val::unknown(self.text(), u.reason.clone(), span));
+                }
+                match encoding::yamlencode(v) {
+                    Some(text) => self.s(text),
+                    None => Val::unknown(
+                        self.text(),
+                        "yamlencode: Terraform's YAML emitter output (a multi-line or folded \
+                         string, a non-integer number) is not reproduced offline",
+                        span,
+                    ),
+                }
+            }
             "templatestring" => self.template_string(args)?,
             "timestamp" | "uuid" | "plantimestamp" | "bcrypt" => Val::unknown(
                 self.text(),
