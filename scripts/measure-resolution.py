@@ -13,7 +13,9 @@ source (terraform, cloudformation, sam, cdk as iamlint reports them):
   - the unresolved ones grouped by reason, one reason per role (its first unresolved part),
     with names normalised (`var.partner_account` -> `var.NAME`) so that one cause is one line;
 
-then a total line per source and overall, and the reasons over all directories.
+then a total line per source and overall, and over all directories the unresolved roles by
+cause (an input with no value, a module not on disk, a template's item, a value assigned at
+apply, ...) and by reason.
 
 Usage:
   scripts/measure-resolution.py [--iamlint BIN] [--arg ARG]... [--top N] [--json] DIR...
@@ -56,6 +58,28 @@ NORMALISE = [
 ]
 REASON_WIDTH = 110
 
+# Causes, tried in order on a role's first unresolved reason: what a reader of the numbers
+# needs to know is whether Terraform or CloudFormation would know the value.
+CAUSES = [
+    ("input with no value (Terraform would prompt, CloudFormation would ask)",
+     re.compile(r"has no default and no value|has no Default and no value")),
+    ("module not on disk (terraform init would fetch it)",
+     re.compile(r"not downloaded|not found at|inputs only|source git::|is outside the scanned root")),
+    ("template: the item or instance the user will give",
+     re.compile(r"is an item the user supplies|is an instance the user switches on")),
+    ("assigned at apply or deployment", re.compile(r"known only after apply|assigned when the stack is deployed")),
+    ("written by a macro or transform", re.compile(r"macro or a transform")),
+    ("function not evaluated offline", re.compile(r"not evaluated offline|changes on every run|not reproduced offline")),
+    ("invalid code", re.compile(r"^invalid:|the index is out of range")),
+]
+
+
+def cause(reason):
+    for name, pattern in CAUSES:
+        if pattern.search(reason):
+            return name
+    return "other"
+
 
 def normalise(reason):
     for pattern, repl in NORMALISE:
@@ -85,6 +109,7 @@ class Tally:
         self.not_created = 0
         self.outside = 0
         self.reasons = collections.Counter()
+        self.causes = collections.Counter()
         # Role instances by state: checked (created with the values given) and template
         # (instances unknown, or switched off only by a default), each [resolved, all].
         self.by_state = {"checked": [0, 0], "template": [0, 0]}
@@ -95,6 +120,7 @@ class Tally:
         self.not_created += other.not_created
         self.outside += other.outside
         self.reasons.update(other.reasons)
+        self.causes.update(other.causes)
         for state, (ok, n) in other.by_state.items():
             self.by_state[state][0] += ok
             self.by_state[state][1] += n
@@ -122,6 +148,7 @@ class Tally:
             "outside": self.outside,
             "by_state": {k: {"trust_resolved": ok, "roles": n} for k, (ok, n) in self.by_state.items()},
             "unresolved_by_reason": dict(self.reasons.most_common()),
+            "unresolved_by_cause": dict(self.causes.most_common()),
         }
 
 
@@ -153,6 +180,7 @@ def tally(roles):
             notes = role.get("notes") or []
             reason = "no trust policy" + (": " + notes[0].split(";")[0] if notes else "")
         t.reasons[normalise(reason)] += 1
+        t.causes[cause(reason)] += 1
     return by_source
 
 
@@ -228,6 +256,10 @@ def main():
     for source, t in sorted(totals.items()):
         print(f"  {source:<15} {t.line()}")
     print(f"  {'all':<15} {overall.line()}")
+    if overall.causes:
+        print("unresolved by cause, all directories:")
+        for name, count in overall.causes.most_common():
+            print(f"  {count:>5}  {name}")
     if overall.reasons:
         print("unresolved by reason, all directories:")
         for reason, count in overall.reasons.most_common():

@@ -443,3 +443,46 @@ fn yamlencode_writes_what_terraform_writes() {
         "{multi:#}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reasons that name their cause (terraform-aws-components: `module.x[*]` of a module whose
+// count is unknown said only "the instances of module.x are unknown").
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_module_instances_name_why() {
+    let dir = tree(&[
+        (
+            "main.tf",
+            r#"
+variable "enabled" {
+  type = bool
+}
+
+module "peer" {
+  source = "./peer"
+  count  = var.enabled ? 1 : 0
+}
+
+resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = one(module.peer[*].arn) } }]
+  })
+}
+"#,
+        ),
+        (
+            "peer/main.tf",
+            "output \"arn\" {\n  value = \"arn:aws:iam::111122223333:root\"\n}\n",
+        ),
+    ]);
+    let all = roles(dir.path(), &[]);
+    let r = one(&all, "aws_iam_role.r");
+    let why = reasons(r);
+    assert!(
+        why.contains("the instances of module.peer are unknown"),
+        "{r:#}"
+    );
+    assert!(why.contains("var.enabled"), "{r:#}");
+}

@@ -2081,11 +2081,23 @@ impl<'c> Instance<'c> {
                     Val::new(ValKind::Map(Vec::new()), span)
                 }
             }
-            _ => Val::unknown(
-                self.sh.text(span),
-                format!("the instances of module.{} are unknown", call.name),
-                span,
-            ),
+            other => {
+                // Say why: the count or for_each's own unknown (or the default that left it
+                // empty).
+                let why = match &other {
+                    Expansion::Unknown(v) | Expansion::Off(v, _) => v
+                        .unknowns()
+                        .first()
+                        .map(|(_, u)| format!(" ({})", u.reason))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Val::unknown(
+                    self.sh.text(span),
+                    format!("the instances of module.{} are unknown{why}", call.name),
+                    span,
+                )
+            }
         }
     }
 
