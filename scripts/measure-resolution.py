@@ -9,7 +9,8 @@ source (terraform, cloudformation, sam, cdk as iamlint reports them):
     off) are counted apart, since no finding can come from them, and so are the entries of
     roles defined elsewhere (`role NAME (outside this configuration)`, which carry only the
     policies attached to them here);
-  - those whose trust is fully resolved (`trust_resolved`), and the share;
+  - those whose trust is fully resolved (`trust_resolved`), and the share; and, when it
+    differs, how many are decided (`trust_decided`: the unknowns left cannot change a verdict);
   - the unresolved ones grouped by reason, one reason per role (its first unresolved part),
     with names normalised (`var.partner_account` -> `var.NAME`) so that one cause is one line;
 
@@ -106,6 +107,8 @@ class Tally:
     def __init__(self):
         self.roles = 0
         self.resolved = 0
+        # Resolved, or whose unknowns cannot change a verdict (`trust_decided`).
+        self.decided = 0
         self.not_created = 0
         self.outside = 0
         self.reasons = collections.Counter()
@@ -117,6 +120,7 @@ class Tally:
     def add(self, other):
         self.roles += other.roles
         self.resolved += other.resolved
+        self.decided += other.decided
         self.not_created += other.not_created
         self.outside += other.outside
         self.reasons.update(other.reasons)
@@ -130,6 +134,8 @@ class Tally:
 
     def line(self):
         text = f"{self.resolved}/{self.roles} resolved ({self.share():.1f}%)"
+        if self.decided != self.resolved:
+            text += f", {self.decided} decided"
         parts = [f"{state} {ok}/{n}" for state, (ok, n) in self.by_state.items() if n]
         if len(parts) > 1:
             text += f" [{', '.join(parts)}]"
@@ -143,6 +149,7 @@ class Tally:
         return {
             "roles": self.roles,
             "trust_resolved": self.resolved,
+            "trust_decided": self.decided,
             "share": round(self.share(), 2),
             "not_created": self.not_created,
             "outside": self.outside,
@@ -165,6 +172,8 @@ def tally(roles):
             t.outside += 1
             continue
         t.roles += 1
+        if role.get("trust_decided", role.get("trust_resolved")):
+            t.decided += 1
         state = t.by_state.setdefault(role.get("state") or "checked", [0, 0])
         state[1] += 1
         if role.get("trust_resolved"):
