@@ -2,6 +2,7 @@
 //! `--rules DIR`. This module owns the rule schema ([`Rule`], [`Pred`]), loading with errors that
 //! name the file, line and field, and the evaluation of rules over the IAM model ([`engine`]).
 
+pub mod can;
 pub mod engine;
 pub(crate) mod select;
 
@@ -201,6 +202,24 @@ pub enum Pred {
     SubjectsWithin(Vec<String>),
     /// trust_principal: every audience a federated trust admits is within one of the globs.
     AudiencesWithin(Vec<String>),
+    /// role / role_permission: the role's effective permissions (inline, customer managed in
+    /// the code, AWS managed by ARN, minus certain Denies, within the permissions boundary)
+    /// allow one of the actions on a resource matching one of the patterns (see `rules::can`).
+    Can(CanQuery),
+    /// role / role_permission: the role has a permissions boundary.
+    HasBoundary(bool),
+    /// role / role_permission: the role's MaxSessionDuration (3600 seconds when absent) is
+    /// over this many seconds.
+    MaxSessionDurationOver(u64),
+}
+
+/// The argument of `can`: action patterns, and resource patterns (absent: any resource).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanQuery {
+    pub actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<String>>,
 }
 
 /// Where a role comes from, for the `source` selector.
