@@ -198,6 +198,13 @@ fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
             for (role, _) in out.roles.iter_mut().skip(roles) {
                 role.files.clone_from(&files);
                 role.state = state.clone();
+                // Terraform evaluates nothing of an instance that is not created: what its
+                // trust reads (`data.x[0].json` of a data source switched off alike) does not
+                // exist, so its errors are not the role's unknowns.
+                if matches!(state, RoleState::NotCreated(_)) {
+                    role.trust = None;
+                    role.trust_unknown = None;
+                }
             }
             if out.links.len() > links {
                 let within = ref_instances(inst, &res.body, &scope);

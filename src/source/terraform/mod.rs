@@ -13,6 +13,7 @@ mod crypto;
 mod encoding;
 mod eval;
 mod extract;
+mod fileset;
 mod functions;
 mod json_syntax;
 mod module;
