@@ -1,0 +1,260 @@
+//! The gate as a new user and an attacker meet it: a role behind a symlinked directory, a
+//! nested `.iamlint.yaml` that reaches beyond its directory, a policy that is only partly
+//! resolved, and what `--diff` shows when a pull request edits the files that steer the gate.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn iamlint(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("iamlint").expect("binary");
+    c.current_dir(dir).env("NO_COLOR", "1");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TF_VAR_") || k.starts_with("GITHUB_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, text).expect("write");
+}
+
+/// A git work tree (the repository root bounds what is read).
+fn repo() -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(d.path().join(".git")).expect("mkdir .git");
+    d
+}
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// (rule, file) of every finding.
+fn found(v: &Value) -> Vec<(String, String)> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+const OPEN_ROLE: &str = r#"resource "aws_iam_role" "open" {
+  name = "open"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "*" } }]
+  })
+}
+"#;
+
+#[cfg(unix)]
+#[test]
+fn a_role_behind_a_symlinked_directory_inside_the_repository_is_checked() {
+    // Terraform run in `prod/` creates the role; the walk must not skip the link because its
+    // target sits in a hidden directory.
+    let d = repo();
+    write(d.path(), ".templates/prod/main.tf", OPEN_ROLE);
+    std::os::unix::fs::symlink(".templates/prod", d.path().join("prod")).expect("symlink");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        found(&v).contains(&("IAM001".to_string(), "prod/main.tf".to_string())),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_directory_that_leaves_the_repository_is_an_error() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(outside.path(), "main.tf", OPEN_ROLE);
+    let d = repo();
+    write(d.path(), "ok/main.tf", "");
+    std::os::unix::fs::symlink(outside.path(), d.path().join("prod")).expect("symlink");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let errors = v["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["file"] == "prod"
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("outside the repository"))),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A root module calling a shared module with an untrusted partner account.
+fn caller_and_module(d: &Path) {
+    write(
+        d,
+        "envs/prod/main.tf",
+        r#"module "r" {
+  source  = "../../modules/role"
+  partner = "arn:aws:iam::999988887777:root"
+}
+"#,
+    );
+    write(
+        d,
+        "modules/role/main.tf",
+        r#"variable "partner" { type = string }
+resource "aws_iam_role" "this" {
+  name = "partner"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = var.partner } }]
+  })
+}
+"#,
+    );
+}
+
+#[test]
+fn a_nested_config_does_not_turn_off_rules_for_a_caller_outside_its_directory() {
+    let d = repo();
+    caller_and_module(d.path());
+    write(
+        d.path(),
+        "modules/role/.iamlint.yaml",
+        "disable: [IAM002]\ntrusted_accounts: [\"999988887777\"]\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        found(&v).contains(&("IAM002".to_string(), "envs/prod/main.tf".to_string())),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_nested_config_applies_to_the_roots_under_its_directory() {
+    let d = repo();
+    caller_and_module(d.path());
+    // Root module and module are both under the repository root: its config governs them.
+    write(d.path(), ".iamlint.yaml", "disable: [IAM002, IAM003]\n");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        !found(&v)
+            .iter()
+            .any(|(r, _)| r == "IAM002" || r == "IAM003"),
+        "{v}"
+    );
+    // A role written and evaluated inside a team's directory takes the team's config.
+    let d = repo();
+    write(
+        d.path(),
+        "team/main.tf",
+        &OPEN_ROLE.replace("\"*\"", "\"arn:aws:iam::999988887777:root\""),
+    );
+    write(
+        d.path(),
+        "team/.iamlint.yaml",
+        "disable: [IAM002, IAM003]\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        !found(&v)
+            .iter()
+            .any(|(r, _)| r == "IAM002" || r == "IAM003"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_policy_with_an_unknown_resource_is_not_reported_as_resolved() {
+    let d = repo();
+    write(
+        d.path(),
+        "main.tf",
+        r#"variable "bucket" { type = string }
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+resource "aws_iam_role_policy" "p" {
+  role = aws_iam_role.r.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::${var.bucket}/*" }]
+  })
+}
+resource "aws_iam_role_policy" "q" {
+  role = aws_iam_role.r.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::known/*" }]
+  })
+}
+"#,
+    );
+    let out = iamlint(d.path())
+        .args(["roles", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let policies = v["roles"][0]["inline_policies"]
+        .as_array()
+        .expect("inline_policies");
+    let p = policies
+        .iter()
+        .find(|p| p["origin"] == "aws_iam_role_policy.p")
+        .expect("policy p");
+    assert_eq!(p["resolved"], false, "{v}");
+    let unresolved = p["unresolved"].as_array().expect("unresolved");
+    assert!(
+        unresolved.iter().any(|u| u["expression"]
+            .as_str()
+            .is_some_and(|e| e.contains("var.bucket"))
+            && u["file"] == "main.tf"
+            && u["line"] == 13),
+        "{v}"
+    );
+    let q = policies
+        .iter()
+        .find(|p| p["origin"] == "aws_iam_role_policy.q")
+        .expect("policy q");
+    assert_eq!(q["resolved"], true, "{v}");
+    assert_eq!(q["unresolved"], serde_json::json!([]), "{v}");
+}
