@@ -283,7 +283,7 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         (Vec<Role>, Vec<crate::source::Notice>),
     > = std::collections::BTreeMap::new();
     for r in std::mem::take(&mut extraction.roles) {
-        let key = configs.key_for(&sources, r.span.file, &mut config_errors);
+        let key = configs.key_for_role(&sources, &r, &mut config_errors);
         groups.entry(key).or_default().0.push(r);
     }
     for n in std::mem::take(&mut extraction.notices) {
@@ -462,6 +462,47 @@ impl<'a> Configs<'a> {
             .ok()?
             .parent()?
             .to_path_buf();
+        self.key_for_dir(dir, errors)
+    }
+
+    /// The config file for a role: the nearest one at or above the directory that holds both
+    /// the role's root (the root module or template it is evaluated in, whose values decide
+    /// it) and the file that declares it. A nested config thus governs only roles evaluated
+    /// wholly under its directory: a shared module's `.iamlint.yaml` does not turn off rules for
+    /// the root modules elsewhere that call it, and their findings (at the caller's inputs).
+    fn key_for_role(
+        &mut self,
+        sources: &SourceMap,
+        role: &Role,
+        errors: &mut Vec<ReportedError>,
+    ) -> Option<PathBuf> {
+        if !self.per_file {
+            return None;
+        }
+        let file_dir = sources
+            .get(role.span.file)?
+            .path
+            .canonicalize()
+            .ok()?
+            .parent()?
+            .to_path_buf();
+        let root = self.repo.join(&role.root);
+        let root_dir = match root.canonicalize() {
+            Ok(r) if r.is_file() => r.parent().map(Path::to_path_buf),
+            Ok(r) => Some(r),
+            Err(_) => None,
+        };
+        let dir = match root_dir {
+            Some(r) if !role.root.is_empty() => file_dir
+                .ancestors()
+                .find(|a| r.starts_with(a))
+                .map_or(file_dir.clone(), Path::to_path_buf),
+            _ => file_dir,
+        };
+        self.key_for_dir(dir, errors)
+    }
+
+    fn key_for_dir(&mut self, dir: PathBuf, errors: &mut Vec<ReportedError>) -> Option<PathBuf> {
         if let Some(k) = self.by_dir.get(&dir) {
             return k.clone();
         }
