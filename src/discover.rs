@@ -22,6 +22,8 @@ pub struct Discovered {
     pub cloudformation: Vec<PathBuf>,
     /// The files named on the command line, when any were: findings are limited to them.
     pub explicit_files: Vec<PathBuf>,
+    /// Symbolic links to directories outside the repository: not walked, reported.
+    pub failures: Vec<crate::source::LoadFailure>,
 }
 
 /// A path as shown to the user: relative to the current directory when under it, with `/`
@@ -132,8 +134,11 @@ pub fn looks_like_plan(text: &str) -> bool {
 }
 
 /// Walks `paths`. `excludes` match paths relative to the walked directory (or the file as given).
-pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, String> {
+/// A symbolic link to a directory is walked (as Terraform, run in it, reads it) when it resolves
+/// inside the repository `repo` and is not a loop; one that leaves the repository is an error.
+pub fn discover(paths: &[PathBuf], excludes: &GlobSet, repo: &Path) -> Result<Discovered, String> {
     let mut out = Discovered::default();
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", display_path(root)))?;
         if meta.is_file() {
@@ -144,45 +149,95 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
             classify(root, &Access::Named, &mut out);
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(false)
-            .require_git(false)
-            .follow_links(false)
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(_) => continue,
-            };
-            let Some(ft) = entry.file_type() else {
-                continue;
-            };
-            if ft.is_dir() {
-                continue;
-            }
-            let p = entry.path();
-            let rel = p.strip_prefix(root).unwrap_or(p);
-            if excludes.is_match(rel) {
-                continue;
-            }
-            if ft.is_file() {
-                classify(p, &Access::Inside(root), &mut out);
-            } else if matches!(kind_of(p), Some(Kind::Terraform)) {
-                // A linked or special `.tf` file makes its directory a module, as in Terraform;
-                // the module loader's guarded read reports it when it is outside the root or
-                // not a regular file.
-                classify(p, &Access::Inside(root), &mut out);
-            } else if ft.is_symlink() && read_prefix(p, Access::Inside(root), 1).is_ok() {
-                // A linked YAML or JSON file is read when it resolves to a regular file inside
-                // the walked directory; other links and special files are not candidates.
-                classify(p, &Access::Inside(root), &mut out);
-            }
+        let mut visited = std::collections::HashSet::new();
+        if let Ok(c) = root.canonicalize() {
+            visited.insert(c);
         }
+        walk(root, root, &repo, excludes, &mut visited, &mut out);
     }
     Ok(out)
+}
+
+/// Walks `dir` (the walk root `root`, or a linked directory under it).
+fn walk(
+    dir: &Path,
+    root: &Path,
+    repo: &Path,
+    excludes: &GlobSet,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Discovered,
+) {
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(_) => continue,
+        };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_dir() {
+            continue;
+        }
+        let p = entry.path();
+        let rel = p.strip_prefix(root).unwrap_or(p);
+        if excludes.is_match(rel) {
+            continue;
+        }
+        if ft.is_symlink() && std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+            linked_dir(p, root, repo, excludes, visited, out);
+        } else if ft.is_file() {
+            classify(p, &Access::Inside(root), out);
+        } else if matches!(kind_of(p), Some(Kind::Terraform)) {
+            // A linked or special `.tf` file makes its directory a module, as in Terraform;
+            // the module loader's guarded read reports it when it is outside the root or
+            // not a regular file.
+            classify(p, &Access::Inside(root), out);
+        } else if ft.is_symlink() && read_prefix(p, Access::Inside(root), 1).is_ok() {
+            // A linked YAML or JSON file is read when it resolves to a regular file inside
+            // the walked directory; other links and special files are not candidates.
+            classify(p, &Access::Inside(root), out);
+        }
+    }
+}
+
+/// A symbolic link to a directory found by the walk. Inside the repository it is walked under
+/// its own name (a role in `prod -> .templates/prod` is where Terraform creates it), once per
+/// target, and never when it points at one of its own ancestors (a loop). Outside the
+/// repository it is an error naming the link: its files may hold roles that are not checked.
+fn linked_dir(
+    link: &Path,
+    root: &Path,
+    repo: &Path,
+    excludes: &GlobSet,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Discovered,
+) {
+    let Ok(target) = link.canonicalize() else {
+        return;
+    };
+    if !target.starts_with(repo) {
+        out.failures.push(crate::source::LoadFailure {
+            display: display_path(link),
+            error: crate::span::LoadError::OutsideRoot,
+        });
+        return;
+    }
+    let is_loop = link
+        .parent()
+        .and_then(|d| d.canonicalize().ok())
+        .is_some_and(|d| d.starts_with(&target));
+    if is_loop || !visited.insert(target) {
+        return;
+    }
+    walk(link, root, repo, excludes, visited, out);
 }
 
 fn classify(p: &Path, access: &Access<'_>, out: &mut Discovered) {

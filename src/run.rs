@@ -103,7 +103,7 @@ pub fn extract(
     let mut excludes = opts.excludes.clone();
     excludes.extend(config.exclude.iter().cloned());
     let set = discover::exclude_set(&excludes)?;
-    let mut found = discover::discover(&opts.paths, &set)?;
+    let mut found = discover::discover(&opts.paths, &set, &opts.root())?;
     if !found.explicit_files.is_empty() {
         found = with_repository_context(&opts.root(), found, &set)?;
     }
@@ -122,6 +122,7 @@ pub fn extract(
     );
     tf.sources_read += found.terraform_dirs.len() + found.terraform_plans.len();
     tf.merge(cfn);
+    tf.load_failures.append(&mut found.failures);
     for r in &mut tf.roles {
         if r.files.is_empty() {
             r.files.push(r.span.file);
@@ -161,7 +162,7 @@ fn with_repository_context(
     set: &globset::GlobSet,
 ) -> Result<discover::Discovered, String> {
     let walk_from = relative_to_cwd(root);
-    let mut all = discover::discover(std::slice::from_ref(&walk_from), set)?;
+    let mut all = discover::discover(std::slice::from_ref(&walk_from), set, root)?;
     let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
     let dirs: std::collections::HashSet<PathBuf> =
         all.terraform_dirs.iter().map(|d| canon(d)).collect();
@@ -187,6 +188,7 @@ fn with_repository_context(
         }
     }
     all.explicit_files = named.explicit_files;
+    all.failures.extend(named.failures);
     Ok(all)
 }
 
