@@ -356,7 +356,14 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
     };
     outcome.show_suppressed = a.show_suppressed;
     if let Some(reference) = &a.diff
-        && let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome)
+        && let Err(e) = crate::diff::against(
+            reference,
+            &opts,
+            &config,
+            &rules,
+            &mut outcome,
+            a.baseline.as_slice(),
+        )
     {
         return fail(&e);
     }
@@ -385,7 +392,21 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         return fail(&e);
     }
     if let Some(path) = &a.baseline {
-        match crate::baseline::load(path) {
+        // With --diff, findings the ref already had are dropped anyway: a baseline can only
+        // hide new ones. Entries the change itself adds to a baseline in the repository are
+        // not honoured, only those it had at the ref.
+        let known = match &a.diff {
+            Some(reference) => match crate::diff::file_at(reference, path) {
+                Ok(Some(text)) => {
+                    crate::baseline::parse(&text, &crate::discover::display_path(path))
+                }
+                Ok(None) if path_in_git(path) => Ok(Default::default()),
+                Ok(None) => crate::baseline::load(path),
+                Err(e) => Err(e),
+            },
+            None => crate::baseline::load(path),
+        };
+        match known {
             Ok(known) => {
                 let before = outcome.findings.len();
                 outcome.findings.retain(|f| !known.contains(&f.fingerprint));
@@ -438,6 +459,12 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
     } else {
         run::exit_code(&outcome, threshold)
     }
+}
+
+/// Whether `path` lies in a git work tree (its baseline at a ref is then the committed one).
+fn path_in_git(path: &std::path::Path) -> bool {
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    abs.ancestors().any(|d| d.join(".git").exists())
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -796,7 +823,7 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
         Err(e) => return fail(&e),
     };
     if let Some(reference) = &a.diff {
-        if let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome) {
+        if let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome, &[]) {
             return fail(&e);
         }
         let Some(d) = &outcome.diff else {

@@ -258,3 +258,202 @@ resource "aws_iam_role_policy" "q" {
     assert_eq!(q["resolved"], true, "{v}");
     assert_eq!(q["unresolved"], serde_json::json!([]), "{v}");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .status()
+        .expect("git")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// A git repository whose `main` has one service role and its approval file, on a branch
+/// `change` that a pull request would bring.
+fn repo_at_main() -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("tempdir");
+    git(d.path(), &["init", "-q", "-b", "main"]);
+    write(
+        d.path(),
+        "main.tf",
+        r#"resource "aws_iam_role" "svc" {
+  name = "svc"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+"#,
+    );
+    iamlint(d.path())
+        .args(["trusts", "--write"])
+        .assert()
+        .code(0);
+    git(d.path(), &["add", "-A"]);
+    git(d.path(), &["commit", "-q", "-m", "base"]);
+    git(d.path(), &["checkout", "-q", "-b", "change"]);
+    d
+}
+
+const PARTNER_ROLE: &str = r#"resource "aws_iam_role" "partner" {
+  name = "partner"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::999988887777:root" }, Condition = { StringEquals = { "sts:ExternalId" = "x" } } }]
+  })
+}
+"#;
+
+#[test]
+fn diff_shows_an_approval_added_in_the_same_change() {
+    let d = repo_at_main();
+    let main = std::fs::read_to_string(d.path().join("main.tf")).expect("read");
+    write(d.path(), "main.tf", &format!("{main}{PARTNER_ROLE}"));
+    // The change approves its own new trust.
+    iamlint(d.path())
+        .args(["trusts", "--write"])
+        .assert()
+        .code(0);
+    git(d.path(), &["commit", "-q", "-am", "partner"]);
+    let out = iamlint(d.path())
+        .args(["--diff", "main", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let gate = v["summary"]["diff"]["gate_changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no gate_changes: {v}"));
+    let trusts = gate
+        .iter()
+        .find(|g| g["file"] == "iam-trusts.yaml")
+        .unwrap_or_else(|| panic!("iam-trusts.yaml not listed: {v}"));
+    assert_eq!(trusts["change"], "modified", "{v}");
+    let entries = trusts["approvals"].as_array().expect("approvals");
+    assert!(
+        entries.iter().any(|e| e["change"] == "added"
+            && e["role"] == "aws_iam_role.partner"
+            && e["principal"] == "arn:aws:iam::999988887777:root"
+            && e["line"].as_u64().is_some_and(|l| l > 1)),
+        "{v}"
+    );
+    // The new trust says that its approval came with it.
+    let changes = v["summary"]["diff"]["trust_changes"]
+        .as_array()
+        .expect("trust_changes");
+    assert!(
+        changes.iter().any(|c| c["change"] == "added"
+            && c["approved_in_change"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("iam-trusts.yaml:"))),
+        "{v}"
+    );
+    // The human report and the Markdown summary show it too.
+    let human = iamlint(d.path())
+        .args(["--diff", "main"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("approval and configuration files changed since main:")
+            && text.contains("+ approves aws_iam_role.partner"),
+        "{text}"
+    );
+    assert!(text.contains("approved in this change"), "{text}");
+    let md = iamlint(d.path())
+        .args(["--diff", "main", "--format", "markdown"])
+        .output()
+        .expect("run");
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        md.contains("### Approval and configuration files changed since `main`")
+            && md.contains("aws\\_iam\\_role.partner"),
+        "{md}"
+    );
+}
+
+#[test]
+fn diff_checks_the_ref_with_its_own_config_and_shows_a_config_change() {
+    // The change adds a role and an exclude that hides it: the ref, checked with its own
+    // config, had no such role, so nothing is "new"; but the role is gone from view and the
+    // config change must be visible.
+    let d = repo_at_main();
+    write(d.path(), "prod/main.tf", PARTNER_ROLE);
+    git(d.path(), &["add", "-A"]);
+    git(d.path(), &["commit", "-q", "-m", "prod"]);
+    git(d.path(), &["branch", "with-prod"]);
+    write(d.path(), ".iamlint.yaml", "exclude: [\"prod/**\"]\n");
+    git(d.path(), &["add", "-A"]);
+    git(d.path(), &["commit", "-q", "-m", "hide prod"]);
+    let out = iamlint(d.path())
+        .args(["--diff", "with-prod", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let gate = v["summary"]["diff"]["gate_changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no gate_changes: {v}"));
+    assert!(
+        gate.iter()
+            .any(|g| g["file"] == ".iamlint.yaml" && g["change"] == "added"),
+        "{v}"
+    );
+    // Checked with the ref's config, the ref had the partner trust; now it is out of view.
+    let changes = v["summary"]["diff"]["trust_changes"]
+        .as_array()
+        .expect("trust_changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["change"] == "removed" && c["edge"]["role"] == "aws_iam_role.partner"),
+        "{v}"
+    );
+}
+
+#[test]
+fn diff_honours_only_the_baseline_entries_the_ref_already_had() {
+    let d = repo_at_main();
+    git(d.path(), &["checkout", "-q", "main"]);
+    iamlint(d.path())
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(0);
+    git(d.path(), &["add", "-A"]);
+    git(d.path(), &["commit", "-q", "-m", "baseline"]);
+    git(d.path(), &["checkout", "-q", "change"]);
+    git(d.path(), &["merge", "-q", "main"]);
+    let main = std::fs::read_to_string(d.path().join("main.tf")).expect("read");
+    write(d.path(), "main.tf", &format!("{main}{PARTNER_ROLE}"));
+    // The change also writes its own new findings into the baseline.
+    iamlint(d.path())
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(1);
+    git(d.path(), &["commit", "-q", "-am", "partner, baselined"]);
+    let out = iamlint(d.path())
+        .args([
+            "--diff",
+            "main",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        found(&v).contains(&("IAM002".to_string(), "main.tf".to_string())),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    let gate = v["summary"]["diff"]["gate_changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no gate_changes: {v}"));
+    assert!(
+        gate.iter()
+            .any(|g| g["file"] == "baseline.json" && g["change"] == "modified"),
+        "{v}"
+    );
+}

@@ -76,6 +76,22 @@ pub fn check(o: &Outcome) -> Value {
                     "message": c.describe(),
                     "edge": crate::trusts::render::edge_json(&c.edge),
                     "guards": c.guards.iter().map(|g| g.describe()).collect::<Vec<_>>(),
+                    "approved_in_change": c.approved_in_change,
+                })).collect::<Vec<_>>(),
+                "gate_changes": d.gate.iter().map(|g| json!({
+                    "file": g.file,
+                    "change": g.change,
+                    "approvals": g.approvals.iter().map(|a| json!({
+                        "change": a.change,
+                        "line": a.line,
+                        "root": a.entry.root,
+                        "role": a.entry.role,
+                        "type": a.entry.principal_type,
+                        "principal": a.entry.principal,
+                        "guards": a.entry.guards.labels(),
+                        "expires": a.entry.human.expires,
+                        "message": a.describe(),
+                    })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })),
         }
