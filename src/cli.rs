@@ -796,12 +796,23 @@ fn write_trusts_file(
     path: &std::path::Path,
     repo: &std::path::Path,
 ) -> Result<usize, String> {
+    write_trusts_for(outcome, &outcome.roles, config, path, repo)
+}
+
+/// Writes the approval file at `path` for `roles` (the roles that answer to it).
+fn write_trusts_for(
+    outcome: &run::Outcome,
+    roles: &[crate::iam::model::Role],
+    config: &Config,
+    path: &std::path::Path,
+    repo: &std::path::Path,
+) -> Result<usize, String> {
     let previous = previous_entries(path)?;
-    let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, config);
+    let edges = crate::trusts::edges::edges(roles, &outcome.sources, config);
     let text = crate::trusts::approvals::render(
         &edges,
         &previous,
-        &crate::trusts::evaluated_roots(&outcome.roles),
+        &crate::trusts::evaluated_roots(roles),
         repo,
     );
     write_out(&Some(path.to_path_buf()), &text)?;
@@ -878,17 +889,25 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
         }
     }
     if a.write {
-        return match write_trusts_file(&outcome, &config, &trusts_path, &repo) {
-            Ok(n) => {
-                eprintln!(
+        // Each root's trusts go to its approval file: the `trusts_file` of the nearest config
+        // that sets one, else this one's.
+        let groups = run::approval_files(&outcome, &config, opts.per_file_config);
+        for (path, idx) in groups {
+            if idx.is_empty() && path != trusts_path {
+                continue;
+            }
+            let roles: Vec<crate::iam::model::Role> =
+                idx.iter().map(|&i| outcome.roles[i].clone()).collect();
+            match write_trusts_for(&outcome, &roles, &config, &path, &repo) {
+                Ok(n) => eprintln!(
                     "iamlint: wrote {n} trust relationship{} to {}",
                     if n == 1 { "" } else { "s" },
-                    crate::discover::display_path(&trusts_path)
-                );
-                0
+                    crate::discover::display_path(&path)
+                ),
+                Err(e) => return fail(&e),
             }
-            Err(e) => fail(&e),
-        };
+        }
+        return 0;
     }
     let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, &config);
     let text = match a.format.unwrap_or(TrustFormat::Human) {

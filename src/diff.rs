@@ -572,17 +572,16 @@ pub fn against(
         }
         (existing, edges)
     };
-    let approval_files = [
-        config.trusts_path(&outcome.root),
-        base_config.trusts_path(&snap.tree()),
-    ]
-    .map(|p| {
-        if p.starts_with(snap.tree()) {
-            p.strip_prefix(snap.tree())
-                .map_or_else(|_| p.clone(), |r| snap.top.join(r))
-        } else {
-            p
-        }
+    // Every approval file the working tree's roles answer to (nested `trusts_file`s too), and
+    // the ref's top one, mapped back to the working tree.
+    let mut approval_files: Vec<PathBuf> =
+        crate::run::approval_files(outcome, config, opts.per_file_config)
+            .into_keys()
+            .collect();
+    let at_ref = base_config.trusts_path(&snap.tree());
+    approval_files.push(match at_ref.strip_prefix(snap.tree()) {
+        Ok(r) => snap.top.join(r),
+        Err(_) => at_ref.clone(),
     });
     let gate = gate_changes(&snap, &approval_files, gate_files)?;
     let mut trusts = compare_trusts(&base_edges, &head_edges);

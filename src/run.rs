@@ -265,21 +265,32 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
     let (sources, mut extraction, files_scanned, explicit) = extract(opts, config)?;
     let repo = opts.root();
     let mut config_errors = Vec::new();
-    // The approval file (iam-trusts.yaml), when it exists, turns into notices for its rules
-    // (a partial run checks the roles it selected, and does not judge entries stale or expired).
-    match crate::trusts::approval_notices(
-        &sources,
-        &extraction.roles,
-        config,
-        &repo,
-        !explicit.is_empty(),
-    ) {
-        Ok(n) => extraction.notices.extend(n),
-        Err(e) => extraction.errors.push(e),
-    }
-
     // Each role and notice is checked with the configuration of its file.
     let mut configs = Configs::new(&repo, config, opts.per_file_config);
+    // The approval files (iam-trusts.yaml), when they exist, turn into notices for their rules
+    // (a partial run checks the roles it selected, and does not judge entries stale or expired).
+    let by_file = configs.approval_files(&sources, &extraction.roles, &mut config_errors);
+    let single = by_file.len() == 1;
+    for (path, idx) in by_file {
+        let group: Vec<Role> = if single {
+            Vec::new()
+        } else {
+            idx.iter().map(|&i| extraction.roles[i].clone()).collect()
+        };
+        let roles: &[Role] = if single { &extraction.roles } else { &group };
+        match crate::trusts::approval_notices_at(
+            &sources,
+            roles,
+            config,
+            &path,
+            &repo,
+            !explicit.is_empty(),
+        ) {
+            Ok(n) => extraction.notices.extend(n),
+            Err(e) => extraction.errors.push(e),
+        }
+    }
+
     let mut groups: std::collections::BTreeMap<
         Option<PathBuf>,
         (Vec<Role>, Vec<crate::source::Notice>),
@@ -504,6 +515,42 @@ impl<'a> Configs<'a> {
         self.key_for_dir(dir, errors)
     }
 
+    /// The approval file each role answers to, with the indexes of its roles: the `trusts_file`
+    /// of the nearest config at or above the role's (see [`Configs::key_for_role`]) that sets
+    /// one, else the given config's. A nested config without `trusts_file` keeps the approval
+    /// file above it, so adding one cannot take roles out of review. A run without roles has
+    /// the given config's file alone (its entries are then judged, e.g. stale ones).
+    fn approval_files(
+        &mut self,
+        sources: &SourceMap,
+        roles: &[Role],
+        errors: &mut Vec<ReportedError>,
+    ) -> std::collections::BTreeMap<PathBuf, Vec<usize>> {
+        let base = self.base.trusts_path(&self.repo);
+        let mut out: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
+        out.insert(base.clone(), Vec::new());
+        for (i, r) in roles.iter().enumerate() {
+            let mut key = self.key_for_role(sources, r, errors);
+            let path = loop {
+                let Some(k) = key.clone() else {
+                    break base.clone();
+                };
+                let cfg = self.get(&key);
+                if cfg.trusts_file.is_some() {
+                    break cfg.trusts_path(&self.repo);
+                }
+                match k.parent().and_then(Path::parent) {
+                    Some(up) if up.starts_with(&self.repo) => {
+                        key = self.key_for_dir(up.to_path_buf(), errors);
+                    }
+                    _ => break base.clone(),
+                }
+            };
+            out.entry(path).or_default().push(i);
+        }
+        out
+    }
+
     fn key_for_dir(&mut self, dir: PathBuf, errors: &mut Vec<ReportedError>) -> Option<PathBuf> {
         if let Some(k) = self.by_dir.get(&dir) {
             return k.clone();
@@ -541,6 +588,17 @@ impl<'a> Configs<'a> {
             .and_then(|k| self.loaded.get(k))
             .unwrap_or(self.base)
     }
+}
+
+/// The approval file each role of a run answers to (see `iam-trusts.yaml` and `trusts_file`),
+/// with the indexes of its roles; the given config's file is always listed.
+pub fn approval_files(
+    outcome: &Outcome,
+    config: &Config,
+    per_file_config: bool,
+) -> std::collections::BTreeMap<PathBuf, Vec<usize>> {
+    let mut configs = Configs::new(&outcome.root, config, per_file_config);
+    configs.approval_files(&outcome.sources, &outcome.roles, &mut Vec::new())
 }
 
 /// Keeps the roles whose evaluation read one of the named files (and the notices in them), and

@@ -457,3 +457,102 @@ fn diff_honours_only_the_baseline_entries_the_ref_already_had() {
         "{v}"
     );
 }
+
+/// A repository whose root approves its own service role, and a team directory with a partner
+/// trust.
+fn repo_with_team() -> tempfile::TempDir {
+    let d = repo();
+    write(
+        d.path(),
+        "main.tf",
+        r#"resource "aws_iam_role" "svc" {
+  name = "svc"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+"#,
+    );
+    iamlint(d.path())
+        .args(["trusts", "--write"])
+        .assert()
+        .code(0);
+    write(d.path(), "team/main.tf", PARTNER_ROLE);
+    d
+}
+
+fn not_approved(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "IAM401")
+        .map(|f| f["resource"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn a_nested_config_trusts_file_is_the_approval_file_of_the_roots_under_it() {
+    let d = repo_with_team();
+    write(
+        d.path(),
+        "team/.iamlint.yaml",
+        "trusted_accounts: [\"999988887777\"]\ntrusts_file: team-trusts.yaml\n",
+    );
+    // Writing the approvals puts the team's trust in the team's file, not the root's.
+    iamlint(d.path())
+        .args(["trusts", "--write"])
+        .assert()
+        .code(0);
+    let team = std::fs::read_to_string(d.path().join("team/team-trusts.yaml")).expect("team");
+    assert!(team.contains("aws_iam_role.partner"), "{team}");
+    let top = std::fs::read_to_string(d.path().join("iam-trusts.yaml")).expect("top");
+    assert!(!top.contains("aws_iam_role.partner"), "{top}");
+    assert!(top.contains("aws_iam_role.svc"), "{top}");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(not_approved(&v).is_empty(), "{v}");
+    // An entry removed from the team's file is a new trust again, reported against that file.
+    write(
+        d.path(),
+        "team/team-trusts.yaml",
+        "version: 1\ntrusts: []\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert_eq!(not_approved(&v), vec!["aws_iam_role.partner"], "{v}");
+    let msg = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "IAM401")
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or("")
+        .to_string();
+    assert!(msg.contains("team-trusts.yaml"), "{msg}");
+}
+
+#[test]
+fn a_nested_config_without_trusts_file_keeps_the_approval_file_above_it() {
+    // An empty `.iamlint.yaml` in the team's directory must not take its roles out of the
+    // repository's approval file.
+    let d = repo_with_team();
+    write(
+        d.path(),
+        "team/.iamlint.yaml",
+        "trusted_accounts: [\"999988887777\"]\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert_eq!(not_approved(&v), vec!["aws_iam_role.partner"], "{v}");
+}
