@@ -556,3 +556,42 @@ fn a_nested_config_without_trusts_file_keeps_the_approval_file_above_it() {
     let v = json(&out);
     assert_eq!(not_approved(&v), vec!["aws_iam_role.partner"], "{v}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_hostile_directory_name_cannot_break_the_markdown_table_or_the_sarif_uri() {
+    let d = repo();
+    let dir = "team x|y\n<img src=z>\u{1b}[31m";
+    write(d.path(), &format!("{dir}/main.tf"), OPEN_ROLE);
+    let out = iamlint(d.path())
+        .args(["--format", "markdown"])
+        .output()
+        .expect("run");
+    let md = String::from_utf8_lossy(&out.stdout);
+    // The one finding is one table row, and nothing of the name is raw markup or control text.
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("IAM001"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{md}");
+    assert_eq!(rows[0].matches(" | ").count(), 4, "{md}");
+    assert!(!md.contains("<img"), "{md}");
+    assert!(!md.contains('\u{1b}'), "{md}");
+    assert!(
+        md.lines()
+            .all(|l| !l.starts_with("<img") && !l.starts_with("#L")),
+        "{md}"
+    );
+    // SARIF locations are URI references (RFC 3986): the name is percent-encoded.
+    let out = iamlint(d.path())
+        .args(["--format", "sarif"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let uri =
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no uri: {v}"))
+            .to_string();
+    assert_eq!(uri, "team%20x%7Cy%0A%3Cimg%20src%3Dz%3E%1B%5B31m/main.tf");
+}

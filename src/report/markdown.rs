@@ -33,15 +33,7 @@ pub fn cell(s: &str) -> String {
 /// Where a link to `path` at `line` points.
 pub fn link(path: &str, line: usize) -> String {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let path_enc: String = path
-        .chars()
-        .flat_map(|c| match c {
-            ' ' => "%20".chars().collect::<Vec<_>>(),
-            '(' => "%28".chars().collect(),
-            ')' => "%29".chars().collect(),
-            c => vec![c],
-        })
-        .collect();
+    let path_enc = super::uri_path(path);
     match (
         env("GITHUB_SERVER_URL"),
         env("GITHUB_REPOSITORY"),
