@@ -146,7 +146,11 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet, repo: &Path) -> Result<Di
                 continue;
             }
             out.explicit_files.push(root.clone());
-            classify(root, &Access::Named, &mut out);
+            if kind_of(root).is_none() {
+                sniff_named(root, &mut out);
+            } else {
+                classify(root, &Access::Named, &mut out);
+            }
             continue;
         }
         let mut visited = std::collections::HashSet::new();
@@ -238,6 +242,40 @@ fn linked_dir(
         return;
     }
     walk(link, root, repo, excludes, visited, out);
+}
+
+/// A file named on the command line whose name says nothing of its format (`terraform show
+/// -json plan.out > tfplan`, `stack.cfn`: no extension, or `.cfn`, `.cf`, `.plan`, `.tfplan`,
+/// `.out`) is read by content: a plan, or a CloudFormation template when a line starts with
+/// its top-level keys. Other names (a README, source code that pre-commit passes) are not
+/// sniffed, so they never turn into parse errors.
+fn sniff_named(p: &Path, out: &mut Discovered) {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let sniffable = match name.rsplit_once('.') {
+        None => true,
+        Some((stem, ext)) => {
+            stem.is_empty() || matches!(ext, "cfn" | "cf" | "plan" | "tfplan" | "out")
+        }
+    };
+    if !sniffable {
+        return;
+    }
+    let Ok(buf) = read_prefix(p, Access::Named, 1 << 20) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&buf);
+    let template_key = |l: &str| {
+        let l = l.trim_start_matches('{').trim_start_matches('"');
+        l.starts_with("AWSTemplateFormatVersion") || l.starts_with("Resources")
+    };
+    if looks_like_plan(&text) {
+        out.terraform_plans.push(p.to_path_buf());
+    } else if text.contains("AWS::") && text.lines().any(template_key) {
+        out.cloudformation.push(p.to_path_buf());
+    }
 }
 
 fn classify(p: &Path, access: &Access<'_>, out: &mut Discovered) {

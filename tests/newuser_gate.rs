@@ -595,3 +595,50 @@ fn a_hostile_directory_name_cannot_break_the_markdown_table_or_the_sarif_uri() {
             .to_string();
     assert_eq!(uri, "team%20x%7Cy%0A%3Cimg%20src%3Dz%3E%1B%5B31m/main.tf");
 }
+
+#[test]
+fn a_plan_named_on_the_command_line_is_read_whatever_its_name() {
+    // `terraform show -json plan.out > tfplan`: one line, no `.json`.
+    let d = repo();
+    let policy = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"AWS\":\"*\"}}]}"#;
+    let plan = format!(
+        r#"{{"format_version":"1.2","terraform_version":"1.9.0","planned_values":{{"root_module":{{"resources":[{{"address":"aws_iam_role.a","mode":"managed","type":"aws_iam_role","name":"a","values":{{"name":"a","assume_role_policy":"{policy}"}}}}]}}}},"resource_changes":[]}}"#
+    );
+    write(d.path(), "tfplan", &plan);
+    let out = iamlint(d.path())
+        .args(["tfplan", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        found(&v).contains(&("IAM001".to_string(), "tfplan".to_string())),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // A CloudFormation template named `stack.cfn` is read by content too.
+    let d = repo();
+    write(
+        d.path(),
+        "stack.cfn",
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRole\n            Principal: {AWS: '*'}\n",
+    );
+    let out = iamlint(d.path())
+        .args(["stack.cfn", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        found(&v).contains(&("IAM001".to_string(), "stack.cfn".to_string())),
+        "{v}"
+    );
+    // A README that pre-commit passes is not sniffed, even with a template in it.
+    write(
+        d.path(),
+        "README.md",
+        "Resources: `AWS::IAM::Role` is {not: [yaml\n- x: : y\n",
+    );
+    iamlint(d.path())
+        .args(["README.md", "--format", "json"])
+        .assert()
+        .code(0);
+}
