@@ -412,6 +412,19 @@ fn active_rules(rules: &[Rule], config: &Config) -> Result<Vec<Rule>, ReportedEr
         all = crate::rules::merge(all, extra);
     }
     let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    // The run may check a subset of the rules (the inventory none, `trusts --check` the
+    // approval rules): an id is known when the built-in rules or the run's have it.
+    let builtin: Vec<String> = if config.check_rule_ids(&ids).is_err() {
+        crate::rules::builtin()
+            .map(|b| b.into_iter().map(|r| r.id).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let ids: Vec<&str> = ids
+        .into_iter()
+        .chain(builtin.iter().map(String::as_str))
+        .collect();
     config.check_rule_ids(&ids).map_err(|e| ReportedError {
         file: e.file,
         line: e.line,

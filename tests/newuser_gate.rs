@@ -642,3 +642,35 @@ fn a_plan_named_on_the_command_line_is_read_whatever_its_name() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn init_trusts_and_roles_accept_a_config_that_names_rules() {
+    // A config that disables or re-rates rules is valid for every command, not only for the
+    // check: `init --force` reads the existing config, and `--config` applies it as given.
+    let d = repo();
+    write(d.path(), "main.tf", PARTNER_ROLE);
+    write(
+        d.path(),
+        ".iamlint.yaml",
+        "disable: [IAM008]\nrules:\n  IAM002: {severity: medium}\n",
+    );
+    iamlint(d.path())
+        .args(["init", "--write-trusts", "--force"])
+        .assert()
+        .code(0);
+    write(d.path(), ".iamlint.yaml", "disable: [IAM008]\n");
+    for args in [
+        &["trusts", "--check", "--config", ".iamlint.yaml"][..],
+        &["trusts", "--config", ".iamlint.yaml"][..],
+        &["roles", "--config", ".iamlint.yaml"][..],
+    ] {
+        let out = iamlint(d.path()).args(args).output().expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
