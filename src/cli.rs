@@ -193,23 +193,32 @@ fn fail(msg: &str) -> i32 {
 /// paths or a parent, else in the current directory or a parent. Files below with a nearer
 /// `.iamlint.yaml` are checked with that one (see [`run::check`]).
 fn load_config(common: &Common, paths: &[PathBuf]) -> Result<Config, String> {
+    let root = run::scan_root(if paths.is_empty() { &[] } else { paths });
     let from_path = if paths.is_empty() {
         None
     } else {
-        config::find(&run::scan_root(paths))
+        config::find(&root)
     };
-    let path = match &common.config {
-        Some(p) => Some(p.clone()),
+    let found = match &common.config {
+        Some(p) => return load_named(p),
         None => from_path.or_else(|| std::env::current_dir().ok().and_then(|d| config::find(&d))),
     };
-    match path {
+    match found {
         Some(p) => {
-            let mut c = config::load(&p).map_err(|e| e.to_string())?;
+            // Found, not named: inside the repository it goes through the guarded reader.
+            let mut c = config::load_found(&p, &root).map_err(|e| e.to_string())?;
             c.path = Some(p);
             Ok(c)
         }
         None => Ok(Config::default()),
     }
+}
+
+/// The config named with `--config`, read wherever it is.
+fn load_named(p: &std::path::Path) -> Result<Config, String> {
+    let mut c = config::load(p).map_err(|e| e.to_string())?;
+    c.path = Some(p.to_path_buf());
+    Ok(c)
 }
 
 /// The built-in rules and the `--rules` directories; each configuration adds its own
@@ -769,9 +778,10 @@ fn approval_rules(rules: &[Rule]) -> Vec<Rule> {
 /// The approval file's entries before a rewrite (none when it does not exist).
 fn previous_entries(
     path: &std::path::Path,
+    repo: &std::path::Path,
 ) -> Result<Vec<crate::trusts::approvals::Entry>, String> {
     let sources = crate::span::SourceMap::default();
-    match crate::trusts::approvals::load(path, &sources) {
+    match crate::trusts::approvals::load(path, &sources, repo) {
         Ok(e) => Ok(e.unwrap_or_default()),
         Err(e) => {
             let (line, column) = match (e.span, e.line_col) {
@@ -807,7 +817,7 @@ fn write_trusts_for(
     path: &std::path::Path,
     repo: &std::path::Path,
 ) -> Result<usize, String> {
-    let previous = previous_entries(path)?;
+    let previous = previous_entries(path, repo)?;
     let edges = crate::trusts::edges::edges(roles, &outcome.sources, config);
     let text = crate::trusts::approvals::render(
         &edges,

@@ -347,7 +347,7 @@ fn base_config(
     if !at_ref.is_file() {
         return Ok(crate::config::Config::default());
     }
-    let mut c = crate::config::load(&at_ref).map_err(|e| e.to_string())?;
+    let mut c = crate::config::load_found(&at_ref, &snap.tree()).map_err(|e| e.to_string())?;
     c.path = Some(at_ref);
     Ok(c)
 }
@@ -431,7 +431,7 @@ fn gate_changes(
         let is_approvals = file.rsplit('/').next() == Some(crate::config::TRUSTS_FILE)
             || approvals_rel.contains(&file);
         let approvals = if is_approvals {
-            approval_changes(&snap.tree().join(&file), &snap.top.join(&file))
+            approval_changes(snap, &file)
         } else {
             Vec::new()
         };
@@ -447,11 +447,13 @@ fn gate_changes(
 /// The entries of an approval file added, changed (guards or `expires`) or removed between the
 /// ref's copy `base` and the working tree's `head`. A file that does not parse lists nothing
 /// here (the check reports it).
-fn approval_changes(base: &Path, head: &Path) -> Vec<ApprovalChange> {
+fn approval_changes(snap: &Snapshot, file: &str) -> Vec<ApprovalChange> {
     use crate::trusts::approvals::{Entry, load};
-    let entries = |p: &Path| -> Vec<(Entry, usize)> {
+    let base = snap.tree().join(file);
+    let head = snap.top.join(file);
+    let entries = |p: &Path, repo: &Path| -> Vec<(Entry, usize)> {
         let sources = crate::span::SourceMap::default();
-        let Ok(Some(list)) = load(p, &sources) else {
+        let Ok(Some(list)) = load(p, &sources, repo) else {
             return Vec::new();
         };
         list.into_iter()
@@ -469,8 +471,8 @@ fn approval_changes(base: &Path, head: &Path) -> Vec<ApprovalChange> {
             e.principal.clone(),
         )
     };
-    let before = entries(base);
-    let after = entries(head);
+    let before = entries(&base, &snap.tree());
+    let after = entries(&head, &snap.top);
     let mut out = Vec::new();
     for (e, line) in &after {
         match before.iter().find(|(b, _)| key(b) == key(e)) {

@@ -217,7 +217,7 @@ fn nested_excludes(repo: &Path, base: &Config, found: &mut discover::Discovered)
         let entry = by_dir.entry(dir.clone()).or_insert_with(|| {
             let cfg = crate::config::nearest_within(&dir, &repo)
                 .filter(|p| Some(p) != base_path.as_ref())?;
-            let c = crate::config::load(&cfg).ok()?;
+            let c = crate::config::load_found(&cfg, &repo).ok()?;
             if c.exclude.is_empty() {
                 return None;
             }
@@ -575,7 +575,7 @@ impl<'a> Configs<'a> {
         if let Some(p) = &key
             && !self.loaded.contains_key(p)
         {
-            match crate::config::load(p) {
+            match crate::config::load_found(p, &self.repo) {
                 Ok(mut c) => {
                     c.path = Some(p.clone());
                     self.loaded.insert(p.clone(), c);

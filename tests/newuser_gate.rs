@@ -674,3 +674,56 @@ fn init_trusts_and_roles_accept_a_config_that_names_rules() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn configs_and_approval_files_found_in_the_repository_cannot_read_outside_it() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let secret = "SECRET_TOKEN=abc123notforlogs";
+    write(outside.path(), "secret.yaml", &format!("{secret}\n"));
+    let target = outside.path().join("secret.yaml");
+    let check = |d: &Path, what: &str| {
+        for format in ["human", "json"] {
+            let out = iamlint(d).args(["--format", format]).output().expect("run");
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(!all.contains("abc123notforlogs"), "{what}: {all}");
+            assert!(all.contains("outside the repository"), "{what}: {all}");
+            assert_eq!(out.status.code(), Some(2), "{what}: {all}");
+        }
+    };
+    // The approval file as a link out of the repository.
+    let d = repo();
+    write(d.path(), "main.tf", PARTNER_ROLE);
+    std::os::unix::fs::symlink(&target, d.path().join("iam-trusts.yaml")).expect("symlink");
+    check(d.path(), "iam-trusts.yaml link");
+    // A nested config as a link out of the repository.
+    let d = repo();
+    write(d.path(), "team/main.tf", PARTNER_ROLE);
+    std::os::unix::fs::symlink(&target, d.path().join("team/.iamlint.yaml")).expect("symlink");
+    check(d.path(), "nested config link");
+    // The top-level config as a link out of the repository.
+    let d = repo();
+    write(d.path(), "main.tf", PARTNER_ROLE);
+    std::os::unix::fs::symlink(&target, d.path().join(".iamlint.yaml")).expect("symlink");
+    check(d.path(), "config link");
+    // A nested config whose trusts_file climbs out of the repository.
+    let d = repo();
+    write(d.path(), "team/main.tf", PARTNER_ROLE);
+    let climb = format!(
+        "trusts_file: {}\n",
+        Path::new("../..")
+            .join(target.strip_prefix("/").expect("absolute"))
+            .display()
+    );
+    let up = "../".repeat(d.path().components().count() + 2);
+    write(
+        d.path(),
+        "team/.iamlint.yaml",
+        &climb.replace("../..", up.trim_end_matches('/')),
+    );
+    check(d.path(), "trusts_file outside");
+}

@@ -61,7 +61,7 @@ pub fn approval_notices_at(
     repo: &Path,
     partial: bool,
 ) -> Result<Vec<Notice>, SourceError> {
-    let Some(entries) = approvals::load(path, sources)? else {
+    let Some(entries) = approvals::load(path, sources, repo)? else {
         return Ok(Vec::new());
     };
     let edges = edges::edges(roles, sources, config);
