@@ -179,6 +179,9 @@ fn walk(
         .require_git(false)
         .follow_links(false)
         .build();
+    // Links to directories are followed after the walk, so that one whose target the walk
+    // reaches anyway (`envs/prod/shared -> ../../shared`) is not read twice as two roots.
+    let mut links = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -188,6 +191,9 @@ fn walk(
             continue;
         };
         if ft.is_dir() {
+            if let Ok(c) = entry.path().canonicalize() {
+                visited.insert(c);
+            }
             continue;
         }
         let p = entry.path();
@@ -196,7 +202,7 @@ fn walk(
             continue;
         }
         if ft.is_symlink() && std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
-            linked_dir(p, root, repo, excludes, visited, out);
+            links.push(p.to_path_buf());
         } else if ft.is_file() {
             classify(p, &Access::Inside(root), out);
         } else if matches!(kind_of(p), Some(Kind::Terraform)) {
@@ -210,11 +216,15 @@ fn walk(
             classify(p, &Access::Inside(root), out);
         }
     }
+    for link in links {
+        linked_dir(&link, root, repo, excludes, visited, out);
+    }
 }
 
 /// A symbolic link to a directory found by the walk. Inside the repository it is walked under
 /// its own name (a role in `prod -> .templates/prod` is where Terraform creates it), once per
-/// target, and never when it points at one of its own ancestors (a loop). Outside the
+/// target, never when the walk reached the target anyway (it is checked where it is), and
+/// never when it points at one of its own ancestors (a loop). Outside the
 /// repository it is an error naming the link: its files may hold roles that are not checked.
 fn linked_dir(
     link: &Path,

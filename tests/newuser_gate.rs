@@ -727,3 +727,41 @@ fn configs_and_approval_files_found_in_the_repository_cannot_read_outside_it() {
     );
     check(d.path(), "trusts_file outside");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_directory_the_walk_reaches_anyway_is_not_checked_twice() {
+    // `envs/prod/shared -> ../../shared` is a common layout: the shared directory is checked
+    // where it is, not a second time through the link.
+    let d = repo();
+    write(d.path(), "shared/main.tf", OPEN_ROLE);
+    write(d.path(), "envs/prod/main.tf", "");
+    std::os::unix::fs::symlink("../../shared", d.path().join("envs/prod/shared")).expect("symlink");
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let open: Vec<(String, String)> = found(&v)
+        .into_iter()
+        .filter(|(r, _)| r == "IAM001")
+        .collect();
+    assert_eq!(
+        open,
+        vec![("IAM001".to_string(), "shared/main.tf".to_string())],
+        "{v}"
+    );
+    // One role, one root: no second trust edge for the approval file to demand.
+    let out = iamlint(d.path())
+        .args(["roles", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let roots: Vec<&str> = v["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter_map(|r| r["root"].as_str())
+        .collect();
+    assert_eq!(roots, vec!["shared"], "{v}");
+}
