@@ -765,3 +765,27 @@ fn a_link_to_a_directory_the_walk_reaches_anyway_is_not_checked_twice() {
         .collect();
     assert_eq!(roots, vec!["shared"], "{v}");
 }
+
+#[cfg(unix)]
+#[test]
+fn no_report_starts_a_line_with_text_from_the_code() {
+    // A line that starts with `::` is a GitHub workflow command when a report goes to the log
+    // (`::stop-commands::`, `::error ...::`): a name from the code must never begin a line.
+    let d = repo();
+    let dir = "x\n::error file=a,line=1::forged\r::add-mask::y";
+    write(d.path(), &format!("{dir}/main.tf"), OPEN_ROLE);
+    for format in [
+        "human", "concise", "github", "junit", "markdown", "json", "sarif",
+    ] {
+        let out = iamlint(d.path())
+            .args(["--format", format])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.split(['\n', '\r'])
+                .all(|l| !l.starts_with("::error file=a") && !l.starts_with("::add-mask::")),
+            "{format}: {text}"
+        );
+    }
+}
