@@ -585,7 +585,15 @@ pub fn against(
         Ok(r) => snap.top.join(r),
         Err(_) => at_ref.clone(),
     });
-    let gate = gate_changes(&snap, &approval_files, gate_files)?;
+    // The baseline, and the rule directories of the config (a weakened custom rule is a
+    // change to the gate as well).
+    let mut others: Vec<PathBuf> = gate_files.to_vec();
+    others.extend(config.rules_dirs.iter().cloned());
+    others.extend(base_config.rules_dirs.iter().map(|d| {
+        d.strip_prefix(snap.tree())
+            .map_or_else(|_| d.clone(), |r| snap.top.join(r))
+    }));
+    let gate = gate_changes(&snap, &approval_files, &others)?;
     let mut trusts = compare_trusts(&base_edges, &head_edges);
     // An added or widened trust whose approval the same change wrote says so.
     for c in &mut trusts {

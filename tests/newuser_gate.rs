@@ -789,3 +789,41 @@ fn no_report_starts_a_line_with_text_from_the_code() {
         );
     }
 }
+
+#[test]
+fn diff_lists_a_changed_rule_file_of_the_config() {
+    let builtin = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/IAM001-any-principal.yaml"),
+    )
+    .expect("rule");
+    let custom =
+        builtin[..builtin.find("examples:").expect("examples")].replace("id: IAM001", "id: ORG001");
+    let d = repo_at_main();
+    git(d.path(), &["checkout", "-q", "main"]);
+    write(d.path(), ".iamlint.yaml", "rules_dirs: [policy]\n");
+    write(d.path(), "policy/org001.yaml", &custom);
+    git(d.path(), &["add", "-A"]);
+    git(d.path(), &["commit", "-q", "-m", "custom rule"]);
+    git(d.path(), &["checkout", "-q", "change"]);
+    git(d.path(), &["merge", "-q", "main"]);
+    // The change makes the custom rule an info.
+    write(
+        d.path(),
+        "policy/org001.yaml",
+        &custom.replace("severity: critical", "severity: info"),
+    );
+    git(d.path(), &["commit", "-q", "-am", "quieter"]);
+    let out = iamlint(d.path())
+        .args(["--diff", "main", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    let gate = v["summary"]["diff"]["gate_changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no gate_changes: {v}"));
+    assert!(
+        gate.iter()
+            .any(|g| g["file"] == "policy/org001.yaml" && g["change"] == "modified"),
+        "{v}"
+    );
+}
