@@ -30,6 +30,18 @@ pub struct Discovered {
 /// separators.
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
+    // `../sub/main.tf` seen from `sub` (a walk from the repository root) is `main.tf`.
+    let folded = cwd
+        .as_ref()
+        .filter(|_| {
+            path.is_relative()
+                && path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+        })
+        .map(|c| normalize(&c.join(path)))
+        .filter(|p| cwd.as_ref().is_some_and(|c| p.starts_with(c)));
+    let path = folded.as_deref().unwrap_or(path);
     let rel = cwd
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok())
@@ -39,7 +51,12 @@ pub fn display_path(path: &Path) -> String {
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect();
-    clean.to_string_lossy().replace('\\', "/")
+    let shown = clean.to_string_lossy().replace('\\', "/");
+    if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown
+    }
 }
 
 /// `path` relative to the repository `root`, lexically normalised (no `.` or `..` parts), with

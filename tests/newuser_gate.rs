@@ -827,3 +827,16 @@ fn diff_lists_a_changed_rule_file_of_the_config() {
         "{v}"
     );
 }
+
+#[test]
+fn a_file_named_from_a_subdirectory_is_shown_as_typed() {
+    let d = repo();
+    write(d.path(), "sub/main.tf", OPEN_ROLE);
+    let out = iamlint(&d.path().join("sub"))
+        .args(["main.tf", "--format", "concise"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("main.tf:5:"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}
