@@ -876,7 +876,10 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
     }
     let trusts_path = config.trusts_path(&repo);
     if a.check {
-        if !trusts_path.exists() {
+        let any_file = run::approval_files(&outcome, &config, opts.per_file_config)
+            .keys()
+            .any(|p| p.exists());
+        if !any_file {
             return fail(&format!(
                 "{}: no approval file; write one with `iamlint trusts --write`",
                 crate::discover::display_path(&trusts_path)
@@ -902,8 +905,11 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
         // Each root's trusts go to its approval file: the `trusts_file` of the nearest config
         // that sets one, else this one's.
         let groups = run::approval_files(&outcome, &config, opts.per_file_config);
+        let several = groups.len() > 1;
         for (path, idx) in groups {
-            if idx.is_empty() && path != trusts_path {
+            // The top-level file is written without roles only when it is the only one, or
+            // already exists (its entries of roots not looked at are kept).
+            if idx.is_empty() && (path != trusts_path || (several && !path.exists())) {
                 continue;
             }
             let roles: Vec<crate::iam::model::Role> =

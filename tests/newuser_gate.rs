@@ -840,3 +840,33 @@ fn a_file_named_from_a_subdirectory_is_shown_as_typed() {
     assert!(text.starts_with("main.tf:5:"), "{text}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn trusts_check_runs_with_only_a_nested_approval_file() {
+    let d = repo();
+    write(d.path(), "team/main.tf", PARTNER_ROLE);
+    write(
+        d.path(),
+        "team/.iamlint.yaml",
+        "trusts_file: team-trusts.yaml\n",
+    );
+    iamlint(d.path())
+        .args(["trusts", "--write"])
+        .assert()
+        .code(0);
+    assert!(d.path().join("team/team-trusts.yaml").exists());
+    assert!(!d.path().join("iam-trusts.yaml").exists());
+    iamlint(d.path())
+        .args(["trusts", "--check"])
+        .assert()
+        .code(0);
+    write(
+        d.path(),
+        "team/team-trusts.yaml",
+        "version: 1\ntrusts: []\n",
+    );
+    iamlint(d.path())
+        .args(["trusts", "--check"])
+        .assert()
+        .code(1);
+}
