@@ -295,12 +295,27 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         Option<PathBuf>,
         (Vec<Role>, Vec<crate::source::Notice>),
     > = std::collections::BTreeMap::new();
+    // The roots each role address is evaluated in: a trust-approval notice (IAM401, IAM402)
+    // belongs to its role, so it takes the role's config, not that of the file its principal
+    // is written in (a shared module's own config must not silence its callers' approvals).
+    let mut roots_of: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for r in &extraction.roles {
+        roots_of
+            .entry(r.address.clone())
+            .or_default()
+            .push(r.root.clone());
+    }
     for r in std::mem::take(&mut extraction.roles) {
         let key = configs.key_for_role(&sources, &r, &mut config_errors);
         groups.entry(key).or_default().0.push(r);
     }
     for n in std::mem::take(&mut extraction.notices) {
-        let key = configs.key_for(&sources, n.span.file, &mut config_errors);
+        let role_notice = n.kind == crate::trusts::approvals::NOT_APPROVED
+            || n.kind == crate::trusts::approvals::WEAKER;
+        let key = match roots_of.get(&n.address).filter(|_| role_notice) {
+            Some(roots) => configs.key_spanning(&sources, n.span.file, roots, &mut config_errors),
+            None => configs.key_for(&sources, n.span.file, &mut config_errors),
+        };
         groups.entry(key).or_default().1.push(n);
     }
     let mut findings = Vec::new();
@@ -502,29 +517,47 @@ impl<'a> Configs<'a> {
         role: &Role,
         errors: &mut Vec<ReportedError>,
     ) -> Option<PathBuf> {
+        self.key_spanning(
+            sources,
+            role.span.file,
+            std::slice::from_ref(&role.root),
+            errors,
+        )
+    }
+
+    /// The config file for something in `file` that belongs to roles evaluated in `roots`
+    /// (repository-relative root module directories or templates): the nearest config at or
+    /// above the directory holding the file and every root.
+    fn key_spanning(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::span::FileId,
+        roots: &[String],
+        errors: &mut Vec<ReportedError>,
+    ) -> Option<PathBuf> {
         if !self.per_file {
             return None;
         }
-        let file_dir = sources
-            .get(role.span.file)?
+        let mut dir = sources
+            .get(file)?
             .path
             .canonicalize()
             .ok()?
             .parent()?
             .to_path_buf();
-        let root = self.repo.join(&role.root);
-        let root_dir = match root.canonicalize() {
-            Ok(r) if r.is_file() => r.parent().map(Path::to_path_buf),
-            Ok(r) => Some(r),
-            Err(_) => None,
-        };
-        let dir = match root_dir {
-            Some(r) if !role.root.is_empty() => file_dir
-                .ancestors()
-                .find(|a| r.starts_with(a))
-                .map_or(file_dir.clone(), Path::to_path_buf),
-            _ => file_dir,
-        };
+        for root in roots.iter().filter(|r| !r.is_empty()) {
+            let root_dir = match self.repo.join(root).canonicalize() {
+                Ok(r) if r.is_file() => r.parent().map(Path::to_path_buf),
+                Ok(r) => Some(r),
+                Err(_) => None,
+            };
+            if let Some(r) = root_dir {
+                dir = dir
+                    .ancestors()
+                    .find(|a| r.starts_with(a))
+                    .map_or(dir.clone(), Path::to_path_buf);
+            }
+        }
         self.key_for_dir(dir, errors)
     }
 

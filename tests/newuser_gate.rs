@@ -870,3 +870,31 @@ fn trusts_check_runs_with_only_a_nested_approval_file() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn a_nested_config_does_not_turn_off_the_approval_check_for_callers_outside_it() {
+    // The principal is written in the shared module, so the approval finding points there; the
+    // role is still the caller's, and the module's config does not govern it.
+    let d = repo();
+    write(
+        d.path(),
+        "envs/prod/main.tf",
+        "module \"r\" {\n  source = \"../../modules/role\"\n}\n",
+    );
+    write(d.path(), "modules/role/main.tf", PARTNER_ROLE);
+    write(d.path(), "iam-trusts.yaml", "version: 1\ntrusts: []\n");
+    write(
+        d.path(),
+        "modules/role/.iamlint.yaml",
+        "disable: [IAM401, IAM002, IAM003]\n",
+    );
+    let out = iamlint(d.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert!(
+        not_approved(&v).contains(&"module.r.aws_iam_role.partner".to_string()),
+        "{v}"
+    );
+}
