@@ -231,7 +231,8 @@ fn load_rules(common: &Common, config: &Config) -> Result<Vec<Rule>, String> {
     }
     let mut with_config = all.clone();
     for dir in &config.rules_dirs {
-        let extra = rules::load_dir(dir).map_err(|e| e.to_string())?;
+        let extra = rules::load_dir_within(dir, config.inside_repo.as_deref())
+            .map_err(|e| e.to_string())?;
         with_config = rules::merge(with_config, extra);
     }
     let ids: Vec<&str> = with_config.iter().map(|r| r.id.as_str()).collect();

@@ -94,6 +94,9 @@ pub struct Config {
     /// `trusts_file`: the approval file (`iam-trusts.yaml`), resolved against the config
     /// file's directory.
     pub trusts_file: Option<PathBuf>,
+    /// The repository root when the config was found inside it (a pull request controls it):
+    /// the rule files of its `rules_dirs` are read only inside the repository.
+    pub inside_repo: Option<PathBuf>,
     pub fail_on_empty: bool,
     /// Every rule id the file names (under `disable`, `enable` and `rules`) with its line and
     /// column, for [`Config::check_rule_ids`].
@@ -206,7 +209,8 @@ fn load_with(path: &Path, repo: Option<&Path>) -> Result<Config, ConfigError> {
         err(1, 1, format!("cannot read: {e}"))
     })?;
     let text = crate::span::decode(&bytes).map_err(|e| err(1, 1, e.to_string()))?;
-    let cfg = parse(&text, &display, path.parent())?;
+    let mut cfg = parse(&text, &display, path.parent())?;
+    cfg.inside_repo = repo.map(Path::to_path_buf);
     if let Some(repo) = repo {
         let escapes = |key: &str, p: &Path| -> Result<(), ConfigError> {
             if within(p, repo) {

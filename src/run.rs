@@ -429,12 +429,15 @@ fn in_files(sources: &SourceMap, file: crate::span::FileId, wanted: &[PathBuf]) 
 fn active_rules(rules: &[Rule], config: &Config) -> Result<Vec<Rule>, ReportedError> {
     let mut all = rules.to_vec();
     for dir in &config.rules_dirs {
-        let extra = crate::rules::load_dir(dir).map_err(|e| ReportedError {
-            file: config.display.clone(),
-            line: 1,
-            column: 1,
-            message: e.to_string(),
-        })?;
+        let extra =
+            crate::rules::load_dir_within(dir, config.inside_repo.as_deref()).map_err(|e| {
+                ReportedError {
+                    file: config.display.clone(),
+                    line: 1,
+                    column: 1,
+                    message: e.to_string(),
+                }
+            })?;
         all = crate::rules::merge(all, extra);
     }
     let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();

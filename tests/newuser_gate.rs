@@ -726,6 +726,13 @@ fn configs_and_approval_files_found_in_the_repository_cannot_read_outside_it() {
         &climb.replace("../..", up.trim_end_matches('/')),
     );
     check(d.path(), "trusts_file outside");
+    // A rule file of the config's rules directory as a link out of the repository.
+    let d = repo();
+    write(d.path(), "main.tf", PARTNER_ROLE);
+    write(d.path(), ".iamlint.yaml", "rules_dirs: [team-rules]\n");
+    std::fs::create_dir_all(d.path().join("team-rules")).expect("mkdir");
+    std::os::unix::fs::symlink(&target, d.path().join("team-rules/x.yaml")).expect("symlink");
+    check(d.path(), "rule file link");
 }
 
 #[cfg(unix)]

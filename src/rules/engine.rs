@@ -55,7 +55,22 @@ impl Finding {
 /// address, or the same trust with a different `sub` pattern, organization id or missing
 /// ExternalId, are different findings; a line move is the same one.
 pub fn identity(rule: &str, root: &str, resource: &str, subject: &str) -> String {
-    format!("{rule}|{root}|{resource}|{subject}")
+    format!(
+        "{rule}|{}|{}|{subject}",
+        escape_part(root),
+        escape_part(resource)
+    )
+}
+
+/// A part of an identity taken from the code (a directory name, an address, a principal) with
+/// its `%` and `|` percent-encoded, so no value can shift the separators and make one finding's
+/// identity equal another's. Values without them (nearly all) are unchanged.
+pub fn escape_part(part: &str) -> std::borrow::Cow<'_, str> {
+    if part.contains(['%', '|']) {
+        part.replace('%', "%25").replace('|', "%7C").into()
+    } else {
+        part.into()
+    }
 }
 
 /// The conditions of a statement in a canonical order (`op key=v1,v2` sorted), so that the
@@ -835,6 +850,7 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         })
         .or_else(|| item.problem.map(|p| p.message.clone()))
         .or_else(|| item.notice.map(|n| n.message.clone()))
+        .map(|s| escape_part(&s).into_owned())
         .unwrap_or_default();
     let mut subject = match item.perm {
         Some(p) if item.grant.is_some() || item.statement.is_none() => {
@@ -1609,5 +1625,30 @@ fn placeholder(name: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) ->
             None => String::new(),
         },
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identity;
+
+    #[test]
+    fn no_value_shifts_the_separators_of_an_identity() {
+        // A directory named `envs|aws_iam_role.a` must not make a finding in it equal one on
+        // `aws_iam_role.a|...` in `envs`.
+        assert_ne!(
+            identity("IAM001", "envs|aws_iam_role.a", "b", "*"),
+            identity("IAM001", "envs", "aws_iam_role.a|b", "*")
+        );
+        assert_eq!(
+            identity("IAM001", "a%7Cb", "c", "*"),
+            "IAM001|a%257Cb|c|*",
+            "the escape character is escaped too"
+        );
+        // Identities of ordinary values are as they were, so existing baselines still match.
+        assert_eq!(
+            identity("IAM001", ".", "aws_iam_role.x[\"a\"]", "*"),
+            "IAM001|.|aws_iam_role.x[\"a\"]|*"
+        );
     }
 }

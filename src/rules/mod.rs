@@ -561,6 +561,14 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 
 /// Loads every `*.yaml`/`*.yml` file of `dir` (not recursive), sorted by name.
 pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
+    load_dir_within(dir, None)
+}
+
+/// The rule files of a directory that a config found inside the repository `repo` names: a
+/// rule file that is a link out of the repository is refused, and nothing of it is shown.
+pub fn load_dir_within(dir: &Path, repo: Option<&Path>) -> Result<Vec<Rule>, RuleError> {
+    use crate::source::read::Access;
+    let access = repo.map_or(Access::Named, Access::Inside);
     let display = crate::discover::display_path(dir);
     let err = |m: String| RuleError {
         file: display.clone(),
@@ -577,15 +585,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
     let mut out = Vec::new();
     for p in paths {
         let shown = crate::discover::display_path(&p);
-        let bytes =
-            crate::source::read::read(&p, crate::source::read::Access::Named).map_err(|e| {
-                RuleError {
-                    file: shown.clone(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read: {e}"),
-                }
-            })?;
+        let bytes = crate::source::read::read(&p, access).map_err(|e| RuleError {
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message: match e {
+                crate::span::LoadError::OutsideRoot => "the rule file resolves (through a symbolic link) outside the repository; it was not read".to_string(),
+                e => format!("cannot read: {e}"),
+            },
+        })?;
         let text = crate::span::decode(&bytes).map_err(|e| RuleError {
             file: shown.clone(),
             line: 1,
