@@ -63,6 +63,10 @@ pub struct VersionSpec {
     /// The release whose variables and README this description was written from.
     pub reviewed: String,
     pub documentation: String,
+    /// The lowest release of this major the description holds for: a version constraint that
+    /// admits an earlier release of the major is not modelled.
+    #[serde(default)]
+    pub from: Option<String>,
     /// The address of the role inside the module (`aws_iam_role.this`); none for a module
     /// described only for its outputs.
     #[serde(default)]
@@ -70,6 +74,10 @@ pub struct VersionSpec {
     /// The documented default of every input used below (`null` for none).
     #[serde(default)]
     pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Values the module computes from its inputs, read like inputs (`{input: NAME}`, `when`
+    /// switches, `${input.NAME}`); a local uses inputs only.
+    #[serde(default)]
+    pub locals: BTreeMap<String, ValueSpec>,
     /// Outputs that name something the module creates (an OIDC provider), by output name.
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputSpec>,
@@ -104,15 +112,25 @@ pub struct VersionSpec {
     pub not_modelled: BTreeMap<String, NotModelled>,
 }
 
-/// A documented output: a string in which `${this_account}`, `${this_region}` and
+/// A documented output: a string in which `${this_account}`, `${this_region}`,
 /// `${assigned}` (the id the module's resource gets at apply, the same in every output of one
-/// call) stand for what is known only at apply. It is null unless every `when` input is true.
+/// call) and `${generated}` (a name the module generates from its inputs) stand for what
+/// iamlint does not work out; or a value computed from the inputs. It is `otherwise` (null by
+/// default) unless every `when` input is true.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {
-    pub template: String,
+    /// A string output; exactly one of `template` and `value`.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// An output of any type computed from the inputs.
+    #[serde(default)]
+    pub value: Option<ValueSpec>,
     #[serde(default)]
     pub when: Vec<String>,
+    /// The output when a `when` switch is false.
+    #[serde(default)]
+    pub otherwise: Option<serde_json::Value>,
 }
 
 /// A part of the module that iamlint does not model, switched on by an input.
@@ -145,6 +163,9 @@ pub struct ValueSpec {
     /// The elements of several values, in order.
     #[serde(default)]
     pub concat: Vec<ValueSpec>,
+    /// The first of these values that is not null (an unknown one before it makes it unknown).
+    #[serde(default)]
+    pub first: Vec<ValueSpec>,
     /// Keeps only the string elements of a list (lists that mix strings and objects).
     #[serde(default)]
     pub strings_only: bool,
@@ -242,42 +263,92 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
         let mut used: Vec<&str> = Vec::new();
         v.inputs_used(&mut used);
         for u in used {
-            if !v.inputs.contains_key(u) {
+            if !v.inputs.contains_key(u) && !v.locals.contains_key(u) {
                 return Err(format!(
                     "{name}: version {} uses input `{u}` that `inputs` does not declare",
                     v.major
                 ));
             }
         }
+        for (l, spec) in &v.locals {
+            if v.inputs.contains_key(l) {
+                return Err(format!(
+                    "{name}: version {}: local `{l}` has the name of an input",
+                    v.major
+                ));
+            }
+            let mut used: Vec<&str> = Vec::new();
+            value_inputs(spec, &mut used);
+            if let Some(u) = used.iter().find(|u| !v.inputs.contains_key(**u)) {
+                return Err(format!(
+                    "{name}: version {}: local `{l}` uses `{u}`, which is not an input",
+                    v.major
+                ));
+            }
+        }
+        for (o, spec) in &v.outputs {
+            if spec.template.is_some() == spec.value.is_some() {
+                return Err(format!(
+                    "{name}: version {}: output `{o}` needs exactly one of `template` and `value`",
+                    v.major
+                ));
+            }
+        }
+        if let Some(from) = &v.from {
+            match parse_version(from) {
+                Some((m, ..)) if m == v.major => {}
+                _ => {
+                    return Err(format!(
+                        "{name}: version {}: `from: {from}` is not a release of major {}",
+                        v.major, v.major
+                    ));
+                }
+            }
+        }
     }
     Ok(f)
 }
 
+fn flags<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
+    out.extend(w.iter().map(|s| s.trim_start_matches('!')));
+}
+
+/// The inputs (or locals) a value reads.
+fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
+    out.extend(v.input.as_deref());
+    flags(&v.when, out);
+    flags(&v.unless, out);
+    for c in v.concat.iter().chain(&v.first) {
+        value_inputs(c, out);
+    }
+    for t in v.template.iter().chain(v.item.iter()) {
+        template_inputs(t, out);
+    }
+}
+
+/// The inputs a template reads: `${input.NAME}`, `${input.NAME.FIELD}`, `${input.NAME|f}`.
+fn template_inputs<'a>(t: &'a str, out: &mut Vec<&'a str>) {
+    let mut rest = t;
+    while let Some(i) = rest.find("${input.") {
+        let after = &rest[i + 8..];
+        let end = after.find(['}', '|', '.']).unwrap_or(after.len());
+        out.push(&after[..end]);
+        rest = &after[end..];
+    }
+}
+
 impl VersionSpec {
     fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
-        fn flags<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
-            out.extend(w.iter().map(|s| s.trim_start_matches('!')));
-        }
-        fn val<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
-            out.extend(v.input.as_deref());
-            flags(&v.when, out);
-            flags(&v.unless, out);
-            for c in &v.concat {
-                val(c, out);
-            }
-            for t in v.template.iter().chain(v.item.iter()) {
-                let mut rest = t.as_str();
-                while let Some(i) = rest.find("${input.") {
-                    let after = &rest[i + 8..];
-                    let end = after.find(['}', '|']).unwrap_or(after.len());
-                    out.push(&after[..end]);
-                    rest = &after[end..];
-                }
-            }
-        }
+        let val = value_inputs;
         flags(&self.create, out);
         for o in self.outputs.values() {
             flags(&o.when, out);
+            if let Some(v) = &o.value {
+                val(v, out);
+            }
+            if let Some(t) = &o.template {
+                template_inputs(t, out);
+            }
         }
         for s in [
             &self.path,
@@ -366,7 +437,10 @@ fn normalise_source(source: &str) -> (String, Option<String>) {
     let version = query
         .split('&')
         .find_map(|kv| kv.strip_prefix("ref="))
-        .map(|r| r.trim_start_matches('v').to_string());
+        .map(|r| {
+            let r = r.strip_prefix("tags/").unwrap_or(r);
+            r.trim_start_matches('v').to_string()
+        });
     let path = path.to_ascii_lowercase();
     for f in interfaces() {
         if f.repository.to_ascii_lowercase() == path {
@@ -394,6 +468,37 @@ fn parse_version(s: &str) -> Option<(u64, u64, u64, usize)> {
 /// The major versions in `majors` that `constraint` admits (Terraform's version constraint
 /// syntax: comma-separated `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>` and bare versions).
 pub fn admitted_majors(constraint: &str, majors: &[u64]) -> Result<Vec<u64>, String> {
+    let (lo, lo_incl, hi) = interval(constraint)?;
+    let below_hi = |v: (u64, u64, u64)| match hi {
+        None => true,
+        Some((h, incl)) => v < h || (incl && v == h),
+    };
+    Ok(majors
+        .iter()
+        .copied()
+        .filter(|&m| {
+            // Some version of major m is admitted: the smallest candidate at or above lo.
+            let start = if lo.0 == m {
+                if lo_incl { lo } else { (lo.0, lo.1, lo.2 + 1) }
+            } else if lo.0 < m {
+                (m, 0, 0)
+            } else {
+                return false;
+            };
+            below_hi(start)
+        })
+        .collect())
+}
+
+/// A version (major, minor, patch).
+type Version3 = (u64, u64, u64);
+
+/// A bound of an interval of versions, and whether it is included.
+type Bound = (Version3, bool);
+
+/// The versions a constraint admits as an interval: the lower bound (inclusive or not) and the
+/// upper bound, if any (`!=` is ignored).
+fn interval(constraint: &str) -> Result<(Version3, bool, Option<Bound>), String> {
     // Each term as an interval on (major, minor, patch).
     let mut lo = (0u64, 0u64, 0u64);
     let mut lo_incl = true;
@@ -442,25 +547,7 @@ pub fn admitted_majors(constraint: &str, majors: &[u64]) -> Result<Vec<u64>, Str
             _ => Some(h),
         };
     }
-    let below_hi = |v: (u64, u64, u64)| match hi {
-        None => true,
-        Some((h, incl)) => v < h || (incl && v == h),
-    };
-    Ok(majors
-        .iter()
-        .copied()
-        .filter(|&m| {
-            // Some version of major m is admitted: the smallest candidate at or above lo.
-            let start = if lo.0 == m {
-                if lo_incl { lo } else { (lo.0, lo.1, lo.2 + 1) }
-            } else if lo.0 < m {
-                (m, 0, 0)
-            } else {
-                return false;
-            };
-            below_hi(start)
-        })
-        .collect())
+    Ok((lo, lo_incl, hi))
 }
 
 /// Picks the interface of a call, or says why there is none.
@@ -508,11 +595,40 @@ fn pick<'a>(
             }
         },
     };
-    file.versions
+    let spec = file
+        .versions
         .iter()
         .find(|v| v.major == chosen)
-        .map(|v| (file, v))
-        .ok_or(None)
+        .ok_or(None)?;
+    if let (Some(from), Some(c)) = (&spec.from, &version)
+        && admits_before(c, from)?
+    {
+        return Err(Some(format!(
+            "iamlint describes its interface from {from} on, and version \"{c}\" admits an earlier release"
+        )));
+    }
+    Ok((file, spec))
+}
+
+/// Whether `constraint` admits a release of `from`'s major below `from`.
+fn admits_before(constraint: &str, from: &str) -> Result<bool, Option<String>> {
+    let Some((a, b, c, _)) = parse_version(from) else {
+        return Ok(true);
+    };
+    let (lo, lo_incl, hi) = interval(constraint).map_err(Some)?;
+    // The smallest admitted release of the major, if any is below `from`.
+    let start = if lo.0 == a {
+        if lo_incl { lo } else { (lo.0, lo.1, lo.2 + 1) }
+    } else if lo.0 < a {
+        (a, 0, 0)
+    } else {
+        return Ok(false);
+    };
+    let below_hi = match hi {
+        None => true,
+        Some((h, incl)) => start < h || (incl && start == h),
+    };
+    Ok(start < (a, b, c) && below_hi)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -616,6 +732,12 @@ impl Call<'_> {
         if let Some(v) = self.given.get(name) {
             return v.clone();
         }
+        // A local reads inputs only (the loader checks), so this does not recurse further.
+        if let Some(l) = self.spec.locals.get(name) {
+            return self
+                .value(l, None, anchor)
+                .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+        }
         match self.spec.inputs.get(name) {
             Some(d) => json_to_val(d, anchor),
             None => Val::new(ValKind::Null, anchor),
@@ -659,6 +781,18 @@ impl Call<'_> {
                 items.extend(elements(&x));
             }
             Val::new(ValKind::List(items), anchor)
+        } else if !v.first.is_empty() {
+            let mut found = Val::new(ValKind::Null, anchor);
+            for c in &v.first {
+                match self.value(c, each, anchor) {
+                    Some(x) if x.is_unknown() || !matches!(x.kind, ValKind::Null) => {
+                        found = x;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            found
         } else if let Some(i) = &v.input {
             self.input(i, anchor)
         } else if let Some(f) = &v.each {
@@ -733,7 +867,19 @@ impl Call<'_> {
                 }
                 cur.unwrap_or_else(|| Val::new(ValKind::Null, anchor))
             } else if let Some(i) = name.strip_prefix("input.") {
-                self.input(i, anchor)
+                // `input.NAME.FIELD...`: a field of an object input; an unknown stays unknown.
+                let mut parts = i.split('.');
+                let mut cur = self.input(parts.next().unwrap_or_default(), anchor);
+                for part in parts {
+                    if cur.is_unknown() {
+                        break;
+                    }
+                    cur = cur
+                        .get(part)
+                        .cloned()
+                        .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+                }
+                cur
             } else {
                 Val::new(ValKind::Null, anchor)
             };
@@ -1248,15 +1394,14 @@ pub fn output(
         .and_then(|a| literal_string(&a.expr));
     let (_, spec) = pick(&source, version.as_deref()).ok()?;
     let out = spec.outputs.get(name)?;
-    // Only the switches are read; an input that depends on `each` or `count` is unknown here.
-    let given = out
-        .when
-        .iter()
-        .map(|f| f.trim_start_matches('!'))
+    // The inputs the interface declares; one that depends on `each` or `count` is unknown here.
+    let given = spec
+        .inputs
+        .keys()
         .filter_map(|n| {
             call.body
                 .attr(n)
-                .map(|a| (n.to_string(), inst.eval(&a.expr, &Scope::empty())))
+                .map(|a| (n.clone(), inst.eval(&a.expr, &Scope::empty())))
         })
         .collect();
     let c = Call {
@@ -1265,16 +1410,28 @@ pub fn output(
         fallback: span,
     };
     match c.when(&out.when, span)? {
-        false => Some(Val::new(ValKind::Null, span)),
+        false => Some(match &out.otherwise {
+            Some(j) => json_to_val(j, span),
+            None => Val::new(ValKind::Null, span),
+        }),
         true => {
+            if let Some(v) = &out.value {
+                // An unknown input keeps its own reason (`var.enabled has no value`).
+                return c.value(v, None, span).map(|v| Val { span, ..v });
+            }
             let addr = format!("{}module.{}{}", inst.prefix, call.name, key.suffix());
             let text = out
                 .template
+                .as_deref()?
                 .replace("${this_account}", SELF_ACCOUNT)
                 .replace("${this_region}", crate::value::SELF_REGION)
                 .replace(
                     "${assigned}",
                     &format!("(id of {addr}{}", crate::value::AT_APPLY),
+                )
+                .replace(
+                    "${generated}",
+                    &format!("{}name generated by {addr})", crate::value::UNKNOWN_PART),
                 );
             Some(Val::str(text, span))
         }
