@@ -1157,3 +1157,44 @@ fn interface_loader_refuses_bad_outputs_and_locals() {
     let good = "    from: 0.1.0\n    inputs: {on: null, ctx: {on: true}}\n    locals:\n      lit: {first: [{input: on}, {template: \"${input.ctx.on}\"}]}\n    outputs:\n      x: {value: {input: lit}}\n      y: {template: \"${generated}\", when: [lit], otherwise: \"\"}\n";
     parse_interface("good.yaml", &format!("{head}{good}")).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A modelled call switched off only by a root variable's default is still checked, as a
+/// template (a value the user supplies would create the role), not listed as not created.
+#[test]
+fn a_modelled_call_switched_off_by_a_default_is_a_template() {
+    let root = r#"variable "addons" {
+  type    = list(string)
+  default = []
+}
+module "addon_role" {
+  source     = "cloudposse/iam-role/aws"
+  version    = "0.23.0"
+  enabled    = contains(var.addons, "partner")
+  principals = { AWS = ["arn:aws:iam::999988887777:root"] }
+}
+"#;
+    let addr = "module.addon_role.aws_iam_role.default";
+    let role = role_of(&[("main.tf", root)], addr);
+    assert_eq!(role["state"], "template", "{role}");
+    assert!(
+        role["state_reason"].as_str().is_some_and(|r| {
+            r.starts_with("not created with the default values") && r.contains("var.addons")
+        }),
+        "{role}"
+    );
+    let (code, fs) = run(&[("main.tf", root)]);
+    assert_eq!(code, Some(1), "{fs:#?}");
+    assert!(
+        fs.iter().any(|f| f.rule == "IAM002" && f.resource == addr),
+        "{fs:#?}"
+    );
+    // The user's own value switches it off: listed as not created.
+    let role = role_of(
+        &[
+            ("main.tf", root),
+            ("terraform.tfvars", "addons = [\"other\"]\n"),
+        ],
+        addr,
+    );
+    assert_eq!(role["state"], "not_created", "{role}");
+}

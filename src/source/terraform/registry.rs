@@ -1438,6 +1438,37 @@ pub fn output(
     }
 }
 
+/// The root variable whose default alone makes a call's `create` switches false: the call's
+/// inputs evaluated in the probe instance (every default unknown) leave a switch unknown.
+fn off_by_default(
+    inst: &Instance,
+    call: &ModuleCall,
+    spec: &VersionSpec,
+    scope: &Scope,
+    fallback: Span,
+) -> Option<String> {
+    let probe = inst.probe.as_ref()?;
+    let given = spec
+        .inputs
+        .keys()
+        .filter_map(|n| {
+            call.body
+                .attr(n)
+                .map(|a| (n.clone(), probe.eval(&a.expr, scope)))
+        })
+        .collect();
+    let c = Call {
+        spec,
+        given,
+        fallback,
+    };
+    spec.create.iter().find_map(|f| {
+        let v = c.input(f.trim_start_matches('!'), fallback);
+        v.as_unknown()
+            .and_then(|u| super::eval::default_variable(&u.reason))
+    })
+}
+
 /// Evaluates a module call that is not on disk against the interfaces.
 pub fn model(
     inst: &Instance,
@@ -1501,10 +1532,17 @@ pub fn model(
         // Listed, not checked: the call says the module makes no role (its own default
         // when the caller leaves the input out, which is the caller's choice).
         Some(false) => {
-            state = RoleState::NotCreated(format!(
-                "not created: the module creates no role unless {} is true",
-                spec.create.join(" and ")
-            ))
+            state = match off_by_default(inst, call, spec, &scope, fallback) {
+                // Only a root variable's default switches it off: checked as a template.
+                Some(var) => RoleState::Template(format!(
+                    "not created with the default values: {} is false from {var}",
+                    spec.create.join(" and ")
+                )),
+                None => RoleState::NotCreated(format!(
+                    "not created: the module creates no role unless {} is true",
+                    spec.create.join(" and ")
+                )),
+            }
         }
         Some(true) => {}
         None => {
