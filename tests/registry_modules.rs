@@ -1198,3 +1198,46 @@ module "addon_role" {
     );
     assert_eq!(role["state"], "not_created", "{role}");
 }
+
+/// `context = module.this.context` carries the label's `enabled` into child modules (the
+/// pattern of every cloudposse module call) and into a modelled cloudposse module.
+#[test]
+fn label_context_output_carries_enabled_into_child_modules() {
+    let root = format!(
+        "{}{}",
+        LABEL_ROOT
+            .replace("VERSION", "0.25.0")
+            .split("resource \"aws_iam_role\"")
+            .next()
+            .unwrap_or_default(),
+        r#"module "child" {
+  source  = "./child"
+  context = module.this.context
+}
+module "modelled" {
+  source     = "cloudposse/iam-role/aws"
+  version    = "0.23.0"
+  principals = { AWS = ["arn:aws:iam::999988887777:root"] }
+  context    = module.this.context
+}
+"#
+    );
+    let child = LABEL_ROOT.replace("VERSION", "0.25.0");
+    let files = [
+        ("main.tf", root.as_str()),
+        ("child/main.tf", child.as_str()),
+    ];
+    let role = role_of(&files, "module.child.aws_iam_role.default[0]");
+    assert_eq!(role["state"], "checked", "{role}");
+    let role = role_of(&files, "module.modelled.aws_iam_role.default");
+    assert_eq!(role["state"], "checked", "{role}");
+    let off = [
+        ("main.tf", root.as_str()),
+        ("child/main.tf", child.as_str()),
+        ("terraform.tfvars", "enabled = false\n"),
+    ];
+    let role = role_of(&off, "module.child.aws_iam_role.default");
+    assert_eq!(role["state"], "not_created", "{role}");
+    let role = role_of(&off, "module.modelled.aws_iam_role.default");
+    assert_eq!(role["state"], "not_created", "{role}");
+}

@@ -166,6 +166,12 @@ pub struct ValueSpec {
     /// The first of these values that is not null (an unknown one before it makes it unknown).
     #[serde(default)]
     pub first: Vec<ValueSpec>,
+    /// An object with these attributes.
+    #[serde(default)]
+    pub object: BTreeMap<String, ValueSpec>,
+    /// A value the module works out that iamlint does not: unknown, described by this text.
+    #[serde(default)]
+    pub unknown: Option<String>,
     /// Keeps only the string elements of a list (lists that mix strings and objects).
     #[serde(default)]
     pub strings_only: bool,
@@ -318,7 +324,7 @@ fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
     out.extend(v.input.as_deref());
     flags(&v.when, out);
     flags(&v.unless, out);
-    for c in v.concat.iter().chain(&v.first) {
+    for c in v.concat.iter().chain(&v.first).chain(v.object.values()) {
         value_inputs(c, out);
     }
     for t in v.template.iter().chain(v.item.iter()) {
@@ -793,6 +799,30 @@ impl Call<'_> {
                 }
             }
             found
+        } else if !v.object.is_empty() {
+            let entries = v
+                .object
+                .iter()
+                .map(|(k, f)| {
+                    let x = self
+                        .value(f, each, anchor)
+                        .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+                    (
+                        Key {
+                            name: k.clone(),
+                            span: anchor,
+                        },
+                        x,
+                    )
+                })
+                .collect();
+            Val::new(ValKind::Map(entries), anchor)
+        } else if let Some(u) = &v.unknown {
+            Val::unknown(
+                u.clone(),
+                format!("{u} is worked out by the module, which is not downloaded"),
+                anchor,
+            )
         } else if let Some(i) = &v.input {
             self.input(i, anchor)
         } else if let Some(f) = &v.each {
