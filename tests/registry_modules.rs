@@ -1241,3 +1241,58 @@ module "modelled" {
     let role = role_of(&off, "module.modelled.aws_iam_role.default");
     assert_eq!(role["state"], "not_created", "{role}");
 }
+
+/// cloudposse/eks-cluster/aws: its OIDC issuer output (the EKS issuer URL of the cluster it
+/// creates when the label is enabled) makes an IRSA trust on it resolved.
+#[test]
+fn cloudposse_eks_cluster_issuer_output_resolves_an_irsa_trust() {
+    let root = format!(
+        "{}{}",
+        LABEL_ROOT
+            .replace("VERSION", "0.25.0")
+            .split("resource \"aws_iam_role\"")
+            .next()
+            .unwrap_or_default(),
+        r#"module "eks_cluster" {
+  source  = "cloudposse/eks-cluster/aws"
+  version = "VERSION"
+  context = module.this.context
+}
+data "aws_caller_identity" "current" {}
+locals {
+  issuer = replace(module.eks_cluster.eks_cluster_identity_oidc_issuer, "https://", "")
+}
+resource "aws_iam_role" "irsa" {
+  count = module.this.enabled ? 1 : 0
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/${local.issuer}" }
+      Condition = {
+        StringEquals = {
+          "${local.issuer}:sub" = "system:serviceaccount:kube-system:ebs-csi-controller-sa"
+          "${local.issuer}:aud" = "sts.amazonaws.com"
+        }
+      }
+    }]
+  })
+}
+"#
+    );
+    for version in ["4.1.0", "~> 3.0"] {
+        let role = role_of(
+            &[("main.tf", &root.replace("VERSION", version))],
+            "aws_iam_role.irsa[0]",
+        );
+        assert_eq!(role["state"], "checked", "{version}: {role}");
+        assert_eq!(role["trust_resolved"], true, "{version}: {role}");
+    }
+    // A major that is not described leaves the issuer unknown.
+    let role = role_of(
+        &[("main.tf", &root.replace("VERSION", "2.9.0"))],
+        "aws_iam_role.irsa[0]",
+    );
+    assert_eq!(role["trust_resolved"], false, "{role}");
+}
