@@ -195,6 +195,41 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
     }
 }
 
+/// Every predicate name the engine knows, combinators included, sorted (the rule schema's test
+/// checks that docs/rule.schema.json has each).
+pub fn predicate_names() -> Vec<&'static str> {
+    // A new scope must be listed here: this match stops compiling until it is.
+    let every = |s: Scope| match s {
+        Scope::TrustPrincipal
+        | Scope::TrustStatement
+        | Scope::PolicyStatement
+        | Scope::Role
+        | Scope::Unresolved
+        | Scope::ManagedPolicy
+        | Scope::UnresolvedPolicy
+        | Scope::Notice
+        | Scope::DocumentProblem
+        | Scope::RolePermission => preds_for(s),
+    };
+    let scopes = [
+        Scope::TrustPrincipal,
+        Scope::TrustStatement,
+        Scope::PolicyStatement,
+        Scope::Role,
+        Scope::Unresolved,
+        Scope::ManagedPolicy,
+        Scope::UnresolvedPolicy,
+        Scope::Notice,
+        Scope::DocumentProblem,
+        Scope::RolePermission,
+    ];
+    let mut names: Vec<&'static str> = vec!["all", "any", "not"];
+    names.extend(scopes.into_iter().flat_map(every).copied());
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 fn pred_name(p: &Pred) -> &'static str {
     match p {
         Pred::All(_) => "all",

@@ -3,6 +3,7 @@
 //! name the file, line and field, and the evaluation of rules over the IAM model ([`engine`]).
 
 pub mod engine;
+pub mod testing;
 
 use std::path::Path;
 
