@@ -177,8 +177,8 @@ pub fn implicit_role(
             ValKind::List(items) => items.iter().collect(),
             _ => vec![policies],
         };
-        for item in items {
-            policy_item(res, item, &mut role);
+        for (index, item) in items.into_iter().enumerate() {
+            policy_item(res, index, item, &mut role);
         }
     }
     role.permissions_boundary = props
@@ -208,8 +208,8 @@ fn managed(role: &mut Role, name: &str, span: Span) {
     });
 }
 
-/// One entry of `Policies`.
-fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
+/// One entry of `Policies`, the `index`th of the list.
+fn policy_item(res: &mut Resolver<'_>, index: usize, item: &Val, role: &mut Role) {
     match &item.kind {
         ValKind::Str(name) => {
             let arn = if name.starts_with("arn:") {
@@ -227,7 +227,7 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
             if let Some(v) = res.resolve(item) {
                 // An intrinsic may also give a template or a document.
                 match &v.kind {
-                    ValKind::Map(_) => policy_item(res, &v, role),
+                    ValKind::Map(_) => policy_item(res, index, &v, role),
                     _ => {
                         for arn in v.items() {
                             let arn = match arn.as_str() {
@@ -261,12 +261,25 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
             }
             role.inline_policies.push(p);
         }
-        ValKind::Map(entries) => {
-            for (k, params) in entries {
-                role.inline_policies
-                    .push(expand_template(res, k, params, item));
-            }
-        }
+        ValKind::Map(entries) => match entries.as_slice() {
+            [(k, params)] => role
+                .inline_policies
+                .push(sam_policies::expand(res, k, params, item)),
+            // SAM's transform takes an entry for a policy template only when it has one key.
+            _ => role.inline_policies.push(AttachedPolicy {
+                origin: "inline (Policies)".into(),
+                name: None,
+                span: item.span,
+                document: None,
+                unknown: Some((
+                    item.span,
+                    crate::value::Unknown::new(
+                        res.expr(item),
+                        format!("SAM rejects it: Policy at index {index} in the 'Policies' property is not valid (a policy template entry has one key, the template's name)"),
+                    ),
+                )),
+            }),
+        },
         ValKind::Unknown(u) => role.inline_policies.push(AttachedPolicy {
             origin: "inline (Policies)".into(),
             name: None,
@@ -276,74 +289,6 @@ fn policy_item(res: &mut Resolver<'_>, item: &Val, role: &mut Role) {
         }),
         _ => {}
     }
-}
-
-/// Expands a SAM policy template with its parameters.
-fn expand_template(res: &mut Resolver<'_>, k: &Key, params: &Val, item: &Val) -> AttachedPolicy {
-    let mut p = AttachedPolicy {
-        origin: format!("inline (SAM policy template {})", k.name),
-        name: Some(Str::known(k.name.clone(), k.span)),
-        span: item.span,
-        document: None,
-        unknown: None,
-    };
-    let Some(t) = sam_policies::get(&k.name) else {
-        p.unknown = Some((
-            item.span,
-            crate::value::Unknown::new(
-                res.expr(item),
-                format!("{} is not a SAM policy template iamlint knows", k.name),
-            ),
-        ));
-        return p;
-    };
-    let mut overlay = std::collections::HashMap::new();
-    for name in t.params {
-        let v = match params.get(name) {
-            Some(raw) => res.value(raw),
-            None => Val::unknown(
-                format!("{}.{name}", k.name),
-                format!(
-                    "the policy template {} is missing its parameter {name}",
-                    k.name
-                ),
-                params.span,
-            ),
-        };
-        overlay.insert((*name).to_string(), v);
-    }
-    let statements = match crate::source::json::parse(&t.statements, item.span.file, 0) {
-        Ok(mut v) => {
-            v.respan(item.span);
-            v
-        }
-        Err(e) => {
-            p.unknown = Some((
-                item.span,
-                crate::value::Unknown::new(
-                    k.name.clone(),
-                    format!("internal: policy template {}: {}", k.name, e.message),
-                ),
-            ));
-            return p;
-        }
-    };
-    let saved = res.overlay.replace(overlay);
-    let resolved = res.value(&statements);
-    res.overlay = saved;
-    let doc = Val::new(
-        ValKind::Map(vec![
-            (key("Version", item.span), Val::str("2012-10-17", item.span)),
-            (key("Statement", item.span), resolved),
-        ]),
-        item.span,
-    );
-    let mut document = parse_document(&doc, DocumentKind::Identity);
-    // The statements are SAM's, not the user's (some name actions IAM does not list, such as
-    // sqs:DeleteMessageBatch): shape findings there are nothing the user can fix.
-    document.problems.clear();
-    p.document = Some(document);
-    p
 }
 
 fn key(name: &str, span: Span) -> Key {
