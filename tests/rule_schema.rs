@@ -297,6 +297,7 @@ fn selector_values_have_their_shapes() {
         "{can: {actions: [\"s3:DeleteBucket\"], resources: [\"arn:aws:s3:::prod-*\"]}}",
         "{has_boundary: false}",
         "{max_session_duration_over: 3600}",
+        "{trust: {account: [999988887777, tools]}}",
     ];
     for m in ok {
         let text = rule_text("high", "role", m);
@@ -311,7 +312,8 @@ fn selector_values_have_their_shapes() {
         "{can: {actions: [DeleteBucket]}}",
         "{has_boundary: no-boundary}",
         "{max_session_duration_over: \"1h\"}",
-        "{account: [999988887777]}",
+        "{trust: {account: []}}",
+        "{trust: {account: [true]}}",
     ];
     for m in bad {
         let text = rule_text("high", "role", m);
