@@ -195,7 +195,10 @@ fn bench(files: usize, runs: usize, mix: Mix) {
     let median = times[times.len() / 2];
     // The check phase alone: rules over the extracted model, as many times as the full runs.
     let (_, extraction, _, _) = run::extract(&opts, &config).expect("extract");
-    let env = iamlint::rules::engine::Env { trust: &config };
+    let env = iamlint::rules::engine::Env {
+        trust: &config,
+        paths: &[],
+    };
     let mut check_times: Vec<Duration> = (0..runs)
         .map(|_| {
             let t = Instant::now();

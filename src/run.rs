@@ -290,6 +290,11 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
         let key = configs.key_for(&sources, n.span.file, &mut config_errors);
         groups.entry(key).or_default().1.push(n);
     }
+    let paths: Vec<String> = sources
+        .all()
+        .iter()
+        .map(|(_, f)| crate::discover::repo_relative(&repo, &f.path))
+        .collect();
     let mut findings = Vec::new();
     for (key, (roles, notices)) in groups {
         let cfg = configs.get(&key);
@@ -300,7 +305,10 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
                 active_rules(rules, config).unwrap_or_default()
             }
         };
-        let env = Env { trust: cfg };
+        let env = Env {
+            trust: cfg,
+            paths: &paths,
+        };
         findings.extend(engine::evaluate(&active, &roles, &notices, &env));
         extraction.roles.extend(roles);
         extraction.notices.extend(notices);
@@ -340,7 +348,10 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
     for (key, notices) in by_config {
         let cfg = configs.get(&key);
         let active = active_rules(rules, cfg).unwrap_or_default();
-        let env = Env { trust: cfg };
+        let env = Env {
+            trust: cfg,
+            paths: &paths,
+        };
         for mut f in engine::evaluate(&active, &[], &notices, &env) {
             if let Some(file) = sources.get(f.span.file) {
                 f.root = crate::discover::repo_relative(&repo, &file.path);
@@ -405,6 +416,36 @@ fn active_rules(rules: &[Rule], config: &Config) -> Result<Vec<Rule>, ReportedEr
         column: e.column,
         message: e.message,
     })?;
+    // An account name in a rule must name a vendor or one of this config's trusted accounts.
+    for r in all
+        .iter()
+        .filter(|r| !config.disabled.iter().any(|d| d == &r.id))
+    {
+        if let Some(name) = crate::rules::select::account_names(r)
+            .into_iter()
+            .find(|n| {
+                !config
+                    .trusted_accounts
+                    .values()
+                    .any(|t| t.eq_ignore_ascii_case(n))
+            })
+        {
+            return Err(ReportedError {
+                file: r.origin.clone(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "rule {}: account `{name}` is neither a 12-digit id, a known vendor, nor a name in trusted_accounts of {}",
+                    r.id,
+                    if config.display.is_empty() {
+                        "the configuration"
+                    } else {
+                        &config.display
+                    }
+                ),
+            });
+        }
+    }
     Ok(all
         .iter()
         .filter(|r| !config.disabled.iter().any(|d| d == &r.id))

@@ -95,12 +95,16 @@ resource "aws_iam_role" "r" {
     assert!(c.key.unknown().is_some());
     assert_eq!(c.values[0].get(), Some("system:serviceaccount:default:app"));
     let found = rules_of(&o, "aws_iam_role.r");
-    // The unknown key may be the `sub` key: no "sub is not pinned" claim, no grammar finding.
+    // The key keeps its known `:sub` suffix (issue 10, point 4): it is the provider's `sub`
+    // key, pinned, so no "sub is not pinned" claim, no grammar finding, and no IAM008 for the
+    // unknown issuer (it cannot change the verdict); the missing `aud` is IAM006.
     assert!(
-        !found.iter().any(|r| r == "IAM304" || r == "IAM004"),
+        !found
+            .iter()
+            .any(|r| r == "IAM304" || r == "IAM004" || r == "IAM008"),
         "{found:?}"
     );
-    assert!(found.contains(&"IAM008".to_string()), "{found:?}");
+    assert!(found.contains(&"IAM006".to_string()), "{found:?}");
 }
 
 /// iam:PassedToService decides which escalation paths through iam:PassRole work, for inline

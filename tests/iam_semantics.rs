@@ -70,6 +70,8 @@ fn role(
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
+        tags: Default::default(),
         notes: Vec::new(),
         metadata: Vec::new(),
         root: String::new(),

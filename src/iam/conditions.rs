@@ -3,8 +3,9 @@
 //! matches anything; a condition under `...IfExists` or `ForAllValues:` passes when the key is
 //! missing, so it does not restrict; negated operators exclude values but do not pin one.
 
-use crate::iam::model::{Condition, Statement};
+use crate::iam::model::{Condition, Statement, Str};
 use crate::span::Span;
+use crate::value::Piece;
 
 /// The family of an operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +142,97 @@ impl Constraint {
 
 /// True when `cond` names `key` (condition keys are case-insensitive).
 pub fn names_key(cond: &Condition, key: &str) -> bool {
-    cond.key.get().is_some_and(|k| k.eq_ignore_ascii_case(key))
+    key_match(&cond.key, key) == Some(true)
+}
+
+/// Whether a condition's key is `key`: `None` when it cannot be told.
+///
+/// Keys compare case-insensitively. A key with unknown parts (`${var.issuer}:sub`, an issuer
+/// assigned at apply) is `key` when its claim, after the last `:`, is known and the same, and
+/// its known text fits around the unknown parts; a different claim is a different key. Either
+/// way the verdict holds: a positive condition on a provider key other than the token's issuer
+/// is on a key the request does not carry, so the statement never applies. A key whose claim
+/// is unknown (a whole key from a variable) cannot be told.
+pub fn key_match(cond_key: &Str, key: &str) -> Option<bool> {
+    let cond = match &cond_key.value {
+        Ok(t) => crate::value::pieces_of(t),
+        Err(u) if u.parts.iter().any(|p| matches!(p, Piece::Text(_))) => u
+            .parts
+            .iter()
+            .flat_map(|p| match p {
+                Piece::Text(t) => crate::value::pieces_of(t),
+                hole => vec![hole.clone()],
+            })
+            .collect(),
+        Err(_) => return None,
+    };
+    let asked = crate::value::pieces_of(key);
+    let holes = |v: &[Piece]| v.iter().any(|p| matches!(p, Piece::Hole(_)));
+    if !holes(&cond) && !holes(&asked) {
+        return Some(joined(&cond).eq_ignore_ascii_case(&joined(&asked)));
+    }
+    let (cond_issuer, cond_claim) = split_claim(&cond)?;
+    let (asked_issuer, asked_claim) = split_claim(&asked)?;
+    if !cond_claim.eq_ignore_ascii_case(&asked_claim) {
+        return Some(false);
+    }
+    Some(fits(&cond_issuer, &asked_issuer))
+}
+
+fn joined(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) | Piece::Hole(t) => t.as_str(),
+        })
+        .collect()
+}
+
+/// The pieces before the claim and the claim, when the text after the last hole has a `:`.
+fn split_claim(pieces: &[Piece]) -> Option<(Vec<Piece>, String)> {
+    let (last, before) = pieces.split_last()?;
+    let Piece::Text(t) = last else { return None };
+    let (head, claim) = t.rsplit_once(':')?;
+    let mut issuer = before.to_vec();
+    if !head.is_empty() {
+        issuer.push(Piece::Text(head.to_string()));
+    }
+    Some((issuer, claim.to_string()))
+}
+
+/// True when two issuers with holes can be the same text: the known text before the first
+/// hole and after the last agree (one is a prefix, or a suffix, of the other), and a side with
+/// no holes matches the other as a pattern.
+fn fits(a: &[Piece], b: &[Piece]) -> bool {
+    let lower = |p: &[Piece]| -> Vec<Option<String>> {
+        p.iter()
+            .map(|x| match x {
+                Piece::Text(t) => Some(t.to_ascii_lowercase()),
+                Piece::Hole(_) => None,
+            })
+            .collect()
+    };
+    let (a, b) = (lower(a), lower(b));
+    let lead = |v: &[Option<String>]| v.first().cloned().flatten().unwrap_or_default();
+    let trail = |v: &[Option<String>]| v.last().cloned().flatten().unwrap_or_default();
+    let (la, lb) = (lead(&a), lead(&b));
+    let (ta, tb) = (trail(&a), trail(&b));
+    if !(la.starts_with(&lb) || lb.starts_with(&la)) || !(ta.ends_with(&tb) || tb.ends_with(&ta)) {
+        return false;
+    }
+    let pattern = |v: &[Option<String>]| -> String {
+        v.iter()
+            .map(|p| match p {
+                Some(t) => t.replace(['*', '?'], "\u{0}"),
+                None => "*".to_string(),
+            })
+            .collect()
+    };
+    match (a.iter().all(Option::is_some), b.iter().all(Option::is_some)) {
+        (true, false) => crate::iam::actions::wildcard_match(&pattern(&b), &pattern(&a)),
+        (false, true) => crate::iam::actions::wildcard_match(&pattern(&a), &pattern(&b)),
+        _ => true,
+    }
 }
 
 /// The constraint that `conds` put on `key`. Only positive operators without IfExists or
@@ -150,7 +241,7 @@ pub fn names_key(cond: &Condition, key: &str) -> bool {
 pub fn constraint(conds: &[Condition], key: &str) -> Constraint {
     // A condition whose key could not be resolved may be on this key: do not claim the key is
     // unconstrained (the unknown is reported on its own).
-    if let Some(c) = conds.iter().find(|c| c.key.get().is_none()) {
+    if let Some(c) = conds.iter().find(|c| key_match(&c.key, key).is_none()) {
         return Constraint::Unresolved { span: c.span };
     }
     let mut out = Constraint::None;
@@ -372,6 +463,64 @@ mod tests {
                 .collect(),
             span: Span::default(),
         }
+    }
+
+    fn partial(parts: &[Option<&str>]) -> Str {
+        use crate::value::{Piece, Unknown};
+        let pieces = parts.iter().map(|p| match p {
+            Some(t) => Piece::Text(t.to_string()),
+            None => Piece::Hole("var.issuer".into()),
+        });
+        Str {
+            span: Span::default(),
+            value: Err(Unknown::partial("k", "unknown", pieces)),
+        }
+    }
+
+    #[test]
+    fn keys_with_unknown_parts_match_by_their_known_claim() {
+        let eks = "oidc.eks.eu-west-1.amazonaws.com/id/AB12:sub";
+        let sub = partial(&[None, Some(":sub")]);
+        assert_eq!(key_match(&sub, eks), Some(true));
+        assert_eq!(
+            key_match(&sub, "oidc.eks.eu-west-1.amazonaws.com/id/AB12:aud"),
+            Some(false)
+        );
+        assert_eq!(key_match(&sub, "aws:PrincipalOrgID"), Some(false));
+        // Known text around the hole must fit.
+        let eks_host = partial(&[Some("oidc.eks."), None, Some(":sub")]);
+        assert_eq!(key_match(&eks_host, eks), Some(true));
+        assert_eq!(
+            key_match(&eks_host, "token.actions.githubusercontent.com:sub"),
+            Some(false)
+        );
+        // A whole key, or an unknown claim, cannot be told.
+        let whole = Str {
+            span: Span::default(),
+            value: Err(crate::value::Unknown::new("var.k", "unknown")),
+        };
+        assert_eq!(key_match(&whole, eks), None);
+        assert_eq!(key_match(&partial(&[Some("oidc.eks.x:"), None]), eks), None);
+        // A placeholder issuer (assigned at apply, or unknown) matches a known issuer's key.
+        let assigned = Str::known(
+            "oidc.eks.(this-region).amazonaws.com/id/(id of module.eks assigned at apply):sub",
+            Span::default(),
+        );
+        assert_eq!(key_match(&assigned, eks), Some(true));
+        assert_eq!(
+            key_match(&Str::known(eks, Span::default()), "(unknown issuer):sub"),
+            Some(true)
+        );
+        // Known keys compare case-insensitively, `${aws:...}` is a policy variable, not a hole.
+        assert_eq!(
+            key_match(
+                &Str::known("AWS:SourceArn", Span::default()),
+                "aws:sourcearn"
+            ),
+            Some(true)
+        );
+        let tag = Str::known("aws:ResourceTag/${aws:username}", Span::default());
+        assert_eq!(key_match(&tag, "aws:ResourceTag/x"), Some(false));
     }
 
     #[test]

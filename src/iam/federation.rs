@@ -3,10 +3,12 @@
 //! `sub` condition lets every repository on GitHub assume the role; one loose value in the list
 //! of allowed subjects opens it just as wide.
 
-use crate::iam::conditions::{Allowed, Constraint, constraint};
-use crate::iam::model::Statement;
-use crate::iam::principals::Provider;
+use crate::iam::conditions::{Allowed, Constraint, constraint, key_match};
+use crate::iam::model::{Principal, PrincipalType, Statement};
+use crate::iam::principals::{Class, Provider, classify};
+use crate::iam::trust::covers_action;
 use crate::span::Span;
+use crate::value::SELF_ACCOUNT;
 
 /// A weakness of a federated trust, as rule files name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +66,173 @@ pub fn keys(provider: Provider, issuer: &str) -> (Option<String>, Option<String>
         ),
         _ => (Some(format!("{issuer}:sub")), Some(format!("{issuer}:aud"))),
     }
+}
+
+/// The issuer of a web-identity provider whose ARN is not known offline (an input variable, an
+/// output of a module that is not modelled). Its condition keys are `(unknown issuer):sub` and
+/// so on, which [`crate::iam::conditions::key_match`] matches with any issuer.
+pub const UNKNOWN_ISSUER: &str = "(unknown issuer)";
+
+/// Classifies a principal of a trust statement. A `Federated` principal whose value is not
+/// known, in a statement that allows only `sts:AssumeRoleWithWebIdentity`, is a web-identity
+/// provider whose issuer is unknown: the EKS one when every subject the statement allows is a
+/// Kubernetes service account (`system:serviceaccount:...`), a generic OIDC provider otherwise.
+/// Under `sts:AssumeRoleWithSAML` it stays unresolved.
+pub fn classify_in(p: &Principal, st: &Statement) -> Class {
+    let class = classify(p);
+    let account = match &class {
+        Class::Federated {
+            provider: Provider::Oidc,
+            issuer,
+            account,
+        } if issuer == UNKNOWN_ISSUER => account.clone(),
+        Class::Unresolved
+            if p.ty == PrincipalType::Federated
+                && covers_action(st, "sts:AssumeRoleWithWebIdentity")
+                && !covers_action(st, "sts:AssumeRoleWithSAML") =>
+        {
+            None
+        }
+        _ => return class,
+    };
+    // A positive condition on a known provider key (`token.actions.githubusercontent.com:sub`)
+    // names the issuer: the statement applies only to that issuer's tokens.
+    if let Some(Class::Federated {
+        provider, issuer, ..
+    }) = issuer_from_keys(st)
+    {
+        return Class::Federated {
+            provider,
+            issuer,
+            account,
+        };
+    }
+    let sub = constraint(&st.conditions, &format!("{UNKNOWN_ISSUER}:sub"));
+    let provider = match &sub {
+        Constraint::OneOf { values, .. }
+            if !values.is_empty()
+                && values
+                    .iter()
+                    .all(|v| v.text.starts_with("system:serviceaccount:")) =>
+        {
+            Provider::EksIrsa
+        }
+        _ => Provider::Oidc,
+    };
+    Class::Federated {
+        provider,
+        issuer: UNKNOWN_ISSUER.to_string(),
+        account,
+    }
+}
+
+/// The provider that every positive `sub`/`aud` condition with a fully known key names, when
+/// they name one issuer.
+fn issuer_from_keys(st: &Statement) -> Option<Class> {
+    use crate::iam::conditions::parse_operator;
+    let mut found: Option<String> = None;
+    for c in &st.conditions {
+        let Some(op) = c.operator.get().and_then(parse_operator) else {
+            continue;
+        };
+        let Some(key) = c.key.get() else { continue };
+        if op.negated || op.if_exists || !crate::value::placeholders(key).is_empty() {
+            continue;
+        }
+        let Some((issuer, claim)) = key.rsplit_once(':') else {
+            continue;
+        };
+        if !(claim.eq_ignore_ascii_case("sub") || claim.eq_ignore_ascii_case("aud"))
+            || issuer.is_empty()
+            || issuer.contains("${")
+        {
+            continue;
+        }
+        match &found {
+            Some(f) if !f.eq_ignore_ascii_case(issuer) => return None,
+            _ => found = Some(issuer.to_string()),
+        }
+    }
+    let issuer = found?;
+    let p = Principal {
+        ty: PrincipalType::Federated,
+        type_name: "Federated".into(),
+        value: crate::iam::model::Str::known(issuer, st.span),
+    };
+    match classify(&p) {
+        c @ Class::Federated { .. } => Some(c),
+        _ => None,
+    }
+}
+
+/// An OIDC provider ARN whose issuer is unknown (`arn:aws:iam::(this-account):oidc-provider/`
+/// followed by an unknown part): a web-identity provider of that account, issuer unknown.
+pub fn partial_provider(u: &crate::value::Unknown) -> Option<Class> {
+    use crate::value::Piece;
+    let (Piece::Text(head), Piece::Hole(_)) = (u.parts.first()?, u.parts.get(1)?) else {
+        return None;
+    };
+    let rest = head.strip_prefix("arn:")?;
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    let [_, "iam", "", account, "oidc-provider/"] = parts.as_slice() else {
+        return None;
+    };
+    let known = crate::iam::principals::is_account_id(account) || *account == SELF_ACCOUNT;
+    Some(Class::Federated {
+        provider: Provider::Oidc,
+        issuer: UNKNOWN_ISSUER.to_string(),
+        account: known.then(|| account.to_string()),
+    })
+}
+
+/// The spans of the unknowns of a trust document that cannot change a verdict: the unknown
+/// issuer of a web-identity provider (its ARN, the unknown prefix of its `sub` and `aud` keys)
+/// in a statement whose subject is pinned. Whatever the issuer is, the role admits only that
+/// subject of it (or, for a key of another issuer, nobody).
+pub fn settled_unknowns(doc: &crate::iam::model::PolicyDocument) -> Vec<Span> {
+    let mut out = Vec::new();
+    for g in crate::iam::trust::grants(doc) {
+        let Class::Federated {
+            provider, issuer, ..
+        } = &g.class
+        else {
+            continue;
+        };
+        let st = g.statement;
+        if st.condition_unknown.is_some() {
+            continue;
+        }
+        let (Some(sub_key), aud_key) = keys(*provider, issuer) else {
+            continue;
+        };
+        if !matches!(
+            constraint(&st.conditions, &sub_key),
+            Constraint::OneOf { .. }
+        ) {
+            continue;
+        }
+        let open = gaps(*provider, issuer, st).iter().any(|gap| {
+            matches!(
+                gap.weakness,
+                Weakness::SubMissing | Weakness::SubAny | Weakness::SubOwnerWide
+            )
+        });
+        if open {
+            continue;
+        }
+        if g.principal.value.unknown().is_some() {
+            out.push(g.principal.value.span);
+        }
+        for c in &st.conditions {
+            let named = std::iter::once(&sub_key)
+                .chain(aud_key.as_ref())
+                .any(|k| key_match(&c.key, k) == Some(true));
+            if c.key.unknown().is_some() && named {
+                out.push(c.key.span);
+            }
+        }
+    }
+    out
 }
 
 /// The weaknesses of a federated principal's statement.

@@ -313,6 +313,8 @@ pub struct Role {
     /// The resource type (`aws_iam_role`, `AWS::IAM::Role`, `AWS::Serverless::Function`).
     pub resource_type: String,
     pub name: Option<Str>,
+    /// `name` is a prefix (Terraform's `name_prefix`): the real name adds a generated suffix.
+    pub name_is_prefix: bool,
     pub path: Option<Str>,
     /// The trust policy; `None` when the attribute is missing or its whole value is unknown.
     pub trust: Option<PolicyDocument>,
@@ -326,6 +328,8 @@ pub struct Role {
     /// The boundary's document when it is a customer managed policy defined in the same code.
     pub boundary_policy: Option<AttachedPolicy>,
     pub max_session_duration: Option<Str>,
+    /// The role's tags (Terraform `tags`, CloudFormation `Tags`), for rule selectors.
+    pub tags: Tags,
     /// Facts about how this instance was evaluated, shown with its findings ("checked as a
     /// template: for_each is unknown", "when condition IsProd is true").
     pub notes: Vec<String>,
@@ -342,6 +346,85 @@ pub struct Role {
     /// defaults and tfvars of its root, the callers' module blocks, `file()` targets,
     /// parameter files, parent templates), sorted. Partial runs select roles by these files.
     pub files: Vec<crate::span::FileId>,
+}
+
+/// A role's tags as the code gives them. `unknown` says why some may be missing from `pairs`
+/// (the whole map, or a key, could not be resolved); a tag value that could not be resolved is
+/// an unknown [`Str`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tags {
+    pub pairs: Vec<(String, Str)>,
+    pub unknown: Option<Unknown>,
+}
+
+impl Tags {
+    /// Tags that are not known at all, with the reason.
+    pub fn unknown(expr: &str, reason: impl Into<String>) -> Tags {
+        Tags {
+            pairs: Vec::new(),
+            unknown: Some(Unknown::new(expr, reason)),
+        }
+    }
+
+    /// From a map of key to value (Terraform's `tags`); `None` and null are no tags.
+    pub fn from_map(v: Option<&Val>) -> Tags {
+        use crate::value::ValKind;
+        let Some(v) = v else {
+            return Tags::default();
+        };
+        match &v.kind {
+            ValKind::Null => Tags::default(),
+            ValKind::Map(entries) => Tags {
+                pairs: entries
+                    .iter()
+                    .filter(|(_, v)| !matches!(v.kind, ValKind::Null))
+                    .map(|(k, v)| (k.name.clone(), Str::from_val(v)))
+                    .collect(),
+                unknown: None,
+            },
+            ValKind::Unknown(u) => Tags {
+                pairs: Vec::new(),
+                unknown: Some(u.clone()),
+            },
+            _ => Tags::unknown(&v.render(), "the tags are not a map"),
+        }
+    }
+
+    /// From a list of `{Key, Value}` maps (CloudFormation's `Tags`); `None` is no tags.
+    pub fn from_list(v: Option<&Val>) -> Tags {
+        use crate::value::ValKind;
+        let Some(v) = v else {
+            return Tags::default();
+        };
+        let items = match &v.kind {
+            ValKind::Null => return Tags::default(),
+            ValKind::List(items) => items,
+            ValKind::Unknown(u) => {
+                return Tags {
+                    pairs: Vec::new(),
+                    unknown: Some(u.clone()),
+                };
+            }
+            _ => return Tags::unknown(&v.render(), "Tags is not a list of {Key, Value}"),
+        };
+        let mut out = Tags::default();
+        for item in items {
+            match (item.get("Key").map(Str::from_val), item.get("Value")) {
+                (Some(k), Some(value)) => match k.value {
+                    Ok(key) => out.pairs.push((key, Str::from_val(value))),
+                    Err(u) => out.unknown = Some(u),
+                },
+                _ => {
+                    let u = match &item.kind {
+                        ValKind::Unknown(u) => u.clone(),
+                        _ => Unknown::new(item.render(), "a tag without Key or Value"),
+                    };
+                    out.unknown = Some(u);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// An inline policy or a customer managed policy whose document is in the code.

@@ -616,9 +616,38 @@ fn read_conditions(c: &Val, st: &mut Statement, doc: &mut PolicyDocument) {
 }
 
 /// A condition operator or key name. Loaders write a name they could not resolve as
-/// `${expression}` (no IAM operator or key starts that way), which becomes an unknown here.
+/// `${expression}` (no IAM operator or key starts that way), which becomes an unknown here; a
+/// name with known parts around such holes (`${var.issuer}:sub`) becomes an unknown that keeps
+/// them.
 fn name_str(name: &str, span: Span) -> Str {
-    match name.strip_prefix("${").and_then(|n| n.strip_suffix('}')) {
+    let pieces = crate::value::pieces_of(name);
+    let holes = pieces
+        .iter()
+        .filter(|p| matches!(p, crate::value::Piece::Hole(h) if h.starts_with("${")))
+        .count();
+    let whole = name.strip_prefix("${").and_then(|n| n.strip_suffix('}'));
+    match whole {
+        Some(expr) if pieces.len() == 1 => Str {
+            span,
+            value: Err(Unknown::new(
+                expr,
+                "the condition's operator or key could not be resolved",
+            )),
+        },
+        _ if holes > 0 => {
+            let first = pieces.iter().find_map(|p| match p {
+                crate::value::Piece::Hole(h) if h.starts_with("${") => Some(h.as_str()),
+                _ => None,
+            });
+            let reason = format!(
+                "part of the condition key, `{}`, could not be resolved",
+                first.unwrap_or(name)
+            );
+            Str {
+                span,
+                value: Err(Unknown::partial(name, reason, pieces)),
+            }
+        }
         Some(expr) => Str {
             span,
             value: Err(Unknown::new(

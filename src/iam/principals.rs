@@ -133,7 +133,12 @@ pub enum Class {
 /// Classifies one principal entry.
 pub fn classify(p: &Principal) -> Class {
     let Some(v) = p.value.get() else {
-        return Class::Unresolved;
+        return match p.value.unknown() {
+            Some(u) if p.ty == PrincipalType::Federated => {
+                crate::iam::federation::partial_provider(u).unwrap_or(Class::Unresolved)
+            }
+            _ => Class::Unresolved,
+        };
     };
     let v = v.trim();
     match p.ty {

@@ -5,7 +5,7 @@
 
 use crate::iam::actions::wildcard_match;
 use crate::iam::model::{PolicyDocument, Principal, PrincipalType, Statement, Strings};
-use crate::iam::principals::{Class, classify};
+use crate::iam::principals::Class;
 
 /// The actions by which a principal assumes a role.
 pub const ASSUME_ACTIONS: &[&str] = &[
@@ -89,7 +89,7 @@ pub fn grants(doc: &PolicyDocument) -> Vec<Grant<'_>> {
             out.push(Grant {
                 statement: st,
                 principal: p,
-                class: classify(p),
+                class: crate::iam::federation::classify_in(p, st),
                 restricted_by,
             });
         }

@@ -10,6 +10,7 @@ use crate::iam::permissions::{self, Permissions};
 use crate::iam::principals::{Class, IdentityKind, Relation, Trust, relate};
 use crate::iam::services;
 use crate::iam::trust::{self, Grant};
+use crate::rules::select;
 use crate::rules::*;
 use crate::source::Notice;
 use crate::span::Span;
@@ -84,6 +85,8 @@ fn conditions_key(st: &Statement) -> String {
 /// What rules may use from the configuration.
 pub struct Env<'a> {
     pub trust: &'a (dyn Trust + Sync),
+    /// Repository-relative paths of the run's files by file id (`file` and `source` selectors).
+    pub paths: &'a [String],
 }
 
 /// One item of a scope.
@@ -119,6 +122,8 @@ struct Hit {
     /// Selectors that could not be decided (an unknown value) but let the rule fire under a
     /// `not`: one sentence each, shown as the finding's notes.
     undecided: Vec<String>,
+    /// Placeholders the emitting rule fills in itself (`{subject}`).
+    fills: Vec<(&'static str, String)>,
 }
 
 /// The outcome of a predicate in three values: a selector whose value is unknown (a role name
@@ -146,7 +151,6 @@ impl Verdict {
 }
 
 /// An undecided selector: `name` is the selector, `why` what is unknown.
-#[allow(dead_code)] // the selectors of issue 12 use it
 fn undecided(name: &str, why: impl std::fmt::Display) -> Verdict {
     Verdict::Undecided(vec![format!("could not decide `{name}`: {why}")])
 }
@@ -167,6 +171,11 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
             "organization",
             "allows_action",
             "confused_deputy",
+            "account",
+            "principal_matches",
+            "vendor",
+            "subjects_within",
+            "audiences_within",
         ],
         Scope::TrustStatement => &[
             "effect",
@@ -195,6 +204,15 @@ fn preds_for(scope: Scope) -> &'static [&'static str] {
     }
 }
 
+/// The predicates a scope takes: its own, and the role selectors wherever its items have a role.
+fn takes(scope: Scope) -> Vec<&'static str> {
+    let mut v = preds_for(scope).to_vec();
+    if scope != Scope::Notice {
+        v.extend(select::ROLE_SELECTORS);
+    }
+    v
+}
+
 /// Every predicate name the engine knows, combinators included, sorted (the rule schema's test
 /// checks that docs/rule.schema.json has each).
 pub fn predicate_names() -> Vec<&'static str> {
@@ -209,7 +227,7 @@ pub fn predicate_names() -> Vec<&'static str> {
         | Scope::UnresolvedPolicy
         | Scope::Notice
         | Scope::DocumentProblem
-        | Scope::RolePermission => preds_for(s),
+        | Scope::RolePermission => takes(s),
     };
     let scopes = [
         Scope::TrustPrincipal,
@@ -224,7 +242,7 @@ pub fn predicate_names() -> Vec<&'static str> {
         Scope::RolePermission,
     ];
     let mut names: Vec<&'static str> = vec!["all", "any", "not"];
-    names.extend(scopes.into_iter().flat_map(every).copied());
+    names.extend(scopes.into_iter().flat_map(every));
     names.sort_unstable();
     names.dedup();
     names
@@ -260,6 +278,17 @@ fn pred_name(p: &Pred) -> &'static str {
         Pred::ResourceWildcard(_) => "resource_wildcard",
         Pred::Trust(_) => "trust",
         Pred::Permission(_) => "permission",
+        Pred::RoleName(_) => "role_name",
+        Pred::RolePath(_) => "role_path",
+        Pred::RoleTag(_) => "role_tag",
+        Pred::Address(_) => "address",
+        Pred::File(_) => "file",
+        Pred::Source(_) => "source",
+        Pred::Account(_) => "account",
+        Pred::PrincipalMatches(_) => "principal_matches",
+        Pred::Vendor(_) => "vendor",
+        Pred::SubjectsWithin(_) => "subjects_within",
+        Pred::AudiencesWithin(_) => "audiences_within",
     }
 }
 
@@ -280,17 +309,97 @@ fn uses_permissions(rule: &Rule) -> bool {
 
 /// Checks that every predicate applies to the scope and that its arguments are known names.
 pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
+    check_pred_at(p, scope).map_err(|e| e.message)
+}
+
+/// A predicate that does not load: the message, and which predicate it is (its key, and the
+/// how-manieth of that key it is in the `match` or `when`, counting from 1 in document order),
+/// so that the loader can point at its line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredError {
+    pub key: &'static str,
+    pub nth: usize,
+    pub message: String,
+}
+
+const ALL_SCOPES: &[Scope] = &[
+    Scope::TrustPrincipal,
+    Scope::TrustStatement,
+    Scope::PolicyStatement,
+    Scope::Role,
+    Scope::RolePermission,
+    Scope::Unresolved,
+    Scope::UnresolvedPolicy,
+    Scope::ManagedPolicy,
+    Scope::Notice,
+    Scope::DocumentProblem,
+];
+
+/// [`check_pred`], saying which predicate failed.
+pub fn check_pred_at(p: &Pred, scope: Scope) -> Result<(), PredError> {
+    fn walk(
+        p: &Pred,
+        scope: Scope,
+        inside_trust: bool,
+        seen: &mut Vec<&'static str>,
+    ) -> Result<(), PredError> {
+        let key = pred_name(p);
+        seen.push(key);
+        let fail = |seen: &Vec<&'static str>, message: String| PredError {
+            key,
+            nth: seen.iter().filter(|k| **k == key).count(),
+            message: if inside_trust {
+                format!("in `trust`: {message}")
+            } else {
+                message
+            },
+        };
+        if let Err(m) = check_node(p, scope) {
+            return Err(fail(seen, m));
+        }
+        match p {
+            Pred::All(ps) | Pred::Any(ps) => ps
+                .iter()
+                .try_for_each(|p| walk(p, scope, inside_trust, seen)),
+            Pred::Not(p) => walk(p, scope, inside_trust, seen),
+            Pred::Trust(inner) => walk(inner, Scope::TrustPrincipal, true, seen),
+            _ => Ok(()),
+        }
+    }
+    walk(p, scope, false, &mut Vec::new())
+}
+
+/// The scopes a predicate applies to, for messages: `trust_principal, and inside `trust:` in
+/// role and role_permission`.
+fn scopes_of(name: &str) -> String {
+    let direct: Vec<&str> = ALL_SCOPES
+        .iter()
+        .filter(|s| takes(**s).contains(&name))
+        .map(|s| s.as_str())
+        .collect();
+    let mut out = direct.join(", ");
+    if preds_for(Scope::TrustPrincipal).contains(&name) && !preds_for(Scope::Role).contains(&name) {
+        out.push_str(", and inside `trust:` in role and role_permission");
+    }
+    out
+}
+
+/// Checks one predicate (not its children): that it applies to the scope, and its arguments.
+fn check_node(p: &Pred, scope: Scope) -> Result<(), String> {
     match p {
-        Pred::All(ps) | Pred::Any(ps) => ps.iter().try_for_each(|p| check_pred(p, scope)),
-        Pred::Not(p) => check_pred(p, scope),
+        Pred::All(_) | Pred::Any(_) | Pred::Not(_) => Ok(()),
         other => {
             let name = pred_name(other);
-            if !preds_for(scope).contains(&name) {
+            if !takes(scope).contains(&name) {
                 return Err(format!(
-                    "predicate `{name}` does not apply to scope `{}` (it takes: {})",
+                    "`{name}` applies to {}; this rule's scope is {} (it takes: {})",
+                    scopes_of(name),
                     scope.as_str(),
-                    preds_for(scope).join(", ")
+                    takes(scope).join(", ")
                 ));
+            }
+            if select::is_selector(other) {
+                return select::check(other).map_err(|e| format!("`{name}`: {e}"));
             }
             let check_names = |given: &[String], known: &[&str], what: &str| match given
                 .iter()
@@ -359,9 +468,6 @@ pub fn check_pred(p: &Pred, scope: Scope) -> Result<(), String> {
                         None => Ok(()),
                     }
                 }
-                Pred::Trust(inner) => {
-                    check_pred(inner, Scope::TrustPrincipal).map_err(|e| format!("in `trust`: {e}"))
-                }
                 _ => Ok(()),
             }
         }
@@ -379,18 +485,22 @@ fn placeholders_for(scope: Scope) -> &'static [&'static str] {
             "relation",
             "provider",
             "restriction",
+            "role_name",
+            "subject",
         ],
-        Scope::TrustStatement | Scope::PolicyStatement => &["sid", "statement"],
-        Scope::Unresolved | Scope::UnresolvedPolicy => &["expr", "reason"],
-        Scope::ManagedPolicy => &["policy"],
+        Scope::TrustStatement | Scope::PolicyStatement => &["sid", "statement", "role_name"],
+        Scope::Unresolved | Scope::UnresolvedPolicy => &["expr", "reason", "role_name"],
+        Scope::ManagedPolicy => &["policy", "role_name"],
         Scope::Notice => &["message", "kind"],
-        Scope::DocumentProblem => &["message", "document"],
+        Scope::DocumentProblem => &["message", "document", "role_name"],
         Scope::RolePermission => &[
             "permission",
             "principal",
             "principal_type",
             "account",
             "provider",
+            "role_name",
+            "subject",
         ],
         // A `trust` predicate fills the principal placeholders, a `permission` one `permission`.
         Scope::Role => &[
@@ -399,6 +509,8 @@ fn placeholders_for(scope: Scope) -> &'static [&'static str] {
             "principal_type",
             "account",
             "provider",
+            "role_name",
+            "subject",
         ],
     }
 }
@@ -578,6 +690,7 @@ fn eval_role<'a>(
                     })
                 })
                 .map(|v| v.span)
+                .chain(role.trust.iter().flat_map(federation::settled_unknowns))
                 .collect();
             let parts = role
                 .trust_unknowns()
@@ -693,6 +806,12 @@ fn emit(rule: &Rule, item: &Item, env: &Env, span: Span, resource: &str, out: &m
         ..*item
     };
     let item = &chosen;
+    let mut hit = hit;
+    if rule.message.contains("{subject}") {
+        let globs = rule.matcher.as_ref().and_then(select::subject_globs);
+        hit.fills
+            .push(("subject", select::subject_text(item.grant, globs)));
+    }
     let message = render(&rule.message, item, env, &hit, resource);
     let mut labels = Vec::new();
     let span = hit.span.unwrap_or(span);
@@ -876,6 +995,19 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Verdict {
                 Verdict::Undecided(unknown)
             }
         }
+        sel if select::is_selector(sel) => {
+            let cx = select::Ctx {
+                role: item.role,
+                grant: item.grant,
+                trust: env.trust,
+                paths: env.paths,
+            };
+            match select::eval(sel, &cx) {
+                select::Sel::Holds => Verdict::Holds(Hit::default()),
+                select::Sel::Fails => Verdict::Fails,
+                select::Sel::Undecided(why) => undecided(pred_name(sel), why),
+            }
+        }
         leaf => Verdict::from(eval_leaf(leaf, item, env)),
     }
 }
@@ -884,6 +1016,17 @@ fn eval(p: &Pred, item: &Item, env: &Env) -> Verdict {
 fn eval_leaf(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
     match p {
         Pred::All(_) | Pred::Any(_) | Pred::Not(_) | Pred::Trust(_) => eval(p, item, env).hit(),
+        Pred::RoleName(_)
+        | Pred::RolePath(_)
+        | Pred::RoleTag(_)
+        | Pred::Address(_)
+        | Pred::File(_)
+        | Pred::Source(_)
+        | Pred::Account(_)
+        | Pred::PrincipalMatches(_)
+        | Pred::Vendor(_)
+        | Pred::SubjectsWithin(_)
+        | Pred::AudiencesWithin(_) => eval(p, item, env).hit(),
         Pred::Principal(kinds) => {
             let g = item.grant?;
             let k = match &g.class {
@@ -1341,7 +1484,17 @@ fn render(template: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) -> 
 
 fn placeholder(name: &str, item: &Item, env: &Env, hit: &Hit, resource: &str) -> String {
     let role = item.role;
+    if let Some((_, v)) = hit.fills.iter().find(|(n, _)| *n == name) {
+        return v.clone();
+    }
     match name {
+        // The name, or the address when it is generated or unknown.
+        "role_name" => role
+            .map(|r| match r.name.as_ref().and_then(|n| n.get()) {
+                Some(n) => n.to_string(),
+                None => r.address.clone(),
+            })
+            .unwrap_or_else(|| resource.to_string()),
         "role" => role
             .map(|r| match &r.name {
                 Some(n) if n.get().is_some() => format!("{} ({})", r.address, n.render()),

@@ -3,6 +3,7 @@
 //! name the file, line and field, and the evaluation of rules over the IAM model ([`engine`]).
 
 pub mod engine;
+pub(crate) mod select;
 pub mod testing;
 
 use std::path::Path;
@@ -174,6 +175,44 @@ pub enum Pred {
     /// admin, iam_write, privilege_escalation, pass_role_any, assume_role_any, data_read. In
     /// `role` scope the grant's place is added as a label.
     Permission(Vec<String>),
+    /// Every scope with a role: the role's name matches one of these globs (`*`, `?`;
+    /// case-insensitive, as IAM compares role names). Unknown or generated names are undecided.
+    RoleName(Vec<String>),
+    /// Every scope with a role: the role's path (`/` when not given) matches one of the globs.
+    RolePath(Vec<String>),
+    /// Every scope with a role: the role has each tag with a value matching its glob.
+    RoleTag(std::collections::BTreeMap<String, String>),
+    /// Every scope with a role: the Terraform address or CloudFormation logical id matches one
+    /// of the globs; `[*]` matches any instance key.
+    Address(Vec<String>),
+    /// Every scope with a role: the file that declares the role, or a file of the module calls
+    /// that instantiate it, matches one of these repository-relative globs (`**` crosses `/`).
+    File(Vec<String>),
+    /// Every scope with a role: where the role comes from.
+    Source(Vec<SourceName>),
+    /// trust_principal: the principal's account is one of these (12-digit ids, names from
+    /// `trusted_accounts`, vendor names).
+    Account(Vec<String>),
+    /// trust_principal: the principal (ARN, account id, service or federated provider) is
+    /// within one of these globs.
+    PrincipalMatches(Vec<String>),
+    /// trust_principal: the principal's account belongs to one of these vendors.
+    Vendor(Vec<String>),
+    /// trust_principal: every subject a federated trust admits is within one of the globs.
+    SubjectsWithin(Vec<String>),
+    /// trust_principal: every audience a federated trust admits is within one of the globs.
+    AudiencesWithin(Vec<String>),
+}
+
+/// Where a role comes from, for the `source` selector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceName {
+    Terraform,
+    Cloudformation,
+    Sam,
+    Cdk,
+    Plan,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -387,14 +426,24 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
             ));
         }
     }
+    // A predicate that does not load is reported at its own key.
+    let at_pred = |section: &str, when: Option<usize>, e: engine::PredError| {
+        let (line, column) = locate_pred(text, section, when, e.key, e.nth);
+        RuleError {
+            file: origin.to_string(),
+            line,
+            column,
+            message: format!("{section}: {}", e.message),
+        }
+    };
     if let Some(m) = &rule.matcher
-        && let Err(msg) = engine::check_pred(m, rule.scope)
+        && let Err(e) = engine::check_pred_at(m, rule.scope)
     {
-        return Err(at("match", msg));
+        return Err(at_pred("match", None, e));
     }
-    for s in &rule.severity_by {
-        if let Err(msg) = engine::check_pred(&s.when, rule.scope) {
-            return Err(at("severity_by", msg));
+    for (i, s) in rule.severity_by.iter().enumerate() {
+        if let Err(e) = engine::check_pred_at(&s.when, rule.scope) {
+            return Err(at_pred("severity_by", Some(i), e));
         }
     }
     if let Err(msg) = engine::check_message(&rule.message, rule.scope) {
@@ -412,6 +461,74 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
         }
     }
     Ok(rule)
+}
+
+/// The line and column (1-based) of the `nth` occurrence of the mapping key `key` in the
+/// top-level `section` of a rule file (`match`, or the `when` of entry `when` of `severity_by`),
+/// in block or flow style; the section's line when it cannot be found.
+fn locate_pred(
+    text: &str,
+    section: &str,
+    when: Option<usize>,
+    key: &str,
+    nth: usize,
+) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(top) = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("{section}:")))
+    else {
+        return (1, 1);
+    };
+    let end = lines
+        .iter()
+        .enumerate()
+        .skip(top + 1)
+        .find(|(_, l)| l.chars().next().is_some_and(|c| !" \t-#".contains(c)))
+        .map_or(lines.len(), |(i, _)| i);
+    let key_re = |k: &str| {
+        regex::Regex::new(&format!(
+            r#"(?:^|[\s{{\[,?-])["']?({})["']?\s*:"#,
+            regex::escape(k)
+        ))
+    };
+    let (Ok(section_re), Ok(re)) = (key_re("when"), key_re(key)) else {
+        return (top + 1, 1);
+    };
+    // Occurrences of a key from (line, byte) on, in the section, comments left out.
+    let find = |re: &regex::Regex, from: (usize, usize)| -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for (i, line) in lines.iter().enumerate().take(end).skip(from.0) {
+            let code = match line.find(" #") {
+                Some(c) => &line[..c],
+                None if line.trim_start().starts_with('#') => "",
+                None => line,
+            };
+            let start = if i == from.0 {
+                from.1.min(code.len())
+            } else {
+                0
+            };
+            for c in re.captures_iter(&code[start..]) {
+                if let Some(m) = c.get(1) {
+                    let col = code[..start + m.start()].chars().count() + 1;
+                    out.push((i, col, start + c.get(0).map_or(0, |m| m.end())));
+                }
+            }
+        }
+        out
+    };
+    let mut from = (top, section.len() + 1);
+    if let Some(w) = when {
+        match find(&section_re, from).get(w) {
+            Some((line, _, after)) => from = (*line, *after),
+            None => return (top + 1, 1),
+        }
+    }
+    match find(&re, from).get(nth.saturating_sub(1)) {
+        Some((line, col, _)) => (line + 1, *col),
+        None => (from.0 + 1, 1),
+    }
 }
 
 /// The built-in rules, sorted by id.

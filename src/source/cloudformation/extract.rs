@@ -303,6 +303,9 @@ fn build_role(res: &mut Resolver<'_>, r: &Resource, links: &Links, address: &str
         .property("Path")
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
+    role.tags = crate::iam::model::Tags::from_list(
+        r.property("Tags").and_then(|v| res.resolve(v)).as_ref(),
+    );
     match r.property_entry("AssumeRolePolicyDocument") {
         Some((k, raw)) => {
             let span = Span::new(k.span.file, k.span.start as usize, raw.span.end as usize);
@@ -458,6 +461,8 @@ pub fn new_role(address: &str, r: &Resource, ty: &str) -> Role {
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
+        tags: Default::default(),
         notes: Vec::new(),
         metadata: Vec::new(),
         root: String::new(),
@@ -706,6 +711,8 @@ fn external_roles(res: &mut Resolver<'_>, links: &Links, prefix: &str, out: &mut
         role.notes.push(format!(
             "role {name} is not defined in this template; only the policies attached to it here are checked"
         ));
+        role.tags =
+            crate::iam::model::Tags::unknown(name, "the role is not defined in this template");
         for p in idxs.iter().filter_map(|i| tpl.resources.get(*i)) {
             if attach_exists(res, p, &mut role)
                 && let Some(pol) = standalone_policy(res, p)

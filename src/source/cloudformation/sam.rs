@@ -107,6 +107,15 @@ pub fn implicit_role(
         .get("RolePath")
         .and_then(|v| res.resolve(v))
         .map(|v| Str::from_val(&v));
+    // SAM gives the role it generates the resource's Tags (a map), and a function's role
+    // `lambda:createdBy: SAM`.
+    role.tags =
+        crate::iam::model::Tags::from_map(props.get("Tags").and_then(|v| res.resolve(v)).as_ref());
+    if kind == Kind::Function && role.tags.pairs.iter().all(|(k, _)| k != "lambda:createdBy") {
+        role.tags
+            .pairs
+            .push(("lambda:createdBy".into(), Str::known("SAM", r.key_span)));
+    }
     let at = r.key_span;
     match props.entry("AssumeRolePolicyDocument") {
         Some((k, raw)) => {

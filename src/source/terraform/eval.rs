@@ -22,7 +22,7 @@ use hcl::edit::template::{Directive, Element, Template};
 use crate::iam::model::RoleState;
 use crate::source::{Context, Notice, SourceError};
 use crate::span::{FileId, SourceFile, Span};
-use crate::value::{Key, Unknown, Val, ValKind};
+use crate::value::{Key, Piece, Unknown, Val, ValKind};
 
 use super::module::ModuleCache;
 use super::parse::{Body, Expr, JNode, ModuleCall, ModuleDef, Resource, span_of};
@@ -92,6 +92,10 @@ pub struct Shared<'c> {
     pub input_files: RefCell<Vec<FileId>>,
     /// Every unknown a marker stands for, by marker number.
     pub marked: RefCell<Vec<Unknown>>,
+    /// While a string template is evaluated outside marker collection, its unknown
+    /// interpolations with their byte offsets in the text, so that the string keeps its known
+    /// parts ([`Unknown::partial`]).
+    holes: RefCell<Option<Vec<(usize, Unknown)>>>,
     depth: Cell<usize>,
     steps: Cell<u64>,
 }
@@ -116,6 +120,7 @@ impl<'c> Shared<'c> {
             markers: RefCell::default(),
             input_files: RefCell::default(),
             marked: RefCell::default(),
+            holes: RefCell::default(),
             depth: Cell::new(0),
             steps: Cell::new(STEP_BUDGET),
         }
@@ -804,6 +809,13 @@ impl<'c> Instance<'c> {
                             };
                             match as_string(&kv) {
                                 Some(s) => s,
+                                // `"${local.issuer}:sub" = ...`: a key that ends in a known
+                                // `:claim` keeps its known parts, with `${expr}` for the
+                                // unknown ones (the form condition keys are read in).
+                                None if kv.as_unknown().is_some_and(Unknown::ends_in_claim) => kv
+                                    .as_unknown()
+                                    .map(|u| crate::value::template_text(&u.parts))
+                                    .unwrap_or_default(),
                                 None if kv.is_unknown() => {
                                     let reason = kv
                                         .as_unknown()
@@ -1119,9 +1131,14 @@ impl<'c> Instance<'c> {
         }
         let mut out = StrMap::new(file);
         let mut unknown: Option<String> = None;
+        let previous = self.sh.holes.replace(Some(Vec::new()));
         self.template_into(&els, file, base, scope, &mut out, &mut unknown, false);
+        let holes = std::mem::replace(&mut *self.sh.holes.borrow_mut(), previous);
         if let Some(reason) = unknown {
             return Val::unknown(self.sh.text(span), reason, span);
+        }
+        if let Some(holes) = holes.filter(|h| !h.is_empty()) {
+            return self.partial_string(&out.text, holes, span);
         }
         if out.text.len() > MAX_STR {
             return err_val(self.sh.text(span), "the string is too long", span);
@@ -1131,6 +1148,28 @@ impl<'c> Instance<'c> {
             self.sh.str_maps.borrow_mut().insert(span, Rc::new(out));
         }
         Val::str(text, span)
+    }
+
+    /// A template string some of whose interpolations are unknown: an unknown that keeps the
+    /// known text between them. Its reason is the first unknown part's.
+    fn partial_string(&self, text: &str, holes: Vec<(usize, Unknown)>, span: Span) -> Val {
+        let reason = holes
+            .first()
+            .map(|(_, u)| u.reason.clone())
+            .unwrap_or_default();
+        let mut pieces = Vec::new();
+        let mut last = 0;
+        for (at, u) in holes {
+            let at = at.clamp(last, text.len());
+            pieces.push(Piece::Text(text.get(last..at).unwrap_or("").to_string()));
+            pieces.extend(u.pieces());
+            last = at;
+        }
+        pieces.push(Piece::Text(text.get(last..).unwrap_or("").to_string()));
+        Val::new(
+            ValKind::Unknown(Unknown::partial(self.sh.text(span), reason, pieces)),
+            span,
+        )
     }
 
     /// Evaluates a template (from templatefile) with its own byte map.
@@ -1182,7 +1221,13 @@ impl<'c> Instance<'c> {
                     match &v.kind {
                         ValKind::Unknown(u) => match self.marker_for(u) {
                             Some(marker) => out.push_whole(&marker, ispan),
-                            None => *unknown = Some(u.reason.clone()),
+                            None => match self.sh.holes.borrow_mut().as_mut() {
+                                // Outside marker collection: a hole, and the rest goes on.
+                                Some(holes) if self.sh.markers.borrow().is_none() => {
+                                    holes.push((out.text.len(), u.clone()))
+                                }
+                                _ => *unknown = Some(u.reason.clone()),
+                            },
                         },
                         ValKind::Null => {
                             *unknown = Some(format!("{ERR}null in a string template"));
@@ -2100,9 +2145,13 @@ impl<'c> Instance<'c> {
     fn module_output(&self, call: &ModuleCall, key: &InstKey, name: &str, span: Span) -> Val {
         match self.child(call, key) {
             Ok(child) => child.output(name, span),
-            Err(u) => match u.as_unknown() {
-                Some(x) => Val::unknown(self.sh.text(span), x.reason.clone(), span),
-                None => u,
+            // Not on disk: the output its interface describes, if any.
+            Err(u) => match super::registry::output(self, call, key, name, span) {
+                Some(v) => v,
+                None => match u.as_unknown() {
+                    Some(x) => Val::unknown(self.sh.text(span), x.reason.clone(), span),
+                    None => u,
+                },
             },
         }
     }

@@ -371,6 +371,28 @@ fn empty_by_default(
     ))
 }
 
+/// The role's `tags`. The AWS provider's `default_tags` (a provider block in a file of the role's
+/// module or of the modules above it) add tags that iamlint does not read: a tag the resource
+/// does not set is then unknown (the resource's own tags win over the defaults).
+fn role_tags(inst: &Instance, body: &super::parse::Body, scope: &Scope) -> crate::iam::model::Tags {
+    let mut tags = crate::iam::model::Tags::from_map(inst.eval_attr(body, "tags", scope).as_ref());
+    if tags.unknown.is_none()
+        && inst.lineage_files.iter().any(|id| {
+            inst.sh
+                .ctx
+                .sources
+                .get(*id)
+                .is_some_and(|f| f.text.contains("default_tags") && f.text.contains("provider"))
+        })
+    {
+        tags.unknown = Some(crate::value::Unknown::new(
+            "provider \"aws\" default_tags",
+            "the AWS provider's default_tags may add it, and iamlint does not read provider blocks",
+        ));
+    }
+    tags
+}
+
 fn looks_like_principal(v: &Val) -> bool {
     match &v.kind {
         ValKind::Str(s) => {
@@ -395,8 +417,9 @@ fn one_resource(
     let body = &res.body;
     match res.ty.as_str() {
         "aws_iam_role" => {
-            let name = opt_str(inst, body, "name", scope)
-                .or_else(|| opt_str(inst, body, "name_prefix", scope));
+            let given = opt_str(inst, body, "name", scope);
+            let name_is_prefix = given.is_none() && body.attr("name_prefix").is_some();
+            let name = given.or_else(|| opt_str(inst, body, "name_prefix", scope));
             let mut role = Role {
                 address: address.clone(),
                 source: SourceKind::Terraform,
@@ -412,6 +435,8 @@ fn one_resource(
                 permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
                 boundary_policy: None,
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
+                name_is_prefix,
+                tags: role_tags(inst, body, scope),
                 notes: note.into_iter().collect(),
                 metadata: Vec::new(),
                 root: String::new(),
@@ -935,6 +960,11 @@ fn external_role(name: &str, span: Span, note: String) -> Role {
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
+        tags: crate::iam::model::Tags::unknown(
+            name,
+            "the role is not defined in this configuration",
+        ),
         notes: vec![note],
         metadata: Vec::new(),
         root: String::new(),

@@ -650,7 +650,8 @@ impl Call<'_, '_> {
                 let fmt = self.str_arg(args, 0)?;
                 let rest = args.get(1..).unwrap_or(&[]);
                 if let Some(u) = first_unknown(rest) {
-                    return Err(self.unknown_from(u));
+                    return Err(partial_format(&fmt, rest, self.text(), self.span)
+                        .unwrap_or_else(|| self.unknown_from(u)));
                 }
                 self.s(format(&fmt, rest).map_err(|e| self.err(e))?)
             }
@@ -1262,6 +1263,67 @@ fn format_number(text: &str, default: usize) -> Result<usize, String> {
             "a width or precision of {digits} is over the {MAX_FORMAT_WIDTH} iamlint evaluates"
         )),
     }
+}
+
+/// `format` with unknown arguments, each used by a plain `%s`: a string that keeps the known
+/// text around them (`format("%s:sub", var.issuer)` is `…:sub`). `None` when an unknown has
+/// another verb or a width, or the format is invalid.
+fn partial_format(fmt: &str, args: &[Val], text: String, span: Span) -> Option<Val> {
+    use crate::value::{Piece, Unknown};
+    // Each unknown stands as a run of control characters no format verb produces.
+    let stand_in = |n: usize| format!("\u{1}{n}\u{1}");
+    // A width or flag could pad the unknown: its length is not known.
+    if fmt
+        .split('%')
+        .skip(1)
+        .any(|v| v.starts_with(|c: char| c.is_ascii_digit() || ".-+# ".contains(c)))
+    {
+        return None;
+    }
+    let mut known = Vec::new();
+    for (n, a) in args.iter().enumerate() {
+        known.push(match &a.kind {
+            ValKind::Unknown(_) => Val::str(stand_in(n), a.span),
+            _ => a.clone(),
+        });
+    }
+    let out = format(fmt, &known).ok()?;
+    let mut pieces = Vec::new();
+    let mut reason = None;
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find('\u{1}') {
+        let after = &rest[start + 1..];
+        let end = after.find('\u{1}')?;
+        let n: usize = after[..end].parse().ok()?;
+        let u = args.get(n)?.as_unknown()?;
+        pieces.push(Piece::Text(rest[..start].to_string()));
+        pieces.extend(u.pieces());
+        reason.get_or_insert_with(|| u.reason.clone());
+        rest = &after[end + 1..];
+    }
+    pieces.push(Piece::Text(rest.to_string()));
+    // Every unknown argument must have been placed whole by a plain verb.
+    let placed = pieces
+        .iter()
+        .filter(|p| matches!(p, Piece::Hole(_)))
+        .count();
+    let unknowns: usize = args
+        .iter()
+        .filter_map(Val::as_unknown)
+        .map(|u| {
+            u.pieces()
+                .iter()
+                .filter(|p| matches!(p, Piece::Hole(_)))
+                .count()
+        })
+        .sum();
+    if placed != unknowns || placed == 0 {
+        return None;
+    }
+    Some(Val::new(
+        ValKind::Unknown(Unknown::partial(text, reason?, pieces)),
+        span,
+    ))
 }
 
 /// Terraform's `format` verbs: %s %d %f %v %q %t %% (width and precision for %f).

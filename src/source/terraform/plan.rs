@@ -261,6 +261,18 @@ pub fn extract(ctx: &Context, path: &Path) -> Extraction {
                         .filter(|p| p.get() != Some("")),
                     boundary_policy: None,
                     max_session_duration: s(get("max_session_duration")),
+                    name_is_prefix: false,
+                    // tags_all has the provider's default_tags too; a plan that has neither knows
+                    // them only after apply.
+                    tags: match (get("tags_all"), get("tags")) {
+                        (None, None) => crate::iam::model::Tags::unknown(
+                            "tags_all",
+                            format!("{addr}.tags_all is known only after apply in this plan"),
+                        ),
+                        (all, tags) => crate::iam::model::Tags::from_map(
+                            all.filter(|v| !matches!(v.kind, ValKind::Null)).or(tags),
+                        ),
+                    },
                     notes: vec!["read from a plan file".into()],
                     metadata: Vec::new(),
                     root: crate::discover::repo_relative(&ctx.root, path),

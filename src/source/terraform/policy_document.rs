@@ -255,8 +255,15 @@ fn statement(inst: &Instance, b: &Body, scope: &Scope, span: Span) -> Val {
                 .unwrap_or_else(|| Val::new(ValKind::List(Vec::new()), csp));
             // A test or variable that is not known keeps its place as `${expression}`, which
             // the policy reader turns back into an unknown; the other parts stay known.
+            // A key with known parts (`"${var.issuer}:sub"`) keeps them, with `${expr}` in place
+            // of each unknown part.
             let name_of = |v: &Val| {
-                as_string(v).or_else(|| v.as_unknown().map(|u| format!("${{{}}}", u.expr)))
+                as_string(v).or_else(|| {
+                    v.as_unknown().map(|u| match u.parts.is_empty() {
+                        true => format!("${{{}}}", u.expr),
+                        false => crate::value::template_text(&u.parts),
+                    })
+                })
             };
             let (Some(t), Some(vname)) = (name_of(&test), name_of(&var)) else {
                 let u = if test.is_unknown() { test } else { var };

@@ -21,7 +21,7 @@ use crate::iam::model::{
 };
 use crate::iam::policy::parse_document;
 use crate::span::Span;
-use crate::value::{Key, SELF_ACCOUNT, Val, ValKind};
+use crate::value::{Key, Piece, SELF_ACCOUNT, Unknown, Val, ValKind};
 
 use super::eval::{InstKey, Instance, Scope, as_bool, as_string};
 use super::extract::policy_from;
@@ -63,10 +63,16 @@ pub struct VersionSpec {
     /// The release whose variables and README this description was written from.
     pub reviewed: String,
     pub documentation: String,
-    /// The address of the role inside the module (`aws_iam_role.this`).
-    pub role: String,
+    /// The address of the role inside the module (`aws_iam_role.this`); none for a module
+    /// described only for its outputs.
+    #[serde(default)]
+    pub role: Option<String>,
     /// The documented default of every input used below (`null` for none).
+    #[serde(default)]
     pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Outputs that name something the module creates (an OIDC provider), by output name.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputSpec>,
     /// Inputs that must all be true for the role to be created.
     #[serde(default)]
     pub create: Vec<String>,
@@ -96,6 +102,17 @@ pub struct VersionSpec {
     /// added to the role when the input is set.
     #[serde(default)]
     pub not_modelled: BTreeMap<String, NotModelled>,
+}
+
+/// A documented output: a string in which `${this_account}`, `${this_region}` and
+/// `${assigned}` (the id the module's resource gets at apply, the same in every output of one
+/// call) stand for what is known only at apply. It is null unless every `when` input is true.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    pub template: String,
+    #[serde(default)]
+    pub when: Vec<String>,
 }
 
 /// A part of the module that iamlint does not model, switched on by an input.
@@ -259,6 +276,9 @@ impl VersionSpec {
             }
         }
         flags(&self.create, out);
+        for o in self.outputs.values() {
+            flags(&o.when, out);
+        }
         for s in [
             &self.path,
             &self.permissions_boundary,
@@ -754,13 +774,20 @@ impl Call<'_> {
         let mut out = String::new();
         let mut span: Option<Span> = None;
         let mut rest = t;
+        // An unknown part keeps the known text around it (`${each.provider_arn|after:...}:sub`).
+        let mut pieces: Vec<Piece> = Vec::new();
+        let mut first_unknown: Option<Val> = None;
         while let Some(i) = rest.find("${") {
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
             let end = after.find('}').unwrap_or(after.len());
             let v = lookup(&after[..end]);
-            if v.is_unknown() {
-                return v;
+            if let Some(u) = v.as_unknown() {
+                pieces.push(Piece::Text(std::mem::take(&mut out)));
+                pieces.extend(u.pieces());
+                first_unknown.get_or_insert(v.clone());
+                rest = after.get(end + 1..).unwrap_or("");
+                continue;
             }
             if span.is_none() && v.span != anchor {
                 span = Some(v.span);
@@ -769,6 +796,14 @@ impl Call<'_> {
             rest = after.get(end + 1..).unwrap_or("");
         }
         out.push_str(rest);
+        if let Some(first) = first_unknown {
+            pieces.push(Piece::Text(out));
+            let reason = first
+                .as_unknown()
+                .map_or(String::new(), |u| u.reason.clone());
+            let u = Unknown::partial(crate::value::template_text(&pieces), reason, pieces);
+            return Val::new(ValKind::Unknown(u), first.span);
+        }
         Val::str(out, span.unwrap_or(anchor))
     }
 
@@ -947,6 +982,11 @@ impl Call<'_> {
             let var = self
                 .value(&c.variable, each, anchor)
                 .unwrap_or_else(|| Val::new(ValKind::Null, anchor));
+            // A key with a known `:claim` keeps its known parts (see `Unknown::ends_in_claim`).
+            let var = match var.as_unknown().filter(|u| u.ends_in_claim()) {
+                Some(u) => Val::str(crate::value::template_text(&u.parts), var.span),
+                None => var,
+            };
             if test.is_unknown() || var.is_unknown() {
                 unknown_cond = Some(if test.is_unknown() { test } else { var });
                 continue;
@@ -1186,6 +1226,61 @@ fn document(statements: Vec<Val>, span: Span) -> Val {
     )
 }
 
+/// An output of a module call that is not on disk, when its interface describes it: `None`
+/// for an output that is not described (it stays unknown), or whose switches are unknown.
+pub fn output(
+    inst: &Instance,
+    call: &ModuleCall,
+    key: &InstKey,
+    name: &str,
+    span: Span,
+) -> Option<Val> {
+    let source = call
+        .body
+        .attr("source")
+        .and_then(|a| literal_string(&a.expr))?;
+    if super::module::is_local_source(&source) {
+        return None;
+    }
+    let version = call
+        .body
+        .attr("version")
+        .and_then(|a| literal_string(&a.expr));
+    let (_, spec) = pick(&source, version.as_deref()).ok()?;
+    let out = spec.outputs.get(name)?;
+    // Only the switches are read; an input that depends on `each` or `count` is unknown here.
+    let given = out
+        .when
+        .iter()
+        .map(|f| f.trim_start_matches('!'))
+        .filter_map(|n| {
+            call.body
+                .attr(n)
+                .map(|a| (n.to_string(), inst.eval(&a.expr, &Scope::empty())))
+        })
+        .collect();
+    let c = Call {
+        spec,
+        given,
+        fallback: span,
+    };
+    match c.when(&out.when, span)? {
+        false => Some(Val::new(ValKind::Null, span)),
+        true => {
+            let addr = format!("{}module.{}{}", inst.prefix, call.name, key.suffix());
+            let text = out
+                .template
+                .replace("${this_account}", SELF_ACCOUNT)
+                .replace("${this_region}", crate::value::SELF_REGION)
+                .replace(
+                    "${assigned}",
+                    &format!("(id of {addr}{}", crate::value::AT_APPLY),
+                );
+            Some(Val::str(text, span))
+        }
+    }
+}
+
 /// Evaluates a module call that is not on disk against the interfaces.
 pub fn model(
     inst: &Instance,
@@ -1211,6 +1306,10 @@ pub fn model(
         Ok(x) => x,
         Err(why) => return Model::Unmodelled(why),
     };
+    // A module described for its outputs only: its roles are not modelled.
+    let Some(role_addr) = &spec.role else {
+        return Model::Unmodelled(None);
+    };
     let empty = Scope::empty();
     let scope = match bound {
         Some((n, v)) => empty.with(n, v.clone()),
@@ -1234,7 +1333,7 @@ pub fn model(
         inst.prefix,
         call.name,
         key.suffix(),
-        spec.role
+        role_addr
     );
     let mut notes = vec![format!(
         "modelled from the module's interface, v{} ({}, described from {}); run terraform init for the exact code",
@@ -1377,6 +1476,11 @@ pub fn model(
         permissions_boundary: text(&spec.permissions_boundary).filter(|s| s.get() != Some("")),
         boundary_policy: None,
         max_session_duration: text(&spec.max_session_duration),
+        name_is_prefix: false,
+        tags: crate::iam::model::Tags::unknown(
+            "tags",
+            "the tags of a role a registry module makes are not modelled",
+        ),
         notes,
         metadata: Vec::new(),
         root: String::new(),
@@ -1627,6 +1731,8 @@ pub fn inputs_only(
         permissions_boundary: None,
         boundary_policy: None,
         max_session_duration: None,
+        name_is_prefix: false,
+        tags: crate::iam::model::Tags::unknown("tags", "the module was not read"),
         notes: vec![format!(
             "inputs only: the module was not read ({why}); its inputs are checked as they would be in a role's trust and permission policies, and the conditions the module may add are not known; run terraform init for the exact code"
         )],

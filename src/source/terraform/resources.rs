@@ -153,6 +153,37 @@ pub fn created_arn(full: &str, span: Span) -> Option<Val> {
     ))
 }
 
+/// The OIDC issuer of an EKS cluster: `https://oidc.eks.REGION.amazonaws.com/id/ID`, the form
+/// the EKS documentation gives, with the id EKS assigns when the cluster is created.
+fn eks_issuer(region: &str, cluster: &str) -> String {
+    format!(
+        "https://oidc.eks.{region}.amazonaws.com/id/(OIDC id of {cluster}{}",
+        crate::value::AT_APPLY
+    )
+}
+
+/// `identity[0].oidc[0].issuer` of an EKS cluster (resource or data source), in its region.
+fn eks_identity(obj: &Val, full: &str, span: Span) -> Val {
+    let region = known(obj, "region").unwrap_or_else(|| SELF_REGION.to_string());
+    let issuer = Val::str(eks_issuer(&region, full), span);
+    let one = |name: &str, v: Val| {
+        Val::new(
+            ValKind::List(vec![Val::new(
+                ValKind::Map(vec![(
+                    Key {
+                        name: name.to_string(),
+                        span,
+                    },
+                    v,
+                )]),
+                span,
+            )]),
+            span,
+        )
+    };
+    one("oidc", one("issuer", issuer))
+}
+
 /// An OIDC provider ARN from its URL.
 pub fn oidc_arn(url: &str, span: Span) -> Val {
     let host = url
@@ -192,7 +223,9 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
             if let Some(name) = obj.get("name").filter(|v| as_string(v).is_some()).cloned() {
                 set(obj, "id", name);
             }
+            set(obj, "identity", eks_identity(obj, full, span));
         }
+        (true, "aws_eks_cluster") => set(obj, "identity", eks_identity(obj, full, span)),
         // The provider's id of a SAML provider is its ARN.
         (false, "aws_iam_saml_provider") => {
             let arn = iam_arn(obj, full, "saml-provider", "arn", span);
@@ -210,8 +243,19 @@ pub fn computed_attrs(inst: &Instance, res: &Resource, full: &str, scope: &Scope
                 let arn = oidc_arn(&url, span);
                 set(obj, "id", arn.clone());
                 set(obj, "arn", arn);
-            } else if let Some(u) = obj.get("url").filter(|v| v.is_unknown()).cloned() {
-                set(obj, "arn", Val { span, ..u });
+            } else if let Some(u) = obj.get("url").and_then(Val::as_unknown).cloned() {
+                // A provider of this account whose issuer is not known offline.
+                let arn = crate::value::Unknown::partial(
+                    format!("{full}.arn"),
+                    u.reason,
+                    [
+                        crate::value::Piece::Text(format!(
+                            "arn:aws:iam::{SELF_ACCOUNT}:oidc-provider/"
+                        )),
+                        crate::value::Piece::Hole(u.expr),
+                    ],
+                );
+                set(obj, "arn", Val::new(ValKind::Unknown(arn), span));
             }
         }
         (true, "aws_caller_identity") | (true, "aws_partition") | (true, "aws_region") => {
