@@ -218,6 +218,11 @@ fn every_enum_value_in_the_schema_loads() {
                 .unwrap_or_else(|e| panic!("{pred}: {value}: {e}"));
         }
     }
+    for value in enum_of(&p["source"]) {
+        let text = rule_text("high", "role", &format!("{{source: [{value}]}}"));
+        assert!(errors(&v, &yaml(&text)).is_empty(), "{text}");
+        iamlint::rules::parse_rule(&text, "x.yaml").unwrap_or_else(|e| panic!("source: {e}"));
+    }
     for value in enum_of(&p["effect"]) {
         let text = rule_text("high", "policy_statement", &format!("{{effect: {value}}}"));
         iamlint::rules::parse_rule(&text, "x.yaml").expect("effect loads");
