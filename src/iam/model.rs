@@ -486,6 +486,52 @@ impl Role {
         out
     }
 
+    /// The spans of the trust policy's unknowns that cannot change a verdict: the value of
+    /// sts:ExternalId (that the condition is there is what rules check), an aws:SourceArn or
+    /// aws:SourceAccount that is an attribute of a resource the same configuration creates (an
+    /// ARN of this account, known only after apply), and the unknown issuer of a web-identity
+    /// provider in a statement whose subject is pinned (see [`federation::settled_unknowns`]).
+    ///
+    /// [`federation::settled_unknowns`]: crate::iam::federation::settled_unknowns
+    pub fn settled_trust_unknowns(&self) -> Vec<Span> {
+        self.trust
+            .iter()
+            .flat_map(|d| &d.statements)
+            .flat_map(|st| &st.conditions)
+            .flat_map(|c| {
+                let key = c.key.get().unwrap_or("").to_ascii_lowercase();
+                c.values.iter().filter(move |v| match key.as_str() {
+                    "sts:externalid" => true,
+                    "aws:sourcearn" | "aws:sourceaccount" => v
+                        .unknown()
+                        .is_some_and(|u| u.reason.contains("is known only after apply")),
+                    _ => false,
+                })
+            })
+            .map(|v| v.span)
+            .chain(
+                self.trust
+                    .iter()
+                    .flat_map(crate::iam::federation::settled_unknowns),
+            )
+            .collect()
+    }
+
+    /// The trust policy's unknowns that could change a verdict (IAM008 reports these).
+    pub fn open_trust_unknowns(&self) -> Vec<(Span, &Unknown)> {
+        let settled = self.settled_trust_unknowns();
+        self.trust_unknowns()
+            .into_iter()
+            .filter(|(span, _)| !settled.contains(span))
+            .collect()
+    }
+
+    /// True when the trust policy is there and every unknown left in it cannot change a verdict
+    /// (see [`Role::settled_trust_unknowns`]): every rule could decide it.
+    pub fn trust_decided(&self) -> bool {
+        self.trust.is_some() && self.open_trust_unknowns().is_empty()
+    }
+
     /// True when every principal and condition value of the trust policy is known.
     pub fn trust_resolved(&self) -> bool {
         self.trust.is_some() && self.trust_unknowns().is_empty()

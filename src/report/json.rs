@@ -207,6 +207,7 @@ pub fn role(o: &Outcome, r: &Role, trust: &(dyn Trust + Sync)) -> Value {
         "resource_type": r.resource_type,
         "trust": r.trust.as_ref().map(|d| document(d, trust)),
         "trust_resolved": r.trust_resolved(),
+        "trust_decided": r.trust_decided(),
         "unresolved": unresolved,
         "inline_policies": r.inline_policies.iter().map(|p| json!({
             "origin": p.origin,
@@ -240,6 +241,7 @@ pub fn roles(o: &Outcome, trust: &(dyn Trust + Sync)) -> Value {
         "summary": {
             "roles": o.roles.len(),
             "trust_resolved": o.roles.iter().filter(|r| r.trust_resolved()).count(),
+            "trust_decided": o.roles.iter().filter(|r| r.trust_decided()).count(),
             "errors": o.errors.len(),
         }
     })

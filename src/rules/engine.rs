@@ -670,32 +670,11 @@ fn eval_role<'a>(
             }
         }
         Scope::Unresolved => {
-            // Unknowns that cannot change a verdict are not reported: the value of sts:ExternalId
-            // (that the condition is there is what rules check), and an aws:SourceArn or
-            // aws:SourceAccount that is an attribute of a resource the same configuration
-            // creates (an ARN of this account, known only after apply).
-            let quiet: Vec<Span> = role
-                .trust
-                .iter()
-                .flat_map(|d| &d.statements)
-                .flat_map(|st| &st.conditions)
-                .flat_map(|c| {
-                    let key = c.key.get().unwrap_or("").to_ascii_lowercase();
-                    c.values.iter().filter(move |v| match key.as_str() {
-                        "sts:externalid" => true,
-                        "aws:sourcearn" | "aws:sourceaccount" => v
-                            .unknown()
-                            .is_some_and(|u| u.reason.contains("is known only after apply")),
-                        _ => false,
-                    })
-                })
-                .map(|v| v.span)
-                .chain(role.trust.iter().flat_map(federation::settled_unknowns))
-                .collect();
+            // Unknowns that cannot change a verdict are not reported
+            // (`Role::settled_trust_unknowns`).
             let parts = role
-                .trust_unknowns()
+                .open_trust_unknowns()
                 .into_iter()
-                .filter(|(span, _)| !quiet.contains(span))
                 .map(|(span, u)| (span, u, role.address.clone()));
             emit_unknowns(rule, role, env, parts, out);
         }
