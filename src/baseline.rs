@@ -26,7 +26,12 @@ pub fn load(path: &Path) -> Result<BTreeSet<String>, String> {
     let bytes = crate::source::read::read(path, crate::source::read::Access::Named)
         .map_err(|e| format!("{shown}: cannot read the baseline: {e}"))?;
     let text = crate::span::decode(&bytes).map_err(|e| format!("{shown}: {e}"))?;
-    let v: Value = serde_json::from_str(&text)
+    parse(&text, &shown)
+}
+
+/// The fingerprints of a baseline file's text; `shown` names it in errors.
+pub fn parse(text: &str, shown: &str) -> Result<BTreeSet<String>, String> {
+    let v: Value = serde_json::from_str(text)
         .map_err(|e| format!("{shown}:{}:{}: {e}", e.line(), e.column()))?;
     if v["version"] != 1 {
         return Err(format!(

@@ -218,23 +218,32 @@ fn fail(msg: &str) -> i32 {
 /// paths or a parent, else in the current directory or a parent. Files below with a nearer
 /// `.iamlint.yaml` are checked with that one (see [`run::check`]).
 fn load_config(common: &Common, paths: &[PathBuf]) -> Result<Config, String> {
+    let root = run::scan_root(if paths.is_empty() { &[] } else { paths });
     let from_path = if paths.is_empty() {
         None
     } else {
-        config::find(&run::scan_root(paths))
+        config::find(&root)
     };
-    let path = match &common.config {
-        Some(p) => Some(p.clone()),
+    let found = match &common.config {
+        Some(p) => return load_named(p),
         None => from_path.or_else(|| std::env::current_dir().ok().and_then(|d| config::find(&d))),
     };
-    match path {
+    match found {
         Some(p) => {
-            let mut c = config::load(&p).map_err(|e| e.to_string())?;
+            // Found, not named: inside the repository it goes through the guarded reader.
+            let mut c = config::load_found(&p, &root).map_err(|e| e.to_string())?;
             c.path = Some(p);
             Ok(c)
         }
         None => Ok(Config::default()),
     }
+}
+
+/// The config named with `--config`, read wherever it is.
+fn load_named(p: &std::path::Path) -> Result<Config, String> {
+    let mut c = config::load(p).map_err(|e| e.to_string())?;
+    c.path = Some(p.to_path_buf());
+    Ok(c)
 }
 
 /// The built-in rules and the `--rules` directories; each configuration adds its own
@@ -247,7 +256,8 @@ fn load_rules(common: &Common, config: &Config) -> Result<Vec<Rule>, String> {
     }
     let mut with_config = all.clone();
     for dir in &config.rules_dirs {
-        let extra = rules::load_dir(dir).map_err(|e| e.to_string())?;
+        let extra = rules::load_dir_within(dir, config.inside_repo.as_deref())
+            .map_err(|e| e.to_string())?;
         with_config = rules::merge(with_config, extra);
     }
     let ids: Vec<&str> = with_config.iter().map(|r| r.id.as_str()).collect();
@@ -381,7 +391,14 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
     };
     outcome.show_suppressed = a.show_suppressed;
     if let Some(reference) = &a.diff
-        && let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome)
+        && let Err(e) = crate::diff::against(
+            reference,
+            &opts,
+            &config,
+            &rules,
+            &mut outcome,
+            a.baseline.as_slice(),
+        )
     {
         return fail(&e);
     }
@@ -410,7 +427,21 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
         return fail(&e);
     }
     if let Some(path) = &a.baseline {
-        match crate::baseline::load(path) {
+        // With --diff, findings the ref already had are dropped anyway: a baseline can only
+        // hide new ones. Entries the change itself adds to a baseline in the repository are
+        // not honoured, only those it had at the ref.
+        let known = match &a.diff {
+            Some(reference) => match crate::diff::file_at(reference, path) {
+                Ok(Some(text)) => {
+                    crate::baseline::parse(&text, &crate::discover::display_path(path))
+                }
+                Ok(None) if path_in_git(path) => Ok(Default::default()),
+                Ok(None) => crate::baseline::load(path),
+                Err(e) => Err(e),
+            },
+            None => crate::baseline::load(path),
+        };
+        match known {
             Ok(known) => {
                 let before = outcome.findings.len();
                 outcome.findings.retain(|f| !known.contains(&f.fingerprint));
@@ -463,6 +494,12 @@ fn check_cmd(a: CheckArgs, tf_var_args: Vec<TfVarArg>, inventory: bool) -> i32 {
     } else {
         run::exit_code(&outcome, threshold)
     }
+}
+
+/// Whether `path` lies in a git work tree (its baseline at a ref is then the committed one).
+fn path_in_git(path: &std::path::Path) -> bool {
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    abs.ancestors().any(|d| d.join(".git").exists())
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -843,9 +880,10 @@ fn approval_rules(rules: &[Rule]) -> Vec<Rule> {
 /// The approval file's entries before a rewrite (none when it does not exist).
 fn previous_entries(
     path: &std::path::Path,
+    repo: &std::path::Path,
 ) -> Result<Vec<crate::trusts::approvals::Entry>, String> {
     let sources = crate::span::SourceMap::default();
-    match crate::trusts::approvals::load(path, &sources) {
+    match crate::trusts::approvals::load(path, &sources, repo) {
         Ok(e) => Ok(e.unwrap_or_default()),
         Err(e) => {
             let (line, column) = match (e.span, e.line_col) {
@@ -870,12 +908,23 @@ fn write_trusts_file(
     path: &std::path::Path,
     repo: &std::path::Path,
 ) -> Result<usize, String> {
-    let previous = previous_entries(path)?;
-    let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, config);
+    write_trusts_for(outcome, &outcome.roles, config, path, repo)
+}
+
+/// Writes the approval file at `path` for `roles` (the roles that answer to it).
+fn write_trusts_for(
+    outcome: &run::Outcome,
+    roles: &[crate::iam::model::Role],
+    config: &Config,
+    path: &std::path::Path,
+    repo: &std::path::Path,
+) -> Result<usize, String> {
+    let previous = previous_entries(path, repo)?;
+    let edges = crate::trusts::edges::edges(roles, &outcome.sources, config);
     let text = crate::trusts::approvals::render(
         &edges,
         &previous,
-        &crate::trusts::evaluated_roots(&outcome.roles),
+        &crate::trusts::evaluated_roots(roles),
         repo,
     );
     write_out(&Some(path.to_path_buf()), &text)?;
@@ -897,7 +946,7 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
         Err(e) => return fail(&e),
     };
     if let Some(reference) = &a.diff {
-        if let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome) {
+        if let Err(e) = crate::diff::against(reference, &opts, &config, &rules, &mut outcome, &[]) {
             return fail(&e);
         }
         let Some(d) = &outcome.diff else {
@@ -929,7 +978,10 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
     }
     let trusts_path = config.trusts_path(&repo);
     if a.check {
-        if !trusts_path.exists() {
+        let any_file = run::approval_files(&outcome, &config, opts.per_file_config)
+            .keys()
+            .any(|p| p.exists());
+        if !any_file {
             return fail(&format!(
                 "{}: no approval file; write one with `iamlint trusts --write`",
                 crate::discover::display_path(&trusts_path)
@@ -952,17 +1004,28 @@ fn trusts_cmd(a: TrustsArgs, tf_var_args: Vec<TfVarArg>) -> i32 {
         }
     }
     if a.write {
-        return match write_trusts_file(&outcome, &config, &trusts_path, &repo) {
-            Ok(n) => {
-                eprintln!(
+        // Each root's trusts go to its approval file: the `trusts_file` of the nearest config
+        // that sets one, else this one's.
+        let groups = run::approval_files(&outcome, &config, opts.per_file_config);
+        let several = groups.len() > 1;
+        for (path, idx) in groups {
+            // The top-level file is written without roles only when it is the only one, or
+            // already exists (its entries of roots not looked at are kept).
+            if idx.is_empty() && (path != trusts_path || (several && !path.exists())) {
+                continue;
+            }
+            let roles: Vec<crate::iam::model::Role> =
+                idx.iter().map(|&i| outcome.roles[i].clone()).collect();
+            match write_trusts_for(&outcome, &roles, &config, &path, &repo) {
+                Ok(n) => eprintln!(
                     "iamlint: wrote {n} trust relationship{} to {}",
                     if n == 1 { "" } else { "s" },
-                    crate::discover::display_path(&trusts_path)
-                );
-                0
+                    crate::discover::display_path(&path)
+                ),
+                Err(e) => return fail(&e),
             }
-            Err(e) => fail(&e),
-        };
+        }
+        return 0;
     }
     let edges = crate::trusts::edges::edges(&outcome.roles, &outcome.sources, &config);
     let text = match a.format.unwrap_or(TrustFormat::Human) {

@@ -94,6 +94,9 @@ pub struct Config {
     /// `trusts_file`: the approval file (`iam-trusts.yaml`), resolved against the config
     /// file's directory.
     pub trusts_file: Option<PathBuf>,
+    /// The repository root when the config was found inside it (a pull request controls it):
+    /// the rule files of its `rules_dirs` are read only inside the repository.
+    pub inside_repo: Option<PathBuf>,
     pub fail_on_empty: bool,
     /// Every rule id the file names (under `disable`, `enable` and `rules`) with its line and
     /// column, for [`Config::check_rule_ids`].
@@ -142,8 +145,52 @@ pub fn nearest_within(dir: &Path, repo: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Reads and checks a config file.
+/// Reads and checks a config file named by the user (`--config`): wherever it is.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_with(path, None)
+}
+
+/// Reads and checks a config file that iamlint found. One inside the repository `repo` (which a
+/// pull request controls) is read through the guarded reader, so a link out of the repository
+/// is refused and nothing of its target is shown, and its `trusts_file` and `rules_dirs` must
+/// stay inside the repository. One above the repository (a user's own) is read as named.
+pub fn load_found(path: &Path, repo: &Path) -> Result<Config, ConfigError> {
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+    let inside = path
+        .parent()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .and_then(|d| d.canonicalize().ok())
+        .is_some_and(|d| d.starts_with(&repo));
+    load_with(path, inside.then_some(repo.as_path()))
+}
+
+/// True when `path`, made absolute and normalised (no `..`), is under the canonical `repo`; the
+/// path's existing parent is canonicalised so that links above it count.
+pub fn within(path: &Path, repo: &Path) -> bool {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |c| c.join(path))
+    };
+    let norm = crate::discover::normalize(&abs);
+    // Canonicalise the longest existing ancestor, keep the rest as written.
+    for anc in norm.ancestors() {
+        if let Ok(c) = anc.canonicalize() {
+            let rest = norm.strip_prefix(anc).unwrap_or(Path::new(""));
+            return c.join(rest).starts_with(repo);
+        }
+    }
+    norm.starts_with(repo)
+}
+
+fn load_with(path: &Path, repo: Option<&Path>) -> Result<Config, ConfigError> {
+    use crate::source::read::Access;
     let display = crate::discover::display_path(path);
     let err = |line: usize, column: usize, message: String| ConfigError {
         file: display.clone(),
@@ -151,10 +198,44 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         column,
         message,
     };
-    let bytes = crate::source::read::read(path, crate::source::read::Access::Named)
-        .map_err(|e| err(1, 1, format!("cannot read: {e}")))?;
+    let access = repo.map_or(Access::Named, Access::Inside);
+    let bytes = crate::source::read::read(path, access).map_err(|e| {
+        let e = match e {
+            crate::span::LoadError::OutsideRoot => {
+                "the config resolves (through a symbolic link) outside the repository; it was not read".to_string()
+            }
+            e => e.to_string(),
+        };
+        err(1, 1, format!("cannot read: {e}"))
+    })?;
     let text = crate::span::decode(&bytes).map_err(|e| err(1, 1, e.to_string()))?;
-    parse(&text, &display, path.parent())
+    let mut cfg = parse(&text, &display, path.parent())?;
+    cfg.inside_repo = repo.map(Path::to_path_buf);
+    if let Some(repo) = repo {
+        let escapes = |key: &str, p: &Path| -> Result<(), ConfigError> {
+            if within(p, repo) {
+                return Ok(());
+            }
+            let (line, column) = text
+                .lines()
+                .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+                .map_or((1, 1), |i| (i + 1, 1));
+            Err(err(
+                line,
+                column,
+                format!(
+                    "{key} points outside the repository; a config in the repository may only name files in it"
+                ),
+            ))
+        };
+        if let Some(t) = &cfg.trusts_file {
+            escapes("trusts_file", t)?;
+        }
+        for d in &cfg.rules_dirs {
+            escapes("rules_dirs", d)?;
+        }
+    }
+    Ok(cfg)
 }
 
 /// Parses config text; `dir` is where relative paths in it start.

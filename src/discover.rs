@@ -22,12 +22,26 @@ pub struct Discovered {
     pub cloudformation: Vec<PathBuf>,
     /// The files named on the command line, when any were: findings are limited to them.
     pub explicit_files: Vec<PathBuf>,
+    /// Symbolic links to directories outside the repository: not walked, reported.
+    pub failures: Vec<crate::source::LoadFailure>,
 }
 
 /// A path as shown to the user: relative to the current directory when under it, with `/`
 /// separators.
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
+    // `../sub/main.tf` seen from `sub` (a walk from the repository root) is `main.tf`.
+    let folded = cwd
+        .as_ref()
+        .filter(|_| {
+            path.is_relative()
+                && path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+        })
+        .map(|c| normalize(&c.join(path)))
+        .filter(|p| cwd.as_ref().is_some_and(|c| p.starts_with(c)));
+    let path = folded.as_deref().unwrap_or(path);
     let rel = cwd
         .as_ref()
         .and_then(|c| path.strip_prefix(c).ok())
@@ -37,7 +51,12 @@ pub fn display_path(path: &Path) -> String {
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect();
-    clean.to_string_lossy().replace('\\', "/")
+    let shown = clean.to_string_lossy().replace('\\', "/");
+    if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown
+    }
 }
 
 /// `path` relative to the repository `root`, lexically normalised (no `.` or `..` parts), with
@@ -132,8 +151,11 @@ pub fn looks_like_plan(text: &str) -> bool {
 }
 
 /// Walks `paths`. `excludes` match paths relative to the walked directory (or the file as given).
-pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, String> {
+/// A symbolic link to a directory is walked (as Terraform, run in it, reads it) when it resolves
+/// inside the repository `repo` and is not a loop; one that leaves the repository is an error.
+pub fn discover(paths: &[PathBuf], excludes: &GlobSet, repo: &Path) -> Result<Discovered, String> {
     let mut out = Discovered::default();
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", display_path(root)))?;
         if meta.is_file() {
@@ -141,48 +163,146 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovered, Str
                 continue;
             }
             out.explicit_files.push(root.clone());
-            classify(root, &Access::Named, &mut out);
+            if kind_of(root).is_none() {
+                sniff_named(root, &mut out);
+            } else {
+                classify(root, &Access::Named, &mut out);
+            }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(false)
-            .require_git(false)
-            .follow_links(false)
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(_) => continue,
-            };
-            let Some(ft) = entry.file_type() else {
-                continue;
-            };
-            if ft.is_dir() {
-                continue;
-            }
-            let p = entry.path();
-            let rel = p.strip_prefix(root).unwrap_or(p);
-            if excludes.is_match(rel) {
-                continue;
-            }
-            if ft.is_file() {
-                classify(p, &Access::Inside(root), &mut out);
-            } else if matches!(kind_of(p), Some(Kind::Terraform)) {
-                // A linked or special `.tf` file makes its directory a module, as in Terraform;
-                // the module loader's guarded read reports it when it is outside the root or
-                // not a regular file.
-                classify(p, &Access::Inside(root), &mut out);
-            } else if ft.is_symlink() && read_prefix(p, Access::Inside(root), 1).is_ok() {
-                // A linked YAML or JSON file is read when it resolves to a regular file inside
-                // the walked directory; other links and special files are not candidates.
-                classify(p, &Access::Inside(root), &mut out);
-            }
+        let mut visited = std::collections::HashSet::new();
+        if let Ok(c) = root.canonicalize() {
+            visited.insert(c);
         }
+        walk(root, root, &repo, excludes, &mut visited, &mut out);
     }
     Ok(out)
+}
+
+/// Walks `dir` (the walk root `root`, or a linked directory under it).
+fn walk(
+    dir: &Path,
+    root: &Path,
+    repo: &Path,
+    excludes: &GlobSet,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Discovered,
+) {
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .build();
+    // Links to directories are followed after the walk, so that one whose target the walk
+    // reaches anyway (`envs/prod/shared -> ../../shared`) is not read twice as two roots.
+    let mut links = Vec::new();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(_) => continue,
+        };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_dir() {
+            if let Ok(c) = entry.path().canonicalize() {
+                visited.insert(c);
+            }
+            continue;
+        }
+        let p = entry.path();
+        let rel = p.strip_prefix(root).unwrap_or(p);
+        if excludes.is_match(rel) {
+            continue;
+        }
+        if ft.is_symlink() && std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+            links.push(p.to_path_buf());
+        } else if ft.is_file() {
+            classify(p, &Access::Inside(root), out);
+        } else if matches!(kind_of(p), Some(Kind::Terraform)) {
+            // A linked or special `.tf` file makes its directory a module, as in Terraform;
+            // the module loader's guarded read reports it when it is outside the root or
+            // not a regular file.
+            classify(p, &Access::Inside(root), out);
+        } else if ft.is_symlink() && read_prefix(p, Access::Inside(root), 1).is_ok() {
+            // A linked YAML or JSON file is read when it resolves to a regular file inside
+            // the walked directory; other links and special files are not candidates.
+            classify(p, &Access::Inside(root), out);
+        }
+    }
+    for link in links {
+        linked_dir(&link, root, repo, excludes, visited, out);
+    }
+}
+
+/// A symbolic link to a directory found by the walk. Inside the repository it is walked under
+/// its own name (a role in `prod -> .templates/prod` is where Terraform creates it), once per
+/// target, never when the walk reached the target anyway (it is checked where it is), and
+/// never when it points at one of its own ancestors (a loop). Outside the
+/// repository it is an error naming the link: its files may hold roles that are not checked.
+fn linked_dir(
+    link: &Path,
+    root: &Path,
+    repo: &Path,
+    excludes: &GlobSet,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Discovered,
+) {
+    let Ok(target) = link.canonicalize() else {
+        return;
+    };
+    if !target.starts_with(repo) {
+        out.failures.push(crate::source::LoadFailure {
+            display: display_path(link),
+            error: crate::span::LoadError::OutsideRoot,
+        });
+        return;
+    }
+    let is_loop = link
+        .parent()
+        .and_then(|d| d.canonicalize().ok())
+        .is_some_and(|d| d.starts_with(&target));
+    if is_loop || !visited.insert(target) {
+        return;
+    }
+    walk(link, root, repo, excludes, visited, out);
+}
+
+/// A file named on the command line whose name says nothing of its format (`terraform show
+/// -json plan.out > tfplan`, `stack.cfn`: no extension, or `.cfn`, `.cf`, `.plan`, `.tfplan`,
+/// `.out`) is read by content: a plan, or a CloudFormation template when a line starts with
+/// its top-level keys. Other names (a README, source code that pre-commit passes) are not
+/// sniffed, so they never turn into parse errors.
+fn sniff_named(p: &Path, out: &mut Discovered) {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let sniffable = match name.rsplit_once('.') {
+        None => true,
+        Some((stem, ext)) => {
+            stem.is_empty() || matches!(ext, "cfn" | "cf" | "plan" | "tfplan" | "out")
+        }
+    };
+    if !sniffable {
+        return;
+    }
+    let Ok(buf) = read_prefix(p, Access::Named, 1 << 20) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&buf);
+    let template_key = |l: &str| {
+        let l = l.trim_start_matches('{').trim_start_matches('"');
+        l.starts_with("AWSTemplateFormatVersion") || l.starts_with("Resources")
+    };
+    if looks_like_plan(&text) {
+        out.terraform_plans.push(p.to_path_buf());
+    } else if text.contains("AWS::") && text.lines().any(template_key) {
+        out.cloudformation.push(p.to_path_buf());
+    }
 }
 
 fn classify(p: &Path, access: &Access<'_>, out: &mut Discovered) {

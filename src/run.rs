@@ -103,7 +103,7 @@ pub fn extract(
     let mut excludes = opts.excludes.clone();
     excludes.extend(config.exclude.iter().cloned());
     let set = discover::exclude_set(&excludes)?;
-    let mut found = discover::discover(&opts.paths, &set)?;
+    let mut found = discover::discover(&opts.paths, &set, &opts.root())?;
     if !found.explicit_files.is_empty() {
         found = with_repository_context(&opts.root(), found, &set)?;
     }
@@ -122,6 +122,7 @@ pub fn extract(
     );
     tf.sources_read += found.terraform_dirs.len() + found.terraform_plans.len();
     tf.merge(cfn);
+    tf.load_failures.append(&mut found.failures);
     for r in &mut tf.roles {
         if r.files.is_empty() {
             r.files.push(r.span.file);
@@ -161,7 +162,7 @@ fn with_repository_context(
     set: &globset::GlobSet,
 ) -> Result<discover::Discovered, String> {
     let walk_from = relative_to_cwd(root);
-    let mut all = discover::discover(std::slice::from_ref(&walk_from), set)?;
+    let mut all = discover::discover(std::slice::from_ref(&walk_from), set, root)?;
     let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
     let dirs: std::collections::HashSet<PathBuf> =
         all.terraform_dirs.iter().map(|d| canon(d)).collect();
@@ -187,6 +188,7 @@ fn with_repository_context(
         }
     }
     all.explicit_files = named.explicit_files;
+    all.failures.extend(named.failures);
     Ok(all)
 }
 
@@ -215,7 +217,7 @@ fn nested_excludes(repo: &Path, base: &Config, found: &mut discover::Discovered)
         let entry = by_dir.entry(dir.clone()).or_insert_with(|| {
             let cfg = crate::config::nearest_within(&dir, &repo)
                 .filter(|p| Some(p) != base_path.as_ref())?;
-            let c = crate::config::load(&cfg).ok()?;
+            let c = crate::config::load_found(&cfg, &repo).ok()?;
             if c.exclude.is_empty() {
                 return None;
             }
@@ -263,31 +265,57 @@ pub fn check(opts: &Options, config: &Config, rules: &[Rule]) -> Result<Outcome,
     let (sources, mut extraction, files_scanned, explicit) = extract(opts, config)?;
     let repo = opts.root();
     let mut config_errors = Vec::new();
-    // The approval file (iam-trusts.yaml), when it exists, turns into notices for its rules
-    // (a partial run checks the roles it selected, and does not judge entries stale or expired).
-    match crate::trusts::approval_notices(
-        &sources,
-        &extraction.roles,
-        config,
-        &repo,
-        !explicit.is_empty(),
-    ) {
-        Ok(n) => extraction.notices.extend(n),
-        Err(e) => extraction.errors.push(e),
-    }
-
     // Each role and notice is checked with the configuration of its file.
     let mut configs = Configs::new(&repo, config, opts.per_file_config);
+    // The approval files (iam-trusts.yaml), when they exist, turn into notices for their rules
+    // (a partial run checks the roles it selected, and does not judge entries stale or expired).
+    let by_file = configs.approval_files(&sources, &extraction.roles, &mut config_errors);
+    let single = by_file.len() == 1;
+    for (path, idx) in by_file {
+        let group: Vec<Role> = if single {
+            Vec::new()
+        } else {
+            idx.iter().map(|&i| extraction.roles[i].clone()).collect()
+        };
+        let roles: &[Role] = if single { &extraction.roles } else { &group };
+        match crate::trusts::approval_notices_at(
+            &sources,
+            roles,
+            config,
+            &path,
+            &repo,
+            !explicit.is_empty(),
+        ) {
+            Ok(n) => extraction.notices.extend(n),
+            Err(e) => extraction.errors.push(e),
+        }
+    }
+
     let mut groups: std::collections::BTreeMap<
         Option<PathBuf>,
         (Vec<Role>, Vec<crate::source::Notice>),
     > = std::collections::BTreeMap::new();
+    // The roots each role address is evaluated in: a trust-approval notice (IAM401, IAM402)
+    // belongs to its role, so it takes the role's config, not that of the file its principal
+    // is written in (a shared module's own config must not silence its callers' approvals).
+    let mut roots_of: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for r in &extraction.roles {
+        roots_of
+            .entry(r.address.clone())
+            .or_default()
+            .push(r.root.clone());
+    }
     for r in std::mem::take(&mut extraction.roles) {
-        let key = configs.key_for(&sources, r.span.file, &mut config_errors);
+        let key = configs.key_for_role(&sources, &r, &mut config_errors);
         groups.entry(key).or_default().0.push(r);
     }
     for n in std::mem::take(&mut extraction.notices) {
-        let key = configs.key_for(&sources, n.span.file, &mut config_errors);
+        let role_notice = n.kind == crate::trusts::approvals::NOT_APPROVED
+            || n.kind == crate::trusts::approvals::WEAKER;
+        let key = match roots_of.get(&n.address).filter(|_| role_notice) {
+            Some(roots) => configs.key_spanning(&sources, n.span.file, roots, &mut config_errors),
+            None => configs.key_for(&sources, n.span.file, &mut config_errors),
+        };
         groups.entry(key).or_default().1.push(n);
     }
     let paths: Vec<String> = sources
@@ -401,15 +429,31 @@ fn in_files(sources: &SourceMap, file: crate::span::FileId, wanted: &[PathBuf]) 
 fn active_rules(rules: &[Rule], config: &Config) -> Result<Vec<Rule>, ReportedError> {
     let mut all = rules.to_vec();
     for dir in &config.rules_dirs {
-        let extra = crate::rules::load_dir(dir).map_err(|e| ReportedError {
-            file: config.display.clone(),
-            line: 1,
-            column: 1,
-            message: e.to_string(),
-        })?;
+        let extra =
+            crate::rules::load_dir_within(dir, config.inside_repo.as_deref()).map_err(|e| {
+                ReportedError {
+                    file: config.display.clone(),
+                    line: 1,
+                    column: 1,
+                    message: e.to_string(),
+                }
+            })?;
         all = crate::rules::merge(all, extra);
     }
     let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    // The run may check a subset of the rules (the inventory none, `trusts --check` the
+    // approval rules): an id is known when the built-in rules or the run's have it.
+    let builtin: Vec<String> = if config.check_rule_ids(&ids).is_err() {
+        crate::rules::builtin()
+            .map(|b| b.into_iter().map(|r| r.id).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let ids: Vec<&str> = ids
+        .into_iter()
+        .chain(builtin.iter().map(String::as_str))
+        .collect();
     config.check_rule_ids(&ids).map_err(|e| ReportedError {
         file: e.file,
         line: e.line,
@@ -503,6 +547,101 @@ impl<'a> Configs<'a> {
             .ok()?
             .parent()?
             .to_path_buf();
+        self.key_for_dir(dir, errors)
+    }
+
+    /// The config file for a role: the nearest one at or above the directory that holds both
+    /// the role's root (the root module or template it is evaluated in, whose values decide
+    /// it) and the file that declares it. A nested config thus governs only roles evaluated
+    /// wholly under its directory: a shared module's `.iamlint.yaml` does not turn off rules for
+    /// the root modules elsewhere that call it, and their findings (at the caller's inputs).
+    fn key_for_role(
+        &mut self,
+        sources: &SourceMap,
+        role: &Role,
+        errors: &mut Vec<ReportedError>,
+    ) -> Option<PathBuf> {
+        self.key_spanning(
+            sources,
+            role.span.file,
+            std::slice::from_ref(&role.root),
+            errors,
+        )
+    }
+
+    /// The config file for something in `file` that belongs to roles evaluated in `roots`
+    /// (repository-relative root module directories or templates): the nearest config at or
+    /// above the directory holding the file and every root.
+    fn key_spanning(
+        &mut self,
+        sources: &SourceMap,
+        file: crate::span::FileId,
+        roots: &[String],
+        errors: &mut Vec<ReportedError>,
+    ) -> Option<PathBuf> {
+        if !self.per_file {
+            return None;
+        }
+        let mut dir = sources
+            .get(file)?
+            .path
+            .canonicalize()
+            .ok()?
+            .parent()?
+            .to_path_buf();
+        for root in roots.iter().filter(|r| !r.is_empty()) {
+            let root_dir = match self.repo.join(root).canonicalize() {
+                Ok(r) if r.is_file() => r.parent().map(Path::to_path_buf),
+                Ok(r) => Some(r),
+                Err(_) => None,
+            };
+            if let Some(r) = root_dir {
+                dir = dir
+                    .ancestors()
+                    .find(|a| r.starts_with(a))
+                    .map_or(dir.clone(), Path::to_path_buf);
+            }
+        }
+        self.key_for_dir(dir, errors)
+    }
+
+    /// The approval file each role answers to, with the indexes of its roles: the `trusts_file`
+    /// of the nearest config at or above the role's (see [`Configs::key_for_role`]) that sets
+    /// one, else the given config's. A nested config without `trusts_file` keeps the approval
+    /// file above it, so adding one cannot take roles out of review. A run without roles has
+    /// the given config's file alone (its entries are then judged, e.g. stale ones).
+    fn approval_files(
+        &mut self,
+        sources: &SourceMap,
+        roles: &[Role],
+        errors: &mut Vec<ReportedError>,
+    ) -> std::collections::BTreeMap<PathBuf, Vec<usize>> {
+        let base = self.base.trusts_path(&self.repo);
+        let mut out: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
+        out.insert(base.clone(), Vec::new());
+        for (i, r) in roles.iter().enumerate() {
+            let mut key = self.key_for_role(sources, r, errors);
+            let path = loop {
+                let Some(k) = key.clone() else {
+                    break base.clone();
+                };
+                let cfg = self.get(&key);
+                if cfg.trusts_file.is_some() {
+                    break cfg.trusts_path(&self.repo);
+                }
+                match k.parent().and_then(Path::parent) {
+                    Some(up) if up.starts_with(&self.repo) => {
+                        key = self.key_for_dir(up.to_path_buf(), errors);
+                    }
+                    _ => break base.clone(),
+                }
+            };
+            out.entry(path).or_default().push(i);
+        }
+        out
+    }
+
+    fn key_for_dir(&mut self, dir: PathBuf, errors: &mut Vec<ReportedError>) -> Option<PathBuf> {
         if let Some(k) = self.by_dir.get(&dir) {
             return k.clone();
         }
@@ -513,7 +652,7 @@ impl<'a> Configs<'a> {
         if let Some(p) = &key
             && !self.loaded.contains_key(p)
         {
-            match crate::config::load(p) {
+            match crate::config::load_found(p, &self.repo) {
                 Ok(mut c) => {
                     c.path = Some(p.clone());
                     self.loaded.insert(p.clone(), c);
@@ -539,6 +678,17 @@ impl<'a> Configs<'a> {
             .and_then(|k| self.loaded.get(k))
             .unwrap_or(self.base)
     }
+}
+
+/// The approval file each role of a run answers to (see `iam-trusts.yaml` and `trusts_file`),
+/// with the indexes of its roles; the given config's file is always listed.
+pub fn approval_files(
+    outcome: &Outcome,
+    config: &Config,
+    per_file_config: bool,
+) -> std::collections::BTreeMap<PathBuf, Vec<usize>> {
+    let mut configs = Configs::new(&outcome.root, config, per_file_config);
+    configs.approval_files(&outcome.sources, &outcome.roles, &mut Vec::new())
 }
 
 /// Keeps the roles whose evaluation read one of the named files (and the notices in them), and

@@ -775,6 +775,7 @@ const HCL_FUNCS: &[&str] = &[
     "file",
     "templatefile",
     "fileexists",
+    "fileset",
     "abspath",
     "yamldecode",
     "yamlencode",

@@ -325,7 +325,7 @@ fn statement_reaches(st: &Statement, action: &str) -> bool {
 
 /// Where the statement's Action (or NotAction complement) covers `action`: the matching action
 /// string, or the NotAction key.
-fn code_covers(st: &Statement, action: &str) -> Option<Span> {
+pub fn code_covers(st: &Statement, action: &str) -> Option<Span> {
     match (&st.action, &st.not_action) {
         (Some(a), _) => a
             .items

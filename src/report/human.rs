@@ -254,7 +254,37 @@ pub fn trust_changes(o: &Outcome) -> String {
             c.edge.file,
             c.edge.line
         )));
+        if let Some(at) = &c.approved_in_change {
+            out.push_str(&esc(&format!("; approved in this change ({at})")));
+        }
         out.push('\n');
+    }
+    out.push_str(&gate_changes(d));
+    out
+}
+
+/// With `--diff`: the approval files, configs and baseline the change edited, approval entries
+/// one a line. Empty when none changed.
+fn gate_changes(d: &crate::diff::DiffInfo) -> String {
+    if d.gate.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "approval and configuration files changed since {}:\n",
+        esc(&d.reference)
+    );
+    for g in &d.gate {
+        out.push_str(&esc(&format!("  {} ({})", g.file, g.change)));
+        out.push('\n');
+        for a in &g.approvals {
+            out.push_str(&esc(&format!(
+                "    {} ({}:{})",
+                a.describe(),
+                g.file,
+                a.line
+            )));
+            out.push('\n');
+        }
     }
     out
 }

@@ -3,10 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::iam::model::{PolicyDocument, Role};
+use crate::iam::model::{AttachedPolicy, PolicyDocument, Role, Str};
 use crate::iam::principals::{Class, Trust, classify, relate};
 use crate::rules::{Rule, Severity};
 use crate::run::Outcome;
+use crate::span::Span;
+use crate::value::Unknown;
 
 pub const VERSION: u32 = 1;
 
@@ -74,6 +76,22 @@ pub fn check(o: &Outcome) -> Value {
                     "message": c.describe(),
                     "edge": crate::trusts::render::edge_json(&c.edge),
                     "guards": c.guards.iter().map(|g| g.describe()).collect::<Vec<_>>(),
+                    "approved_in_change": c.approved_in_change,
+                })).collect::<Vec<_>>(),
+                "gate_changes": d.gate.iter().map(|g| json!({
+                    "file": g.file,
+                    "change": g.change,
+                    "approvals": g.approvals.iter().map(|a| json!({
+                        "change": a.change,
+                        "line": a.line,
+                        "root": a.entry.root,
+                        "role": a.entry.role,
+                        "type": a.entry.principal_type,
+                        "principal": a.entry.principal,
+                        "guards": a.entry.guards.labels(),
+                        "expires": a.entry.human.expires,
+                        "message": a.describe(),
+                    })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })),
         }
@@ -180,6 +198,59 @@ fn document(doc: &PolicyDocument, trust: &(dyn Trust + Sync)) -> Value {
     json!({"version": doc.version.as_ref().map(str_json), "statements": statements})
 }
 
+/// Every unknown part of a permission policy, with its span: the whole policy, unresolved parts
+/// of the document, and any effect, principal, action, resource or condition part. A policy is
+/// resolved only when this is empty.
+fn policy_unknowns(p: &AttachedPolicy) -> Vec<(Span, &Unknown)> {
+    let mut out: Vec<(Span, &Unknown)> = Vec::new();
+    if let Some((span, u)) = &p.unknown {
+        out.push((*span, u));
+    }
+    let Some(doc) = &p.document else {
+        return out;
+    };
+    out.extend(doc.unknowns.iter().map(|(s, u)| (*s, u)));
+    if let Some(u) = doc.version.as_ref().and_then(Str::unknown) {
+        out.push((doc.version.as_ref().map_or(doc.span, |v| v.span), u));
+    }
+    for st in &doc.statements {
+        if let Some(u) = &st.effect_unknown {
+            out.push((st.effect_span, u));
+        }
+        for set in [&st.principal, &st.not_principal].into_iter().flatten() {
+            for p in &set.entries {
+                if let Some(u) = p.value.unknown() {
+                    out.push((p.value.span, u));
+                }
+            }
+        }
+        for list in [&st.action, &st.not_action, &st.resource, &st.not_resource]
+            .into_iter()
+            .flatten()
+        {
+            for s in &list.items {
+                if let Some(u) = s.unknown() {
+                    out.push((s.span, u));
+                }
+            }
+        }
+        if let (Some(u), Some(span)) = (&st.condition_unknown, st.condition_span) {
+            out.push((span, u));
+        }
+        for c in &st.conditions {
+            for s in std::iter::once(&c.operator)
+                .chain(std::iter::once(&c.key))
+                .chain(c.values.iter())
+            {
+                if let Some(u) = s.unknown() {
+                    out.push((s.span, u));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// One role of the inventory.
 pub fn role(o: &Outcome, r: &Role, trust: &(dyn Trust + Sync)) -> Value {
     let line = o.sources.range(r.span).map_or(1, |(s, _)| s.line);
@@ -209,11 +280,21 @@ pub fn role(o: &Outcome, r: &Role, trust: &(dyn Trust + Sync)) -> Value {
         "trust_resolved": r.trust_resolved(),
         "trust_decided": r.trust_decided(),
         "unresolved": unresolved,
-        "inline_policies": r.inline_policies.iter().map(|p| json!({
-            "origin": p.origin,
-            "name": p.name.as_ref().map(str_json),
-            "resolved": p.document.is_some() && p.unknown.is_none(),
-        })).collect::<Vec<_>>(),
+        "inline_policies": r.inline_policies.iter().map(|p| {
+            let unresolved: Vec<Value> = policy_unknowns(p)
+                .into_iter()
+                .map(|(span, u)| {
+                    let (l, c) = o.sources.range(span).map_or((1, 1), |(s, _)| (s.line, s.column));
+                    json!({"expression": u.expr, "reason": u.reason, "file": o.sources.display(span.file), "line": l, "column": c})
+                })
+                .collect();
+            json!({
+                "origin": p.origin,
+                "name": p.name.as_ref().map(str_json),
+                "resolved": p.document.is_some() && unresolved.is_empty(),
+                "unresolved": unresolved,
+            })
+        }).collect::<Vec<_>>(),
         "managed_policies": r.managed_policies.iter().map(|m| json!({
             "origin": m.origin,
             "arn": str_json(&m.arn),

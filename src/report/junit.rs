@@ -15,6 +15,11 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // Line breaks from the code are kept as references, so that no name from the code
+            // starts a line of the report (a `::command::` in a CI log) and attributes keep
+            // them instead of normalising them to spaces.
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
             // XML 1.0 cannot carry most control characters (nor U+FFFE, U+FFFF), even escaped.
             c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('?'),
             '\u{fffe}' | '\u{ffff}' => out.push('?'),

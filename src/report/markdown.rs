@@ -33,15 +33,7 @@ pub fn cell(s: &str) -> String {
 /// Where a link to `path` at `line` points.
 pub fn link(path: &str, line: usize) -> String {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let path_enc: String = path
-        .chars()
-        .flat_map(|c| match c {
-            ' ' => "%20".chars().collect::<Vec<_>>(),
-            '(' => "%28".chars().collect(),
-            ')' => "%29".chars().collect(),
-            c => vec![c],
-        })
-        .collect();
+    let path_enc = super::uri_path(path);
     match (
         env("GITHUB_SERVER_URL"),
         env("GITHUB_REPOSITORY"),
@@ -152,11 +144,12 @@ pub fn trust_changes(d: &crate::diff::DiffInfo) -> String {
     let mut out = format!("### Trust changes since `{}`\n\n", cell(&d.reference));
     if d.trusts.is_empty() {
         out.push_str("No trust relationship was added, widened, narrowed or removed.\n\n");
+        out.push_str(&gate_changes(d));
         return out;
     }
     out.push_str("| change | role | principal | what changed |\n|---|---|---|---|\n");
     for c in &d.trusts {
-        let what = if c.guards.is_empty() {
+        let mut what = if c.guards.is_empty() {
             c.edge.guards.labels().join(", ")
         } else {
             c.guards
@@ -165,6 +158,12 @@ pub fn trust_changes(d: &crate::diff::DiffInfo) -> String {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
+        if let Some(at) = &c.approved_in_change {
+            if !what.is_empty() {
+                what.push_str("; ");
+            }
+            what.push_str(&format!("approved in this change ({at})"));
+        }
         out.push_str(&format!(
             "| {} | {} | {} | {} |\n",
             c.kind.as_str(),
@@ -191,6 +190,27 @@ pub fn trust_changes(d: &crate::diff::DiffInfo) -> String {
             out.push('\n');
         }
         out.push_str("```\n");
+    }
+    out.push('\n');
+    out.push_str(&gate_changes(d));
+    out
+}
+
+/// The approval files, configs and baseline that the change edited, with the approval entries
+/// it added, changed or removed. Empty when none changed.
+fn gate_changes(d: &crate::diff::DiffInfo) -> String {
+    if d.gate.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "### Approval and configuration files changed since `{}`\n\n",
+        cell(&d.reference)
+    );
+    for g in &d.gate {
+        out.push_str(&format!("- {} ({})\n", cell(&g.file), g.change));
+        for a in &g.approvals {
+            out.push_str(&format!("  - line {}: {}\n", a.line, cell(&a.describe())));
+        }
     }
     out.push('\n');
     out

@@ -26,6 +26,22 @@ pub enum Format {
     Concise,
 }
 
+/// A repository path as a URI reference (RFC 3986): every byte but the unreserved characters
+/// and `/` percent-encoded, so a space, a `|`, a newline or an escape sequence in a file or
+/// directory name can neither break a Markdown link or table nor make a SARIF location
+/// invalid.
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// 1-based start and end line and column of a finding.
 pub fn position(sources: &SourceMap, f: &Finding) -> (usize, usize, usize, usize) {
     sources

@@ -63,7 +63,7 @@ pub fn check(o: &Outcome, rules: &[Rule]) -> Value {
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": o.repo_path(f.span.file), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": super::uri_path(&o.repo_path(f.span.file)), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
                 },
                 "logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}],
@@ -95,7 +95,7 @@ pub fn check(o: &Outcome, rules: &[Rule]) -> Value {
                 "level": "error",
                 "message": {"text": e.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": o.repo_path_of(&e.file), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": super::uri_path(&o.repo_path_of(&e.file)), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": e.line, "startColumn": e.column},
                 }}],
             })

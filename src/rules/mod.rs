@@ -2,6 +2,7 @@
 //! `--rules DIR`. This module owns the rule schema ([`Rule`], [`Pred`]), loading with errors that
 //! name the file, line and field, and the evaluation of rules over the IAM model ([`engine`]).
 
+pub mod can;
 pub mod engine;
 pub(crate) mod select;
 pub mod testing;
@@ -202,6 +203,24 @@ pub enum Pred {
     SubjectsWithin(Vec<String>),
     /// trust_principal: every audience a federated trust admits is within one of the globs.
     AudiencesWithin(Vec<String>),
+    /// role / role_permission: the role's effective permissions (inline, customer managed in
+    /// the code, AWS managed by ARN, minus certain Denies, within the permissions boundary)
+    /// allow one of the actions on a resource matching one of the patterns (see `rules::can`).
+    Can(CanQuery),
+    /// role / role_permission: the role has a permissions boundary.
+    HasBoundary(bool),
+    /// role / role_permission: the role's MaxSessionDuration (3600 seconds when absent) is
+    /// over this many seconds.
+    MaxSessionDurationOver(u64),
+}
+
+/// The argument of `can`: action patterns, and resource patterns (absent: any resource).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanQuery {
+    pub actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<String>>,
 }
 
 /// Where a role comes from, for the `source` selector.
@@ -543,6 +562,14 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 
 /// Loads every `*.yaml`/`*.yml` file of `dir` (not recursive), sorted by name.
 pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
+    load_dir_within(dir, None)
+}
+
+/// The rule files of a directory that a config found inside the repository `repo` names: a
+/// rule file that is a link out of the repository is refused, and nothing of it is shown.
+pub fn load_dir_within(dir: &Path, repo: Option<&Path>) -> Result<Vec<Rule>, RuleError> {
+    use crate::source::read::Access;
+    let access = repo.map_or(Access::Named, Access::Inside);
     let display = crate::discover::display_path(dir);
     let err = |m: String| RuleError {
         file: display.clone(),
@@ -559,15 +586,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
     let mut out = Vec::new();
     for p in paths {
         let shown = crate::discover::display_path(&p);
-        let bytes =
-            crate::source::read::read(&p, crate::source::read::Access::Named).map_err(|e| {
-                RuleError {
-                    file: shown.clone(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read: {e}"),
-                }
-            })?;
+        let bytes = crate::source::read::read(&p, access).map_err(|e| RuleError {
+            file: shown.clone(),
+            line: 1,
+            column: 1,
+            message: match e {
+                crate::span::LoadError::OutsideRoot => "the rule file resolves (through a symbolic link) outside the repository; it was not read".to_string(),
+                e => format!("cannot read: {e}"),
+            },
+        })?;
         let text = crate::span::decode(&bytes).map_err(|e| RuleError {
             file: shown.clone(),
             line: 1,

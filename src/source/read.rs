@@ -61,6 +61,82 @@ pub fn read_prefix(path: &Path, access: Access<'_>, limit: u64) -> Result<Vec<u8
     Ok(bytes)
 }
 
+/// The regular files under the directory `dir` (at any depth), as paths relative to it with `/`
+/// separators, for Terraform's `fileset()`: `dir` must lie under `root`, symlinks resolved, and
+/// so must every file listed (a link leaving the root, a FIFO or a device is left out, as
+/// `fileset` lists regular files only). Linked directories are not entered (no loops); at most
+/// `limit` files are listed, `10 * limit` entries looked at and `max_depth` levels walked: past
+/// any, an error. A `dir` that does not exist lists nothing, as in Terraform. No file is opened.
+pub fn list_files(
+    dir: &Path,
+    root: &Path,
+    limit: usize,
+    max_depth: usize,
+) -> Result<Vec<String>, LoadError> {
+    let io = |e: std::io::Error| LoadError::Io(e.to_string());
+    let root = root.canonicalize().map_err(io)?;
+    let real = match dir.canonicalize() {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    if !real.starts_with(&root) {
+        return Err(LoadError::OutsideRoot);
+    }
+    if !real.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    // Directories without files count too: at most ten entries of any kind per file allowed.
+    let mut seen = 0usize;
+    let mut stack = vec![(real, String::new(), 0usize)];
+    while let Some((path, rel, depth)) = stack.pop() {
+        let entries = std::fs::read_dir(&path).map_err(io)?;
+        for entry in entries {
+            let entry = entry.map_err(io)?;
+            seen += 1;
+            if seen > limit.saturating_mul(10) {
+                return Err(LoadError::Io(format!(
+                    "more than {} entries under the directory",
+                    limit.saturating_mul(10)
+                )));
+            }
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let child_rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let kind = entry.file_type().map_err(io)?;
+            if kind.is_dir() {
+                if depth + 1 > max_depth {
+                    return Err(LoadError::Io(format!(
+                        "more than {max_depth} levels of directories"
+                    )));
+                }
+                stack.push((entry.path(), child_rel, depth + 1));
+                continue;
+            }
+            // A regular file, or a link to one inside the root.
+            let Ok(target) = entry.path().canonicalize() else {
+                continue;
+            };
+            if !target.starts_with(&root) || !std::fs::metadata(&target).is_ok_and(|m| m.is_file())
+            {
+                continue;
+            }
+            out.push(child_rel);
+            if out.len() > limit {
+                return Err(LoadError::Io(format!("more than {limit} files")));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Opens `path` after the checks of `access`.
 fn open(path: &Path, access: Access<'_>) -> Result<std::fs::File, LoadError> {
     let Access::Inside(root) = access else {
@@ -142,5 +218,37 @@ mod tests {
         assert_eq!(r, Err(LoadError::NotRegular("a character device")));
         let r = read(Path::new("/dev/null"), Access::Inside(Path::new("/tmp")));
         assert_eq!(r, Err(LoadError::OutsideRoot));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn listing_keeps_to_regular_files_inside_the_root_and_is_bounded() {
+        let outer = tempfile::tempdir().expect("tempdir");
+        let root = outer.path().join("repo");
+        let dir = root.join("policies");
+        std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
+        std::fs::write(dir.join("a.json"), "{}").expect("write");
+        std::fs::write(dir.join("sub/b.json"), "{}").expect("write");
+        std::fs::write(outer.path().join("secret.json"), "{}").expect("write");
+        std::os::unix::fs::symlink(outer.path().join("secret.json"), dir.join("out.json"))
+            .expect("link");
+        std::os::unix::fs::symlink(dir.join("a.json"), dir.join("in.json")).expect("link");
+        std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).expect("link");
+        let fifo =
+            std::ffi::CString::new(dir.join("pipe").to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: mkfifo reads a NUL-terminated path and touches nothing else.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let files = list_files(&dir, &root, 100, 8).expect("list");
+        assert_eq!(files, ["a.json", "in.json", "sub/b.json"]);
+        assert_eq!(
+            list_files(outer.path(), &root, 100, 8),
+            Err(LoadError::OutsideRoot)
+        );
+        assert_eq!(
+            list_files(&root.join("nope"), &root, 100, 8),
+            Ok(Vec::new())
+        );
+        assert!(list_files(&dir, &root, 1, 8).is_err());
+        assert!(list_files(&dir, &root, 100, 0).is_err());
     }
 }

@@ -421,22 +421,38 @@ pub fn parse(text: &str, file: FileId) -> Result<Vec<Entry>, SourceError> {
     Ok(out)
 }
 
-/// Loads the approval file into `sources`; `Ok(None)` when it does not exist.
-pub fn load(path: &Path, sources: &SourceMap) -> Result<Option<Vec<Entry>>, SourceError> {
-    if !path.exists() {
+/// Loads the approval file into `sources`; `Ok(None)` when it does not exist. The file is found
+/// by iamlint (next to a config, or its `trusts_file`), so under the repository `repo` it goes
+/// through the guarded reader: a link out of the repository is an error that shows nothing of
+/// its target.
+pub fn load(
+    path: &Path,
+    sources: &SourceMap,
+    repo: &Path,
+) -> Result<Option<Vec<Entry>>, SourceError> {
+    if !path.exists() && path.symlink_metadata().is_err() {
         return Ok(None);
     }
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+    let access = if crate::config::within(
+        &path
+            .parent()
+            .map_or_else(|| path.to_path_buf(), |d| d.join("x")),
+        &repo,
+    ) {
+        crate::source::read::Access::Inside(&repo)
+    } else {
+        crate::source::read::Access::Named
+    };
     let display = crate::discover::display_path(path);
-    let (id, file) = sources
-        .load(path, display.clone(), crate::source::read::Access::Named)
-        .map_err(|e| {
-            let id = sources.add(crate::span::SourceFile::new(
-                path.to_path_buf(),
-                display,
-                std::sync::Arc::from(""),
-            ));
-            SourceError::whole_file(id, e.to_string())
-        })?;
+    let (id, file) = sources.load(path, display.clone(), access).map_err(|e| {
+        let id = sources.add(crate::span::SourceFile::new(
+            path.to_path_buf(),
+            display,
+            std::sync::Arc::from(""),
+        ));
+        SourceError::whole_file(id, e.to_string())
+    })?;
     parse(&file.text, id).map(Some)
 }
 

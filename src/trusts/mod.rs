@@ -41,8 +41,27 @@ pub fn approval_notices(
     repo: &Path,
     partial: bool,
 ) -> Result<Vec<Notice>, SourceError> {
-    let path = config.trusts_path(repo);
-    let Some(entries) = approvals::load(&path, sources)? else {
+    approval_notices_at(
+        sources,
+        roles,
+        config,
+        &config.trusts_path(repo),
+        repo,
+        partial,
+    )
+}
+
+/// [`approval_notices`] against the approval file at `path` (the one these roles answer to:
+/// see `run::approval_files`).
+pub fn approval_notices_at(
+    sources: &SourceMap,
+    roles: &[Role],
+    config: &Config,
+    path: &Path,
+    repo: &Path,
+    partial: bool,
+) -> Result<Vec<Notice>, SourceError> {
+    let Some(entries) = approvals::load(path, sources, repo)? else {
         return Ok(Vec::new());
     };
     let edges = edges::edges(roles, sources, config);

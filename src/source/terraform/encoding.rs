@@ -1,8 +1,9 @@
 //! Terraform's text decoding functions beyond JSON: `csvdecode` (RFC 4180, first line the
 //! header, every value a string) and `yamldecode` (through our YAML reader; tags other than the
-//! core `!!` ones and duplicate keys are errors, as in Terraform). `yamlencode` is not here:
-//! its exact output layout is not documented. Pure functions: values in, a value (or the error
-//! Terraform reports) out. The caller makes the result unknown when any argument is unknown.
+//! core `!!` ones and duplicate keys are errors, as in Terraform), and `yamlencode` on the part
+//! of its output reproduced byte for byte ([`yamlencode`]). Pure functions: values in, a value
+//! (or the error Terraform reports) out. The caller makes the result unknown when any argument
+//! is unknown.
 
 use crate::source::yaml::{self, Node, NodeKind};
 use crate::span::Span;
@@ -181,4 +182,148 @@ fn yamldecode(text: &str, arg: Span, span: Span) -> Result<Val, String> {
     let mut v = yaml::to_val(&root);
     v.respan(span);
     Ok(v)
+}
+
+/// The widest line Terraform's YAML emitter writes before it folds a double-quoted string at
+/// a space (go-yaml's best width).
+const YAML_WIDTH: usize = 80;
+
+/// `yamlencode` as Terraform 1.x writes it (go-cty-yaml, checked against `terraform console`):
+/// block style, map keys sorted and double-quoted, a sequence under a map key not indented, a
+/// collection inside a sequence starting on the `- ` line, empty collections as `[]` and
+/// `{}`, strings double-quoted (`\"`, `\\`, `\t` escaped), and a top-level number, bool or
+/// null followed by the document end marker `...`. `None` outside the part reproduced byte for
+/// byte: multi-line strings (literal blocks with indentation indicators), strings the emitter
+/// would fold at 80 columns or escape otherwise, and numbers other than integers of at most 15
+/// digits (Terraform prints its 512-bit numbers, `1/3` with 160 digits).
+pub fn yamlencode(v: &Val) -> Option<String> {
+    let mut out = String::new();
+    match &v.kind {
+        ValKind::List(items) if !items.is_empty() => yaml_list(items, 0, false, &mut out)?,
+        ValKind::Map(entries) if !entries.is_empty() => yaml_map(entries, 0, false, &mut out)?,
+        ValKind::Str(_) | ValKind::List(_) | ValKind::Map(_) => {
+            yaml_inline(v, 0, &mut out)?;
+            out.push('\n');
+        }
+        _ => {
+            yaml_inline(v, 0, &mut out)?;
+            out.push_str("\n...\n");
+        }
+    }
+    Some(out)
+}
+
+/// The column of the end of `out` (characters since the last newline).
+fn yaml_column(out: &str) -> usize {
+    out.rsplit('\n').next().map_or(0, |l| l.chars().count())
+}
+
+/// A scalar or an empty collection, written where `out` ends.
+fn yaml_inline(v: &Val, _indent: usize, out: &mut String) -> Option<()> {
+    match &v.kind {
+        ValKind::Null => out.push_str("null"),
+        ValKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        ValKind::Number(n) => {
+            let digits = n.strip_prefix('-').unwrap_or(n);
+            let integer = !digits.is_empty()
+                && digits.len() <= 15
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'));
+            if !integer {
+                return None;
+            }
+            out.push_str(if digits == "0" { "0" } else { n });
+        }
+        ValKind::Str(s) => yaml_string(s, out)?,
+        ValKind::List(items) if items.is_empty() => out.push_str("[]"),
+        ValKind::Map(entries) if entries.is_empty() => out.push_str("{}"),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A double-quoted string, when the emitter would write it so on one line.
+fn yaml_string(s: &str, out: &mut String) -> Option<()> {
+    let mut quoted = String::with_capacity(s.len() + 2);
+    quoted.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\t' => quoted.push_str("\\t"),
+            ' '..='~' => quoted.push(c),
+            // The line and paragraph separators are escaped (`\L`, `\P`): not reproduced.
+            '\u{2028}' | '\u{2029}' => return None,
+            // Printable beyond ASCII in the Basic Multilingual Plane is written as it is.
+            '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FEFE}' | '\u{FF00}'..='\u{FFFD}' => {
+                quoted.push(c)
+            }
+            _ => return None,
+        }
+    }
+    quoted.push('"');
+    // A space past the best width folds the line.
+    if s.contains(' ') && yaml_column(out) + quoted.chars().count() > YAML_WIDTH - 1 {
+        return None;
+    }
+    out.push_str(&quoted);
+    Some(())
+}
+
+/// Whether `v` is written on its own lines (a non-empty collection).
+fn yaml_is_block(v: &Val) -> bool {
+    matches!(&v.kind, ValKind::List(i) if !i.is_empty())
+        || matches!(&v.kind, ValKind::Map(e) if !e.is_empty())
+}
+
+/// A non-empty map at `indent`; its first entry goes where `out` ends when `inline` (after
+/// `- `).
+fn yaml_map(entries: &[(Key, Val)], indent: usize, inline: bool, out: &mut String) -> Option<()> {
+    for (i, (k, v)) in super::eval::sorted_entries(entries).into_iter().enumerate() {
+        if i > 0 || !inline {
+            out.push_str(&" ".repeat(indent));
+        }
+        if k.name.chars().count() > 100 {
+            return None;
+        }
+        yaml_string(&k.name, out)?;
+        out.push(':');
+        match &v.kind {
+            ValKind::Map(e) if !e.is_empty() => {
+                out.push('\n');
+                yaml_map(e, indent + 2, false, out)?;
+            }
+            ValKind::List(items) if !items.is_empty() => {
+                out.push('\n');
+                yaml_list(items, indent, false, out)?;
+            }
+            _ => {
+                out.push(' ');
+                yaml_inline(v, indent, out)?;
+                out.push('\n');
+            }
+        }
+    }
+    Some(())
+}
+
+/// A non-empty sequence at `indent`; its first item goes where `out` ends when `inline`.
+fn yaml_list(items: &[Val], indent: usize, inline: bool, out: &mut String) -> Option<()> {
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 || !inline {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str("- ");
+        if yaml_is_block(v) {
+            match &v.kind {
+                ValKind::Map(e) => yaml_map(e, indent + 2, true, out)?,
+                ValKind::List(l) => yaml_list(l, indent + 2, true, out)?,
+                _ => return None,
+            }
+        } else {
+            yaml_inline(v, indent, out)?;
+            out.push('\n');
+        }
+    }
+    Some(())
 }

@@ -62,7 +62,7 @@ impl InstanceBudget {
 }
 
 /// Evaluation steps per root module (a bound on hostile for-expressions).
-pub const STEP_BUDGET: u64 = 5_000_000;
+pub const STEP_BUDGET: u64 = 1_000_000;
 /// Prefix of the reason of an unknown that stands for an evaluation error (`try` skips these).
 pub const ERR: &str = "invalid: ";
 
@@ -1693,7 +1693,16 @@ impl<'c> Instance<'c> {
             ),
         };
         let span = attr.span;
-        let u = |e: &str| Val::unknown(e, reason.clone(), span);
+        // The instance checked as a template stands for one the user switches on: its `each`
+        // or `count` is what they supply, which nothing in the code decides.
+        let u = |e: &str| {
+            let what = if e.starts_with("count") {
+                "an instance the user switches on"
+            } else {
+                "an item the user supplies"
+            };
+            Val::unknown(e, format!("{e} is {what} ({reason})"), span)
+        };
         let key = |name: &str| Key {
             name: name.into(),
             span,
@@ -2117,11 +2126,23 @@ impl<'c> Instance<'c> {
                     Val::new(ValKind::Map(Vec::new()), span)
                 }
             }
-            _ => Val::unknown(
-                self.sh.text(span),
-                format!("the instances of module.{} are unknown", call.name),
-                span,
-            ),
+            other => {
+                // Say why: the count or for_each's own unknown (or the default that left it
+                // empty).
+                let why = match &other {
+                    Expansion::Unknown(v) | Expansion::Off(v, _) => v
+                        .unknowns()
+                        .first()
+                        .map(|(_, u)| format!(" ({})", u.reason))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Val::unknown(
+                    self.sh.text(span),
+                    format!("the instances of module.{} are unknown{why}", call.name),
+                    span,
+                )
+            }
         }
     }
 

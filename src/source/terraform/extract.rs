@@ -129,6 +129,17 @@ fn opt_str(inst: &Instance, body: &Body, name: &str, scope: &Scope) -> Option<St
     Some(Str::from_val(&v))
 }
 
+/// An attribute that is null only because a root module variable keeps its default: its
+/// value in the probe instance (where such defaults are unknown, marked with the variable), so
+/// that rules see a value the module's callers may set, not a decided absence.
+fn null_by_default(inst: &Instance, body: &Body, name: &str, scope: &Scope) -> Option<Str> {
+    let v = inst.probe.as_ref()?.eval_attr(body, name, scope)?;
+    let s = Str::from_val(&v);
+    s.unknown()
+        .is_some_and(|u| super::eval::default_variable(&u.reason).is_some())
+        .then_some(s)
+}
+
 fn list_of(v: Val) -> Vec<Val> {
     match v.kind {
         ValKind::List(items) => items,
@@ -187,6 +198,13 @@ fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
             for (role, _) in out.roles.iter_mut().skip(roles) {
                 role.files.clone_from(&files);
                 role.state = state.clone();
+                // Terraform evaluates nothing of an instance that is not created: what its
+                // trust reads (`data.x[0].json` of a data source switched off alike) does not
+                // exist, so its errors are not the role's unknowns.
+                if matches!(state, RoleState::NotCreated(_)) {
+                    role.trust = None;
+                    role.trust_unknown = None;
+                }
             }
             if out.links.len() > links {
                 let within = ref_instances(inst, &res.body, &scope);
@@ -432,7 +450,8 @@ fn one_resource(
                 trust_unknown: None,
                 inline_policies: Vec::new(),
                 managed_policies: Vec::new(),
-                permissions_boundary: opt_str(inst, body, "permissions_boundary", scope),
+                permissions_boundary: opt_str(inst, body, "permissions_boundary", scope)
+                    .or_else(|| null_by_default(inst, body, "permissions_boundary", scope)),
                 boundary_policy: None,
                 max_session_duration: opt_str(inst, body, "max_session_duration", scope),
                 name_is_prefix,

@@ -533,6 +533,10 @@ impl Call<'_, '_> {
             "slice" => {
                 let items = self.list_arg(args, 0)?;
                 self.no_spread(items)?;
+                // An unknown bound (`var.at_edge ? 2 : 1`) makes the slice unknown, not bad.
+                if let Some(u) = args.iter().skip(1).find(|a| a.is_unknown()) {
+                    return Err(self.unknown_from(u));
+                }
                 let a = args
                     .get(1)
                     .and_then(as_num)
@@ -1030,6 +1034,24 @@ impl Call<'_, '_> {
                 .cloned()
                 .ok_or_else(|| self.err("needs one argument"))?,
             "file" | "templatefile" | "fileexists" => self.file_fn(args)?,
+            "fileset" => self.fileset(args)?,
+            "yamlencode" => {
+                let [v] = args else {
+                    return Err(self.err("needs one argument"));
+                };
+                if let Some((_, u)) = v.unknowns().first() {
+                    return Err(Val::unknown(self.text(), u.reason.clone(), span));
+                }
+                match encoding::yamlencode(v) {
+                    Some(text) => self.s(text),
+                    None => Val::unknown(
+                        self.text(),
+                        "yamlencode: Terraform's YAML emitter output (a multi-line or folded \
+                         string, a non-integer number) is not reproduced offline",
+                        span,
+                    ),
+                }
+            }
             "templatestring" => self.template_string(args)?,
             "timestamp" | "uuid" | "plantimestamp" | "bcrypt" => Val::unknown(
                 self.text(),
@@ -1112,6 +1134,42 @@ impl Call<'_, '_> {
             ValKind::Map(e) => Ok(e.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect()),
             _ => Err(self.err("the variables must be an object")),
         }
+    }
+
+    /// fileset(path, pattern): the regular files under `path` (resolved like file()'s) that
+    /// match `pattern`, relative to `path`, sorted; listed through the guarded reader, inside
+    /// the scanned root only.
+    fn fileset(&self, args: &[Val]) -> Result<Val, Val> {
+        let rel = self.str_arg(args, 0)?;
+        let pattern = self.str_arg(args, 1)?;
+        let dir = {
+            let p = PathBuf::from(&rel);
+            if p.is_absolute() {
+                p
+            } else {
+                self.inst.sh.top_dir.join(p)
+            }
+        };
+        let sh = self.inst.sh;
+        let files = match crate::source::read::list_files(&dir, &sh.ctx.root, MAX_ITEMS, 64) {
+            Ok(files) => files,
+            Err(crate::span::LoadError::OutsideRoot) => {
+                sh.error(SourceError::at(
+                    self.span,
+                    format!(
+                        "fileset(\"{rel}\") lists outside the scanned root; nothing was listed"
+                    ),
+                ));
+                return Err(Val::unknown(
+                    self.text(),
+                    format!("{rel} is outside the scanned root and was not listed"),
+                    self.span,
+                ));
+            }
+            Err(e) => return Err(self.err(format!("cannot list {rel}: {e}"))),
+        };
+        let chosen = super::fileset::select(&files, &pattern).map_err(|e| self.err(e))?;
+        Ok(self.list(chosen.into_iter().map(|f| Val::str(f, self.span)).collect()))
     }
 
     /// file(), templatefile() and fileexists(): paths resolve against the root module

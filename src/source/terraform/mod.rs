@@ -13,6 +13,7 @@ mod crypto;
 mod encoding;
 mod eval;
 mod extract;
+mod fileset;
 mod functions;
 mod json_syntax;
 mod module;
@@ -35,6 +36,8 @@ use rayon::prelude::*;
 
 use crate::source::{Context, Extraction};
 
+/// The variable whose default an unknown stands for (rules read it from the model).
+pub use eval::default_variable;
 use eval::{Instance, Shared};
 use module::{ModuleCache, is_local_source, join_normal};
 
