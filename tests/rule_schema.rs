@@ -123,6 +123,16 @@ fn the_schema_knows_every_predicate_of_the_engine() {
 }
 
 #[test]
+fn the_engine_knows_every_predicate_of_the_schema() {
+    let engine = iamlint::rules::engine::predicate_names();
+    let extra: Vec<String> = predicates(&schema())
+        .into_iter()
+        .filter(|k| !engine.contains(&k.as_str()))
+        .collect();
+    assert!(extra.is_empty(), "the engine does not know: {extra:?}");
+}
+
+#[test]
 fn the_schema_has_the_agreed_selectors() {
     let known = predicates(&schema());
     for name in [
