@@ -1109,8 +1109,8 @@ fn eval_leaf(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         | Pred::Trust(_)
         | Pred::Can(_)
         | Pred::HasBoundary(_)
-        | Pred::MaxSessionDurationOver(_) => eval(p, item, env).hit(),
-        Pred::RoleName(_)
+        | Pred::MaxSessionDurationOver(_)
+        | Pred::RoleName(_)
         | Pred::RolePath(_)
         | Pred::RoleTag(_)
         | Pred::Address(_)
