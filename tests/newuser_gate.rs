@@ -402,8 +402,9 @@ fn github_format_annotates_trust_changes_and_gate_files_with_diff() {
         "{line}"
     );
     assert!(
-        text.lines().any(|l| l.starts_with("::notice file=iam-trusts.yaml,")
-            && l.contains("approves aws_iam_role.partner")),
+        text.lines()
+            .any(|l| l.starts_with("::notice file=iam-trusts.yaml,")
+                && l.contains("approves aws_iam_role.partner")),
         "{text}"
     );
     // Without --diff there are no such annotations.
