@@ -311,9 +311,29 @@ pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     if let Some(msg) = mistyped_command(&args) {
         return fail(&msg);
     }
-    let parsed = Cli::command()
-        .try_get_matches_from(args)
-        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let parse = |args: Vec<std::ffi::OsString>| {
+        Cli::command()
+            .try_get_matches_from(args)
+            .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)))
+    };
+    let mut parsed = parse(args.clone());
+    // `iamlint --rules DIR check .`: an option before the command makes clap read the command's
+    // name as a path. When that path does not exist, the user meant the command: move it first.
+    if let Ok((cli, m)) = &parsed
+        && cli.command.is_none()
+        && let Some(first) = cli.check.scan.paths.first()
+        && let Some(name) = first.to_str()
+        && Cli::command().find_subcommand(name).is_some()
+        && !first.exists()
+        && let Some(at) = m.index_of("paths")
+        && at < args.len()
+        && args[at] == *name
+    {
+        let mut moved = args.clone();
+        let cmd = moved.remove(at);
+        moved.insert(1, cmd);
+        parsed = parse(moved);
+    }
     let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
