@@ -477,8 +477,21 @@ impl Config {
     }
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).to_string()
+/// The first line of a YAML parser's message, without the `error: line N column M: ` it starts with
+/// (the error already carries the position as `file:line:column`).
+pub fn first_line(s: &str) -> String {
+    let first = s.lines().next().unwrap_or(s);
+    let rest = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .strip_prefix("line ")
+        .and_then(|r| r.split_once(" column "))
+        .and_then(|(l, r)| {
+            let (c, m) = r.split_once(": ")?;
+            (l.bytes().all(|b| b.is_ascii_digit()) && c.bytes().all(|b| b.is_ascii_digit()))
+                .then_some(m)
+        });
+    rest.unwrap_or(first).to_string()
 }
 
 static KNOWN_ACCOUNTS_YAML: &str = include_str!("../data/known_aws_accounts.yaml");

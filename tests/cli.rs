@@ -740,3 +740,32 @@ description: {what: w, why: y, fix: f}
         .code(1)
         .stdout(predicate::str::contains("IAM002"));
 }
+
+#[test]
+fn a_yaml_error_gives_its_position_once() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", OPEN_TF.as_bytes());
+    write(d.path(), ".iamlint.yaml", b"severity_threshold: severe\n");
+    write(
+        d.path(),
+        "r/X1.yaml",
+        b"id: X1\ntitle: t\nseverity: severe\nscope: role\nmessage: m\n",
+    );
+    let out = iamlint(d.path()).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".iamlint.yaml:1:21: unknown variant `severe`") && !err.contains("column"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_file(d.path().join(".iamlint.yaml")).expect("rm");
+    let out = iamlint(d.path())
+        .args(["check", "--rules", "r", "."])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("X1.yaml:3:11: unknown variant `severe`") && !err.contains("column"),
+        "{err}"
+    );
+}
