@@ -37,7 +37,8 @@ enum Command {
     Check(CheckArgs),
     /// Print every role with who can assume it and what stayed unresolved.
     Roles(CheckArgs),
-    /// List the rules.
+    /// List the rules; `rules test` runs rules' examples, `rules schema` prints the rule
+    /// format's JSON Schema.
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
@@ -107,11 +108,35 @@ struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 struct RulesArgs {
+    #[command(subcommand)]
+    action: Option<RulesAction>,
     #[command(flatten)]
     common: Common,
     #[arg(long, value_enum)]
     format: Option<ListFormat>,
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesAction {
+    /// Run the examples of the rules in DIR... as tests: a bad example must produce the rule's
+    /// finding, a good one must not. Exit codes: 0 all passed, 1 a failure, 2 a rule that does
+    /// not load.
+    Test(RulesTestArgs),
+    /// Print the JSON Schema of the rule file format (docs/rule.schema.json).
+    Schema,
+}
+
+#[derive(Args, Debug)]
+struct RulesTestArgs {
+    /// Directories of rule files to test (default: the `--rules` directories and the config's
+    /// `rules_dirs`).
+    #[arg(value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Also test the built-in rules (alone: only them).
+    #[arg(long)]
+    builtin: bool,
 }
 
 #[derive(Args, Debug)]
@@ -286,9 +311,29 @@ pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     if let Some(msg) = mistyped_command(&args) {
         return fail(&msg);
     }
-    let parsed = Cli::command()
-        .try_get_matches_from(args)
-        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let parse = |args: Vec<std::ffi::OsString>| {
+        Cli::command()
+            .try_get_matches_from(args)
+            .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)))
+    };
+    let mut parsed = parse(args.clone());
+    // `iamlint --rules DIR check .`: an option before the command makes clap read the command's
+    // name as a path. When that path does not exist, the user meant the command: move it first.
+    if let Ok((cli, m)) = &parsed
+        && cli.command.is_none()
+        && let Some(first) = cli.check.scan.paths.first()
+        && let Some(name) = first.to_str()
+        && Cli::command().find_subcommand(name).is_some()
+        && !first.exists()
+        && let Some(at) = m.index_of("paths")
+        && at < args.len()
+        && args[at] == *name
+    {
+        let mut moved = args.clone();
+        let cmd = moved.remove(at);
+        moved.insert(1, cmd);
+        parsed = parse(moved);
+    }
     let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
@@ -484,6 +529,16 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn rules_cmd(a: RulesArgs) -> i32 {
+    match a.action {
+        Some(RulesAction::Test(t)) => return rules_test_cmd(&a.common, t),
+        Some(RulesAction::Schema) => {
+            return match write_out(&None, RULE_SCHEMA) {
+                Ok(()) => 0,
+                Err(e) => fail(&e),
+            };
+        }
+        None => {}
+    }
     let (config, rules) = match setup(&a.common, &[]) {
         Ok(x) => x,
         Err(e) => return fail(&e),
@@ -513,6 +568,72 @@ fn rules_cmd(a: RulesArgs) -> i32 {
     match write_out(&None, &text) {
         Ok(()) => 0,
         Err(e) => fail(&e),
+    }
+}
+
+/// The JSON Schema of rule files, as checked in (`iamlint rules schema`).
+pub const RULE_SCHEMA: &str = include_str!("../docs/rule.schema.json");
+
+/// `iamlint rules test`: the rules of the given directories (or the `--rules` and config
+/// directories), and the built-in rules with `--builtin`, each example run against the built-in
+/// rules with every custom rule merged over them.
+fn rules_test_cmd(common: &Common, t: RulesTestArgs) -> i32 {
+    let config = match load_config(common, &[]) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let builtin = match rules::builtin() {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let configured: Vec<PathBuf> = common
+        .rules_dirs
+        .iter()
+        .chain(config.rules_dirs.iter())
+        .cloned()
+        .collect();
+    let dirs = if t.dirs.is_empty() && !t.builtin {
+        if configured.is_empty() {
+            return fail(
+                "no rules to test: name rule directories (`iamlint rules test DIR`), use \
+                 --builtin, or list `rules_dirs` in .iamlint.yaml",
+            );
+        }
+        configured.clone()
+    } else {
+        t.dirs.clone()
+    };
+    let mut all = builtin.clone();
+    for dir in &configured {
+        match rules::load_dir(dir) {
+            Ok(extra) => all = rules::merge(all, extra),
+            Err(e) => return fail(&e.to_string()),
+        }
+    }
+    let mut tested = if t.builtin { builtin } else { Vec::new() };
+    for dir in &dirs {
+        match rules::load_dir(dir) {
+            Ok(extra) if extra.is_empty() => {
+                return fail(&format!(
+                    "{}: no rule files (*.yaml, *.yml) to test",
+                    dir.display()
+                ));
+            }
+            Ok(extra) => {
+                all = rules::merge(all, extra.clone());
+                tested.extend(extra);
+            }
+            Err(e) => return fail(&e.to_string()),
+        }
+    }
+    let outcomes = rules::testing::test_rules(&tested, &all);
+    if let Err(e) = write_out(&None, &rules::testing::render(&outcomes)) {
+        return fail(&e);
+    }
+    if outcomes.iter().all(|o| o.passed()) {
+        0
+    } else {
+        1
     }
 }
 

@@ -433,24 +433,26 @@ fn unquoted_key(text: &str, key: &str) -> bool {
             .any(|l| l.trim_start().starts_with(&format!("{key}:")))
 }
 
+/// Levenshtein distance over characters (for "did you mean").
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// The id of `known` closest to `id` (edit distance), for "did you mean".
 pub fn nearest<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1];
-            for (j, cb) in b.iter().enumerate() {
-                let sub = prev[j] + usize::from(ca != *cb);
-                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-            }
-            prev = cur;
-        }
-        prev[b.len()]
-    }
     known
         .into_iter()
-        .min_by_key(|k| (distance(&id.to_ascii_uppercase(), k), *k))
+        .min_by_key(|k| (edit_distance(&id.to_ascii_uppercase(), k), *k))
 }
 
 impl Config {
@@ -475,8 +477,21 @@ impl Config {
     }
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).to_string()
+/// The first line of a YAML parser's message, without the `error: line N column M: ` it starts with
+/// (the error already carries the position as `file:line:column`).
+pub fn first_line(s: &str) -> String {
+    let first = s.lines().next().unwrap_or(s);
+    let rest = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .strip_prefix("line ")
+        .and_then(|r| r.split_once(" column "))
+        .and_then(|(l, r)| {
+            let (c, m) = r.split_once(": ")?;
+            (l.bytes().all(|b| b.is_ascii_digit()) && c.bytes().all(|b| b.is_ascii_digit()))
+                .then_some(m)
+        });
+    rest.unwrap_or(first).to_string()
 }
 
 static KNOWN_ACCOUNTS_YAML: &str = include_str!("../data/known_aws_accounts.yaml");

@@ -699,3 +699,73 @@ fn junit_output() {
     );
     assert!(text.contains("<failure type=\"high\""), "{text}");
 }
+
+#[test]
+fn an_option_before_the_command_keeps_the_command() {
+    // `iamlint --rules DIR check .` (a global option first, as in many CI scripts) runs
+    // `check`; before, clap read `check` as a path and the run failed.
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", OPEN_TF.as_bytes());
+    write(
+        d.path(),
+        "team-rules/T1.yaml",
+        br#"id: T1
+title: Role named ci
+severity: low
+scope: role
+match: {role_name: ["ci"]}
+message: "{role_name} is a CI role"
+description: {what: w, why: y, fix: f}
+"#,
+    );
+    let out = iamlint(d.path())
+        .args(["--rules", "team-rules", "check", "--format", "json", "."])
+        .output()
+        .expect("run");
+    let v = json_of(&out.stdout);
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"T1") && rules.contains(&"IAM002"), "{v}");
+    assert_eq!(out.status.code(), Some(1));
+    // A directory that is really named like a command is still a path.
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "roles/main.tf", OPEN_TF.as_bytes());
+    iamlint(d.path())
+        .args(["--format", "concise", "roles"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("IAM002"));
+}
+
+#[test]
+fn a_yaml_error_gives_its_position_once() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", OPEN_TF.as_bytes());
+    write(d.path(), ".iamlint.yaml", b"severity_threshold: severe\n");
+    write(
+        d.path(),
+        "r/X1.yaml",
+        b"id: X1\ntitle: t\nseverity: severe\nscope: role\nmessage: m\n",
+    );
+    let out = iamlint(d.path()).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".iamlint.yaml:1:21: unknown variant `severe`") && !err.contains("column"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_file(d.path().join(".iamlint.yaml")).expect("rm");
+    let out = iamlint(d.path())
+        .args(["check", "--rules", "r", "."])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("X1.yaml:3:11: unknown variant `severe`") && !err.contains("column"),
+        "{err}"
+    );
+}

@@ -374,6 +374,49 @@ fn diff_shows_an_approval_added_in_the_same_change() {
 }
 
 #[test]
+fn github_format_annotates_trust_changes_and_gate_files_with_diff() {
+    // The Action's log format: a new trust and the approval file edited in the same change are
+    // annotations on the pull request's diff, not only lines of the job summary.
+    let d = repo_at_main();
+    let main = std::fs::read_to_string(d.path().join("main.tf")).expect("read");
+    write(d.path(), "main.tf", &format!("{main}{PARTNER_ROLE}"));
+    iamlint(d.path())
+        .args(["trusts", "--write"])
+        .assert()
+        .code(0);
+    git(d.path(), &["commit", "-q", "-am", "partner"]);
+    let out = iamlint(d.path())
+        .args(["--diff", "main", "--format", "github"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("title=iamlint%3A new trust relationship::"))
+        .unwrap_or_else(|| panic!("no annotation for the new trust: {text}"));
+    assert!(
+        line.starts_with("::warning file=main.tf,line=")
+            && line.contains("aws_iam_role.partner")
+            && line.contains("999988887777")
+            && line.contains("approved in this change (iam-trusts.yaml"),
+        "{line}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::notice file=iam-trusts.yaml,")
+                && l.contains("approves aws_iam_role.partner")),
+        "{text}"
+    );
+    // Without --diff there are no such annotations.
+    let out = iamlint(d.path())
+        .args(["--format", "github"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("trust relationship"), "{text}");
+}
+
+#[test]
 fn diff_checks_the_ref_with_its_own_config_and_shows_a_config_change() {
     // The change adds a role and an exclude that hides it: the ref, checked with its own
     // config, had no such role, so nothing is "new"; but the role is gone from view and the

@@ -2,91 +2,23 @@
 //! good one must not. Examples run through the whole pipeline (discover, load, resolve, check),
 //! once per source format they give.
 
-use iamlint::config;
-use iamlint::rules::{self, ExampleKind};
-use iamlint::run::{self, Options};
-
-fn run_example(
-    rule_id: &str,
-    file: &str,
-    text: &str,
-    cfg: Option<&str>,
-    extra: &std::collections::BTreeMap<String, String>,
-) -> Vec<String> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join(file), text).expect("write example");
-    for (name, body) in extra {
-        let p = dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(p, body).expect("write example file");
-    }
-    let config = match cfg {
-        Some(c) => config::parse(c, "example config", None).expect("example config"),
-        None => config::Config::default(),
-    };
-    let rules = rules::builtin().expect("built-in rules load");
-    let opts = Options {
-        paths: vec![dir.path().to_path_buf()],
-        ..Options::default()
-    };
-    let outcome = run::check(&opts, &config, &rules).expect("run");
-    assert!(
-        outcome.errors.is_empty(),
-        "{rule_id} example {file} has errors: {:?}",
-        outcome.errors
-    );
-    outcome
-        .findings
-        .iter()
-        .map(|f| format!("{} {}", f.rule, f.message))
-        .collect()
-}
+use iamlint::rules::{self, testing};
 
 #[test]
 fn every_rule_has_bad_and_good_examples_that_behave() {
     let rules = rules::builtin().expect("built-in rules load");
     assert!(rules.len() >= 10, "{} rules", rules.len());
-    let mut failures = Vec::new();
-    let mut ran = 0;
-    for rule in &rules {
-        let bad = rule.examples.iter().any(|e| e.expect == ExampleKind::Bad);
-        let good = rule.examples.iter().any(|e| e.expect == ExampleKind::Good);
-        if !bad || !good {
-            failures.push(format!(
-                "{} needs at least one bad and one good example",
-                rule.id
-            ));
-        }
-        for ex in &rule.examples {
-            let variants = [
-                ("main.tf", &ex.terraform),
-                ("template.yaml", &ex.cloudformation),
-            ];
-            for (file, text) in variants {
-                let Some(text) = text else { continue };
-                ran += 1;
-                let found = run_example(&rule.id, file, text, ex.config.as_deref(), &ex.files);
-                let hit = found
-                    .iter()
-                    .any(|f| f.starts_with(&format!("{} ", rule.id)));
-                match ex.expect {
-                    ExampleKind::Bad if !hit => failures.push(format!(
-                        "{} bad example `{}` ({file}) gave no finding; findings: {found:?}",
-                        rule.id, ex.name
-                    )),
-                    ExampleKind::Good if hit => failures.push(format!(
-                        "{} good example `{}` ({file}) gave a finding: {found:?}",
-                        rule.id, ex.name
-                    )),
-                    _ => {}
-                }
-            }
-        }
-    }
+    // The runner `iamlint rules test` uses: each example in a directory of its own, through the
+    // whole pipeline, with its config; a rule without a bad or a good example fails too.
+    let outcomes = testing::test_rules(&rules, &rules);
+    let ran = outcomes.iter().filter(|o| o.example.is_some()).count();
     assert!(ran > 20, "only {ran} examples ran");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let failures: Vec<&testing::Outcome> = outcomes.iter().filter(|o| !o.passed()).collect();
+    assert!(
+        failures.is_empty(),
+        "{}",
+        testing::render(&failures.into_iter().cloned().collect::<Vec<_>>())
+    );
 }
 
 #[test]

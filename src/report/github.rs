@@ -48,6 +48,63 @@ pub fn check(o: &Outcome) -> String {
             escape(&e.message, false)
         ));
     }
+    out.push_str(&diff_annotations(o));
     out.push_str(&super::human::summary(o));
+    out
+}
+
+/// With `--diff`: each trust relationship the change adds or widens as a warning on the line
+/// of its principal, each narrowed or removed one as a notice, and each approval file, config
+/// or baseline the change edited as a notice on that file, so a reviewer sees them on the pull
+/// request's diff without opening the job summary.
+fn diff_annotations(o: &Outcome) -> String {
+    use crate::diff::TrustChangeKind as K;
+    let Some(d) = &o.diff else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for c in &d.trusts {
+        let (cmd, title) = match c.kind {
+            K::Added => ("warning", "iamlint: new trust relationship"),
+            K::Widened => ("warning", "iamlint: trust relationship widened"),
+            K::Narrowed => ("notice", "iamlint: trust relationship narrowed"),
+            K::Removed => ("notice", "iamlint: trust relationship removed"),
+        };
+        let mut text = c.describe();
+        if let Some(at) = &c.approved_in_change {
+            text.push_str(&format!("; approved in this change ({at})"));
+        }
+        // A removed trust's line is in the tree as it was at the ref: no place in the change.
+        let place = if c.kind == K::Removed {
+            String::new()
+        } else {
+            format!(
+                "file={},line={},",
+                escape(&o.repo_path_of(&c.edge.file), true),
+                c.edge.line
+            )
+        };
+        out.push_str(&format!(
+            "::{cmd} {place}title={}::{}\n",
+            escape(title, true),
+            escape(&text, false)
+        ));
+    }
+    for g in &d.gate {
+        let mut text = format!("{} ({}) since {}", g.file, g.change, d.reference);
+        for a in &g.approvals {
+            text.push_str(&format!("\n{} (line {})", a.describe(), a.line));
+        }
+        let place = if g.change == "removed" {
+            String::new()
+        } else {
+            format!("file={},", escape(&g.file, true))
+        };
+        out.push_str(&format!(
+            "::notice {place}title={}::{}\n",
+            escape("iamlint: approval or configuration file changed", true),
+            escape(&text, false)
+        ));
+    }
     out
 }

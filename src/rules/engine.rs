@@ -236,6 +236,41 @@ fn takes(scope: Scope) -> Vec<&'static str> {
     v
 }
 
+/// Every predicate name the engine knows, combinators included, sorted (the rule schema's test
+/// checks that docs/rule.schema.json has each).
+pub fn predicate_names() -> Vec<&'static str> {
+    // A new scope must be listed here: this match stops compiling until it is.
+    let every = |s: Scope| match s {
+        Scope::TrustPrincipal
+        | Scope::TrustStatement
+        | Scope::PolicyStatement
+        | Scope::Role
+        | Scope::Unresolved
+        | Scope::ManagedPolicy
+        | Scope::UnresolvedPolicy
+        | Scope::Notice
+        | Scope::DocumentProblem
+        | Scope::RolePermission => takes(s),
+    };
+    let scopes = [
+        Scope::TrustPrincipal,
+        Scope::TrustStatement,
+        Scope::PolicyStatement,
+        Scope::Role,
+        Scope::Unresolved,
+        Scope::ManagedPolicy,
+        Scope::UnresolvedPolicy,
+        Scope::Notice,
+        Scope::DocumentProblem,
+        Scope::RolePermission,
+    ];
+    let mut names: Vec<&'static str> = vec!["all", "any", "not"];
+    names.extend(scopes.into_iter().flat_map(every));
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 fn pred_name(p: &Pred) -> &'static str {
     match p {
         Pred::All(_) => "all",
@@ -1074,8 +1109,8 @@ fn eval_leaf(p: &Pred, item: &Item, env: &Env) -> Option<Hit> {
         | Pred::Trust(_)
         | Pred::Can(_)
         | Pred::HasBoundary(_)
-        | Pred::MaxSessionDurationOver(_) => eval(p, item, env).hit(),
-        Pred::RoleName(_)
+        | Pred::MaxSessionDurationOver(_)
+        | Pred::RoleName(_)
         | Pred::RolePath(_)
         | Pred::RoleTag(_)
         | Pred::Address(_)

@@ -5,6 +5,7 @@
 pub mod can;
 pub mod engine;
 pub(crate) mod select;
+pub mod testing;
 
 use std::path::Path;
 
@@ -388,12 +389,7 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule, RuleError> {
             file: origin.to_string(),
             line,
             column,
-            message: e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid rule")
-                .to_string(),
+            message: crate::config::first_line(&e.to_string()),
         }
     })?;
     rule.origin = origin.to_string();

@@ -141,25 +141,15 @@ fn closest_vendor(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     crate::config::known_accounts()
         .values()
-        .map(|v| (distance(&lower, &v.to_ascii_lowercase()), v.as_str()))
+        .map(|v| {
+            (
+                crate::config::edit_distance(&lower, &v.to_ascii_lowercase()),
+                v.as_str(),
+            )
+        })
         .filter(|(d, v)| *d <= (v.len() / 3).max(2))
         .min()
         .map(|(_, v)| v)
-}
-
-/// Levenshtein distance over characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// A literal value within an IAM-style glob (`*` any run, `?` one character).
