@@ -211,6 +211,54 @@ pub struct Statement {
 }
 
 impl Statement {
+    /// The statement's unknown parts with their spans, in order: the effect, the principals,
+    /// with `actions_and_resources` the Action, NotAction, Resource and NotResource items, the
+    /// Condition block as a whole, and each condition's operator, key and values.
+    pub fn unknown_parts(&self, actions_and_resources: bool) -> Vec<(Span, &Unknown)> {
+        let mut out = Vec::new();
+        if let Some(u) = &self.effect_unknown {
+            out.push((self.effect_span, u));
+        }
+        for set in [&self.principal, &self.not_principal].into_iter().flatten() {
+            for p in &set.entries {
+                if let Some(u) = p.value.unknown() {
+                    out.push((p.value.span, u));
+                }
+            }
+        }
+        if actions_and_resources {
+            for list in [
+                &self.action,
+                &self.not_action,
+                &self.resource,
+                &self.not_resource,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for s in &list.items {
+                    if let Some(u) = s.unknown() {
+                        out.push((s.span, u));
+                    }
+                }
+            }
+        }
+        if let (Some(u), Some(span)) = (&self.condition_unknown, self.condition_span) {
+            out.push((span, u));
+        }
+        for c in &self.conditions {
+            for s in std::iter::once(&c.operator)
+                .chain(std::iter::once(&c.key))
+                .chain(c.values.iter())
+            {
+                if let Some(u) = s.unknown() {
+                    out.push((s.span, u));
+                }
+            }
+        }
+        out
+    }
+
     pub fn is_allow(&self) -> bool {
         self.effect == Some(Effect::Allow)
     }
@@ -458,29 +506,7 @@ impl Role {
                 out.push((*span, u));
             }
             for st in &doc.statements {
-                if let Some(u) = &st.effect_unknown {
-                    out.push((st.effect_span, u));
-                }
-                for set in [&st.principal, &st.not_principal].into_iter().flatten() {
-                    for p in &set.entries {
-                        if let Some(u) = p.value.unknown() {
-                            out.push((p.value.span, u));
-                        }
-                    }
-                }
-                if let (Some(u), Some(span)) = (&st.condition_unknown, st.condition_span) {
-                    out.push((span, u));
-                }
-                for c in &st.conditions {
-                    for s in std::iter::once(&c.operator)
-                        .chain(std::iter::once(&c.key))
-                        .chain(c.values.iter())
-                    {
-                        if let Some(u) = s.unknown() {
-                            out.push((s.span, u));
-                        }
-                    }
-                }
+                out.extend(st.unknown_parts(false));
             }
         }
         out

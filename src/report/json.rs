@@ -214,39 +214,7 @@ fn policy_unknowns(p: &AttachedPolicy) -> Vec<(Span, &Unknown)> {
         out.push((doc.version.as_ref().map_or(doc.span, |v| v.span), u));
     }
     for st in &doc.statements {
-        if let Some(u) = &st.effect_unknown {
-            out.push((st.effect_span, u));
-        }
-        for set in [&st.principal, &st.not_principal].into_iter().flatten() {
-            for p in &set.entries {
-                if let Some(u) = p.value.unknown() {
-                    out.push((p.value.span, u));
-                }
-            }
-        }
-        for list in [&st.action, &st.not_action, &st.resource, &st.not_resource]
-            .into_iter()
-            .flatten()
-        {
-            for s in &list.items {
-                if let Some(u) = s.unknown() {
-                    out.push((s.span, u));
-                }
-            }
-        }
-        if let (Some(u), Some(span)) = (&st.condition_unknown, st.condition_span) {
-            out.push((span, u));
-        }
-        for c in &st.conditions {
-            for s in std::iter::once(&c.operator)
-                .chain(std::iter::once(&c.key))
-                .chain(c.values.iter())
-            {
-                if let Some(u) = s.unknown() {
-                    out.push((s.span, u));
-                }
-            }
-        }
+        out.extend(st.unknown_parts(true));
     }
     out
 }
