@@ -1119,24 +1119,24 @@ fn interface_loader_refuses_bad_outputs_and_locals() {
     let head = "module: a/b/aws\nrepository: github.com/a/b\nversions:\n  - major: 0\n    reviewed: v0.1.0\n    documentation: x\n";
     let cases = [
         (
-            "    inputs: {on: true}\n    outputs:\n      x: {template: a, value: {value: 1}}\n",
+            "    inputs: {sw: true}\n    outputs:\n      x: {template: a, value: {value: 1}}\n",
             "exactly one of",
         ),
         (
-            "    inputs: {on: true}\n    outputs:\n      x: {when: [on]}\n",
+            "    inputs: {sw: true}\n    outputs:\n      x: {when: [sw]}\n",
             "exactly one of",
         ),
         (
-            "    inputs: {on: true}\n    locals:\n      on: {input: on}\n",
+            "    inputs: {sw: true}\n    locals:\n      sw: {input: sw}\n",
             "has the name of an input",
         ),
         (
-            "    inputs: {on: true}\n    locals:\n      a: {input: on}\n      b: {input: a}\n",
+            "    inputs: {sw: true}\n    locals:\n      a: {input: sw}\n      b: {input: a}\n",
             "not an input",
         ),
         (
-            "    inputs: {on: true}\n    outputs:\n      x: {template: a, when: [off]}\n",
-            "`off`",
+            "    inputs: {sw: true}\n    outputs:\n      x: {template: a, when: [gone]}\n",
+            "`gone`",
         ),
         (
             "    inputs: {ctx: {}}\n    outputs:\n      x: {template: \"${input.other.field}\"}\n",
@@ -1154,7 +1154,7 @@ fn interface_loader_refuses_bad_outputs_and_locals() {
         assert!(e.contains("bad.yaml") && e.contains(want), "{body}: {e}");
     }
     // Their good forms load.
-    let good = "    from: 0.1.0\n    inputs: {on: null, ctx: {on: true}}\n    locals:\n      lit: {first: [{input: on}, {template: \"${input.ctx.on}\"}]}\n    outputs:\n      x: {value: {input: lit}}\n      y: {template: \"${generated}\", when: [lit], otherwise: \"\"}\n";
+    let good = "    from: 0.1.0\n    inputs: {sw: null, ctx: {sw: true}}\n    locals:\n      lit: {first: [{input: sw}, {template: \"${input.ctx.sw}\"}]}\n    outputs:\n      x: {value: {input: lit}}\n      y: {template: \"${generated}\", when: [lit], otherwise: \"\"}\n";
     parse_interface("good.yaml", &format!("{head}{good}")).unwrap_or_else(|e| panic!("{e}"));
 }
 

@@ -1377,11 +1377,14 @@ impl<'c> Instance<'c> {
                         None => (self.root_name(name, span), ops.len()),
                     },
                     "path" => {
-                        // Terraform runs in the root module's directory: path.root and
-                        // path.cwd are ".", path.module is relative to it, and file() reads
-                        // relative paths from there.
+                        // Terraform runs in the root module's directory: path.root is ".",
+                        // path.module is relative to it, and file() reads relative paths from
+                        // there; path.cwd is that directory's absolute path (so that
+                        // `basename(path.cwd)` is its name).
                         let dir = match attr(0) {
                             Some("module") => relative_to(&self.def.dir, &self.sh.top_dir),
+                            Some("cwd") => std::path::absolute(&self.sh.top_dir)
+                                .unwrap_or_else(|_| self.sh.top_dir.clone()),
                             _ => PathBuf::from("."),
                         };
                         (Val::str(dir.to_string_lossy().replace('\\', "/"), span), 1)

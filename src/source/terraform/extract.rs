@@ -239,8 +239,10 @@ fn walk_from(inst: &Instance, above: &[FileId], out: &mut Collected) {
                     }
                     // Not on disk: the module's described interface, else its inputs alone.
                     let why = match super::registry::model(inst, call, &key, bound.as_ref()) {
-                        super::registry::Model::Modelled(m) => {
-                            out.add_modelled(m.map(|b| *b));
+                        super::registry::Model::Modelled(roles) => {
+                            for m in roles {
+                                out.add_modelled(Some(m));
+                            }
                             continue;
                         }
                         super::registry::Model::Unmodelled(why) => why,

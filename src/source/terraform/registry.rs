@@ -56,8 +56,11 @@ pub struct InterfaceFile {
     pub versions: Vec<VersionSpec>,
 }
 
+/// One major version of a module: its inputs and locals, the outputs it describes, and the
+/// roles it makes. In the file, the first role's fields may stand at the version's own level
+/// (the common one-role module) and further roles under `roles`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
 pub struct VersionSpec {
     pub major: u64,
     /// The release whose variables and README this description was written from.
@@ -65,28 +68,93 @@ pub struct VersionSpec {
     pub documentation: String,
     /// The lowest release of this major the description holds for: a version constraint that
     /// admits an earlier release of the major is not modelled.
-    #[serde(default)]
     pub from: Option<String>,
-    /// The address of the role inside the module (`aws_iam_role.this`); none for a module
-    /// described only for its outputs.
-    #[serde(default)]
-    pub role: Option<String>,
     /// The documented default of every input used below (`null` for none).
-    #[serde(default)]
     pub inputs: BTreeMap<String, serde_json::Value>,
     /// Values the module computes from its inputs, read like inputs (`{input: NAME}`, `when`
     /// switches, `${input.NAME}`); a local uses inputs only.
-    #[serde(default)]
     pub locals: BTreeMap<String, ValueSpec>,
     /// Outputs that name something the module creates (an OIDC provider), by output name.
-    #[serde(default)]
     pub outputs: BTreeMap<String, OutputSpec>,
-    /// Inputs that must all be true for the role to be created.
+    /// The roles the module makes; none for a module described only for its outputs.
+    pub roles: Vec<RoleSpec>,
+}
+
+/// The version-level fields of a [`VersionSpec`] as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionHead {
+    major: u64,
+    reviewed: String,
+    documentation: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    inputs: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    locals: BTreeMap<String, ValueSpec>,
+    #[serde(default)]
+    outputs: BTreeMap<String, OutputSpec>,
+    #[serde(default)]
+    roles: Vec<RoleSpec>,
+}
+
+const VERSION_KEYS: &[&str] = &[
+    "major",
+    "reviewed",
+    "documentation",
+    "from",
+    "inputs",
+    "locals",
+    "outputs",
+    "roles",
+];
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for VersionSpec {
+    type Error = String;
+
+    fn try_from(map: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
+        let (head, first): (serde_json::Map<_, _>, serde_json::Map<_, _>) = map
+            .into_iter()
+            .partition(|(k, _)| VERSION_KEYS.contains(&k.as_str()));
+        let head: VersionHead =
+            serde_json::from_value(serde_json::Value::Object(head)).map_err(|e| e.to_string())?;
+        let mut roles = Vec::new();
+        if !first.is_empty() {
+            let role: RoleSpec = serde_json::from_value(serde_json::Value::Object(first))
+                .map_err(|e| format!("version {}: {e}", head.major))?;
+            roles.push(role);
+        }
+        roles.extend(head.roles);
+        Ok(VersionSpec {
+            major: head.major,
+            reviewed: head.reviewed,
+            documentation: head.documentation,
+            from: head.from,
+            inputs: head.inputs,
+            locals: head.locals,
+            outputs: head.outputs,
+            roles,
+        })
+    }
+}
+
+/// A role the module makes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// The address of the role inside the module (`aws_iam_role.this`).
+    pub role: String,
+    /// Inputs that must all be true for the role to be created (`!NAME`: false;
+    /// `NAME!=TEXT`, `NAME==TEXT`: the input's string compared with TEXT).
     #[serde(default)]
     pub create: Vec<String>,
     /// The role's name: the first of these that is set.
     #[serde(default)]
     pub name: Vec<ValueSpec>,
+    /// Inputs that must all be true for the name to be a prefix (`name_prefix`).
+    #[serde(default)]
+    pub name_prefix_when: Vec<String>,
     #[serde(default)]
     pub path: Option<String>,
     #[serde(default)]
@@ -103,7 +171,8 @@ pub struct VersionSpec {
     /// Inputs holding JSON policy documents that become inline (or module-made) policies.
     #[serde(default)]
     pub policy_documents: Vec<ValueSpec>,
-    /// Inputs holding statements in the module's object form (sid, effect, actions, ...).
+    /// Inputs holding statements in the module's object form (sid, effect, actions, ...), or
+    /// the module's own statements as literals.
     #[serde(default)]
     pub policy_statements: Vec<ValueSpec>,
     /// Switches that make the module write a policy of its own that is not modelled: the note
@@ -169,6 +238,9 @@ pub struct ValueSpec {
     /// An object with these attributes.
     #[serde(default)]
     pub object: BTreeMap<String, ValueSpec>,
+    /// A list of these values, each one element (those whose `when` is false left out).
+    #[serde(default)]
+    pub list: Vec<ValueSpec>,
     /// A value the module works out that iamlint does not: unknown, described by this text.
     #[serde(default)]
     pub unknown: Option<String>,
@@ -316,7 +388,22 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
 }
 
 fn flags<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
-    out.extend(w.iter().map(|s| s.trim_start_matches('!')));
+    out.extend(w.iter().map(|s| switch(s).1));
+}
+
+/// A switch of a `when` or `create` list: (negated, input, compared text). `!NAME` is true when
+/// the input is false or empty, `NAME!=TEXT` when its string is not TEXT, `NAME==TEXT` when it is.
+fn switch(flag: &str) -> (bool, &str, Option<&str>) {
+    if let Some((n, t)) = flag.split_once("!=") {
+        return (true, n.trim(), Some(t.trim()));
+    }
+    if let Some((n, t)) = flag.split_once("==") {
+        return (false, n.trim(), Some(t.trim()));
+    }
+    match flag.strip_prefix('!') {
+        Some(n) => (true, n, None),
+        None => (false, flag, None),
+    }
 }
 
 /// The inputs (or locals) a value reads.
@@ -324,7 +411,13 @@ fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
     out.extend(v.input.as_deref());
     flags(&v.when, out);
     flags(&v.unless, out);
-    for c in v.concat.iter().chain(&v.first).chain(v.object.values()) {
+    for c in v
+        .concat
+        .iter()
+        .chain(&v.first)
+        .chain(&v.list)
+        .chain(v.object.values())
+    {
         value_inputs(c, out);
     }
     for t in v.template.iter().chain(v.item.iter()) {
@@ -345,17 +438,26 @@ fn template_inputs<'a>(t: &'a str, out: &mut Vec<&'a str>) {
 
 impl VersionSpec {
     fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
-        let val = value_inputs;
-        flags(&self.create, out);
         for o in self.outputs.values() {
             flags(&o.when, out);
             if let Some(v) = &o.value {
-                val(v, out);
+                value_inputs(v, out);
             }
             if let Some(t) = &o.template {
                 template_inputs(t, out);
             }
         }
+        for r in &self.roles {
+            r.inputs_used(out);
+        }
+    }
+}
+
+impl RoleSpec {
+    fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
+        let val = value_inputs;
+        flags(&self.create, out);
+        flags(&self.name_prefix_when, out);
         for s in [
             &self.path,
             &self.permissions_boundary,
@@ -410,8 +512,9 @@ impl VersionSpec {
 
 /// What a module call that is not on disk gets.
 pub enum Model {
-    /// The role the interface describes, or `None` when the call switches it off.
-    Modelled(Option<Box<Modelled>>),
+    /// The roles the interface describes (listed as not created when the call switches
+    /// them off).
+    Modelled(Vec<Modelled>),
     /// No interface applies; the reason, for the IAM009 note.
     Unmodelled(Option<String>),
 }
@@ -754,11 +857,15 @@ impl Call<'_> {
     fn when(&self, flags: &[String], anchor: Span) -> Option<bool> {
         let mut all = Some(true);
         for f in flags {
-            let (neg, name) = match f.strip_prefix('!') {
-                Some(n) => (true, n),
-                None => (false, f.as_str()),
+            let (neg, name, text) = switch(f);
+            let v = self.input(name, anchor);
+            let t = match text {
+                // A comparison: an unknown stays unknown; null is not the text.
+                Some(t) if !v.is_unknown() => Some(as_string(&v).as_deref() == Some(t)),
+                Some(_) => None,
+                None => truth(&v),
             };
-            match truth(&self.input(name, anchor)) {
+            match t {
                 Some(t) if t == neg => return Some(false),
                 Some(_) => {}
                 None => all = None,
@@ -799,6 +906,13 @@ impl Call<'_> {
                 }
             }
             found
+        } else if !v.list.is_empty() {
+            let items = v
+                .list
+                .iter()
+                .filter_map(|x| self.value(x, each, anchor))
+                .collect();
+            Val::new(ValKind::List(items), anchor)
         } else if !v.object.is_empty() {
             let entries = v
                 .object
@@ -884,6 +998,8 @@ impl Call<'_> {
             };
             let mut v = if name == "this_account" {
                 Val::str(SELF_ACCOUNT, anchor)
+            } else if name == "this_region" {
+                Val::str(crate::value::SELF_REGION, anchor)
             } else if name == "item" {
                 item.cloned()
                     .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
@@ -991,10 +1107,10 @@ impl Call<'_> {
     }
 
     /// The trust policy's statements.
-    fn trust_statements(&self) -> (Vec<Val>, Span) {
+    fn trust_statements(&self, role: &RoleSpec) -> (Vec<Val>, Span) {
         let mut out = Vec::new();
         let mut first: Option<Span> = None;
-        for s in &self.spec.trust {
+        for s in &role.trust {
             let anchor = self.anchor(&s.anchor);
             if self.when(&s.when, anchor) == Some(false) {
                 continue;
@@ -1474,6 +1590,7 @@ fn off_by_default(
     inst: &Instance,
     call: &ModuleCall,
     spec: &VersionSpec,
+    role: &RoleSpec,
     scope: &Scope,
     fallback: Span,
 ) -> Option<String> {
@@ -1492,8 +1609,8 @@ fn off_by_default(
         given,
         fallback,
     };
-    spec.create.iter().find_map(|f| {
-        let v = c.input(f.trim_start_matches('!'), fallback);
+    role.create.iter().find_map(|f| {
+        let v = c.input(switch(f).1, fallback);
         v.as_unknown()
             .and_then(|u| super::eval::default_variable(&u.reason))
     })
@@ -1525,9 +1642,9 @@ pub fn model(
         Err(why) => return Model::Unmodelled(why),
     };
     // A module described for its outputs only: its roles are not modelled.
-    let Some(role_addr) = &spec.role else {
+    if spec.roles.is_empty() {
         return Model::Unmodelled(None);
-    };
+    }
     let empty = Scope::empty();
     let scope = match bound {
         Some((n, v)) => empty.with(n, v.clone()),
@@ -1546,6 +1663,35 @@ pub fn model(
         given,
         fallback,
     };
+    let roles = spec
+        .roles
+        .iter()
+        .map(|r| model_role(inst, call, key, &c, file, r, &scope))
+        .collect();
+    Model::Modelled(roles)
+}
+
+/// Where a modelled policy comes from: the input that holds it, or the module itself.
+fn policy_origin(d: &ValueSpec) -> String {
+    match &d.input {
+        Some(i) => format!("inline (module input {i})"),
+        None => "the module's own policy".into(),
+    }
+}
+
+/// One role of a modelled call.
+fn model_role(
+    inst: &Instance,
+    call: &ModuleCall,
+    key: &InstKey,
+    c: &Call,
+    file: &InterfaceFile,
+    r: &RoleSpec,
+    scope: &Scope,
+) -> Modelled {
+    let spec = c.spec;
+    let fallback = c.fallback;
+    let role_addr = &r.role;
     let addr = format!(
         "{}module.{}{}.{}",
         inst.prefix,
@@ -1558,19 +1704,19 @@ pub fn model(
         spec.major, file.module, spec.reviewed
     )];
     let mut state = RoleState::Checked;
-    match c.when(&spec.create, fallback) {
+    match c.when(&r.create, fallback) {
         // Listed, not checked: the call says the module makes no role (its own default
         // when the caller leaves the input out, which is the caller's choice).
         Some(false) => {
-            state = match off_by_default(inst, call, spec, &scope, fallback) {
+            state = match off_by_default(inst, call, spec, r, scope, fallback) {
                 // Only a root variable's default switches it off: checked as a template.
                 Some(var) => RoleState::Template(format!(
                     "not created with the default values: {} is false from {var}",
-                    spec.create.join(" and ")
+                    r.create.join(" and ")
                 )),
                 None => RoleState::NotCreated(format!(
                     "not created: the module creates no role unless {} is true",
-                    spec.create.join(" and ")
+                    r.create.join(" and ")
                 )),
             }
         }
@@ -1578,7 +1724,7 @@ pub fn model(
         None => {
             state = RoleState::Template(format!(
                 "whether the module creates the role ({}) is unknown",
-                spec.create.join(", ")
+                r.create.join(", ")
             ))
         }
     }
@@ -1586,14 +1732,14 @@ pub fn model(
         let v = c.input(name.as_deref()?, fallback);
         (!matches!(v.kind, ValKind::Null)).then(|| Str::from_val(&v))
     };
-    let name = spec
+    let name = r
         .name
         .iter()
         .filter_map(|n| c.value(n, None, fallback))
         .find(|v| !is_empty(v))
         .map(|v| Str::from_val(&v));
     // Trust: a whole document given by the caller, or the statements.
-    let replaced = spec.trust_document.as_ref().and_then(|d| {
+    let replaced = r.trust_document.as_ref().and_then(|d| {
         let v = c.value(d, None, fallback)?;
         (!is_empty(&v)).then_some(v)
     });
@@ -1603,13 +1749,13 @@ pub fn model(
             (doc, unknown, v.span)
         }
         None => {
-            let (stmts, span) = c.trust_statements();
+            let (stmts, span) = c.trust_statements(r);
             let doc = parse_document(&document(stmts, span), DocumentKind::Trust);
             (Some(doc), None, span)
         }
     };
     let mut inline: Vec<AttachedPolicy> = Vec::new();
-    for d in &spec.policy_documents {
+    for d in &r.policy_documents {
         let Some(v) = c.value(d, None, fallback) else {
             continue;
         };
@@ -1621,7 +1767,7 @@ pub fn model(
         for v in docs {
             let (document, unknown) = policy_from(inst, &v, DocumentKind::Identity);
             inline.push(AttachedPolicy {
-                origin: format!("inline (module input {})", d.input.as_deref().unwrap_or("")),
+                origin: policy_origin(d),
                 name: None,
                 span: v.span,
                 document,
@@ -1629,7 +1775,7 @@ pub fn model(
             });
         }
     }
-    for d in &spec.policy_statements {
+    for d in &r.policy_statements {
         let Some(v) = c.value(d, None, fallback) else {
             continue;
         };
@@ -1641,7 +1787,7 @@ pub fn model(
             DocumentKind::Identity,
         );
         inline.push(AttachedPolicy {
-            origin: format!("inline (module input {})", d.input.as_deref().unwrap_or("")),
+            origin: policy_origin(d),
             name: None,
             span: v.span,
             document: Some(doc),
@@ -1649,7 +1795,7 @@ pub fn model(
         });
     }
     let mut arns = Vec::new();
-    for m in &spec.managed_policies {
+    for m in &r.managed_policies {
         let Some(v) = c.value(m, None, fallback) else {
             continue;
         };
@@ -1662,7 +1808,7 @@ pub fn model(
             arns.push((format!("{addr}.managed_policy_arns"), a));
         }
     }
-    for (input, nm) in &spec.not_modelled {
+    for (input, nm) in &r.not_modelled {
         let Some(v) = c.given.get(input) else {
             continue;
         };
@@ -1692,16 +1838,17 @@ pub fn model(
         span: call.span,
         resource_type: "aws_iam_role".into(),
         name,
-        path: text(&spec.path),
+        path: text(&r.path),
         trust,
         trust_span: Some(trust_span),
         trust_unknown,
         inline_policies: inline,
         managed_policies: Vec::new(),
-        permissions_boundary: text(&spec.permissions_boundary).filter(|s| s.get() != Some("")),
+        permissions_boundary: text(&r.permissions_boundary).filter(|s| s.get() != Some("")),
         boundary_policy: None,
-        max_session_duration: text(&spec.max_session_duration),
-        name_is_prefix: false,
+        max_session_duration: text(&r.max_session_duration),
+        name_is_prefix: !r.name_prefix_when.is_empty()
+            && c.when(&r.name_prefix_when, fallback) == Some(true),
         tags: crate::iam::model::Tags::unknown(
             "tags",
             "the tags of a role a registry module makes are not modelled",
@@ -1712,7 +1859,7 @@ pub fn model(
         state,
         files: vec![call.span.file],
     };
-    Model::Modelled(Some(Box::new(Modelled { role, arns })))
+    Modelled { role, arns }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,280 @@
+//! A registry module that makes several roles, checked without `terraform init`: the ECS service
+//! module of terraform-aws-modules (task execution, tasks, service and infrastructure roles),
+//! each role with its own switches, name, trust and policies, from the module's documented
+//! behaviour. Also `path.cwd`, which Terraform gives as the root module's absolute directory.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, text).expect("write");
+}
+
+fn iamlint(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
+    let out = Command::cargo_bin("iamlint")
+        .expect("binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "json: {e}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), v)
+}
+
+/// The roles of `main.tf`, by address.
+fn roles(main: &str) -> Vec<Value> {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", main);
+    let (_, v) = iamlint(d.path(), &["roles", "--format", "json", "."]);
+    v["roles"].as_array().cloned().unwrap_or_default()
+}
+
+fn role<'a>(roles: &'a [Value], address: &str) -> &'a Value {
+    roles
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("no {address} in {roles:#?}"))
+}
+
+/// The findings of `main.tf`: (rule, resource, line).
+fn findings(main: &str) -> (Option<i32>, Vec<(String, String, u64)>) {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", main);
+    let (code, v) = iamlint(d.path(), &["--format", "json", "."]);
+    let fs = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["resource"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    (code, fs)
+}
+
+/// The roles of `main.tf` that may do `action` (a custom rule's `can` selector, which reads
+/// every policy a role has, the module's own included).
+fn can(main: &str, action: &str) -> Vec<String> {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(d.path(), "main.tf", main);
+    write(
+        d.path(),
+        "rules/T001.yaml",
+        &format!(
+            "id: T001\ntitle: may do it\nseverity: low\nscope: role\nmatch:\n  can:\n    actions: [\"{action}\"]\nmessage: \"{{role}}: {{detail}}\"\ndescription:\n  what: w\n  why: w\n  fix: w\n"
+        ),
+    );
+    let (_, v) = iamlint(d.path(), &["--rules", "rules", "--format", "json", "."]);
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "T001")
+        .map(|f| f["resource"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("`{needle}` not in the text"))
+}
+
+const SERVICE: &str = r#"module "svc" {
+  source  = "terraform-aws-modules/ecs/aws//modules/service"
+  version = "VERSION"
+
+  name        = "web"
+  cluster_arn = "arn:aws:ecs:eu-west-1:111122223333:cluster/main"
+EXTRA}
+"#;
+
+fn service(version: &str, extra: &str) -> String {
+    SERVICE.replace("VERSION", version).replace("EXTRA", extra)
+}
+
+/// With its defaults the module makes the task execution and tasks roles, both trusting the
+/// ECS tasks service, the tasks role with the confused-deputy conditions of this account; the
+/// service role (awsvpc networking needs none) and the infrastructure role are not created.
+#[test]
+fn ecs_service_defaults_make_the_task_roles_only() {
+    let rs = roles(&service("6.7.0", ""));
+    let exec = role(&rs, "module.svc.aws_iam_role.task_exec");
+    assert_eq!(exec["state"], "checked", "{exec}");
+    assert_eq!(exec["trust_resolved"], true, "{exec}");
+    assert_eq!(exec["name"], "web", "{exec}");
+    let p = &exec["trust"]["statements"][0]["principals"][0];
+    assert_eq!(p["value"], "ecs-tasks.amazonaws.com", "{exec}");
+    // The module's own execution policy: logs and ECR pulls, and no secrets when none are
+    // named; the tasks role has none of it.
+    let main = service("6.7.0", "");
+    for action in ["logs:PutLogEvents", "ecr:BatchGetImage"] {
+        assert_eq!(
+            can(&main, action),
+            ["module.svc.aws_iam_role.task_exec"],
+            "{action}"
+        );
+    }
+    assert!(can(&main, "secretsmanager:GetSecretValue").is_empty());
+
+    let tasks = role(&rs, "module.svc.aws_iam_role.tasks");
+    assert_eq!(tasks["state"], "checked", "{tasks}");
+    assert_eq!(tasks["trust_resolved"], true, "{tasks}");
+    let conds = tasks["trust"]["statements"][0]["conditions"].to_string();
+    assert!(
+        conds.contains("aws:SourceArn")
+            && conds.contains("arn:aws:ecs:(this-region):(this-account):*")
+            && conds.contains("aws:SourceAccount"),
+        "{conds}"
+    );
+    assert!(
+        tasks["inline_policies"]
+            .as_array()
+            .is_some_and(|p| p.is_empty())
+    );
+
+    for off in ["service", "infrastructure_iam_role"] {
+        let r = role(&rs, &format!("module.svc.aws_iam_role.{off}"));
+        assert_eq!(r["state"], "not_created", "{r}");
+    }
+}
+
+/// A load balancer outside awsvpc networking makes the service role, with the module's own
+/// load-balancer registration policy; a volume makes the infrastructure role with its AWS
+/// managed policy.
+#[test]
+fn ecs_service_switches_make_the_service_and_infrastructure_roles() {
+    let extra = r#"  network_mode = "bridge"
+  load_balancer = {
+    web = { target_group_arn = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef", container_name = "web", container_port = 80 }
+  }
+  volume_configuration = { name = "data", managed_ebs_volume = { role_arn = null } }
+"#;
+    let main = service("6.7.0", extra);
+    let rs = roles(&main);
+    let svc = role(&rs, "module.svc.aws_iam_role.service");
+    assert_eq!(svc["state"], "checked", "{svc}");
+    assert_eq!(
+        svc["trust"]["statements"][0]["principals"][0]["value"],
+        "ecs.amazonaws.com"
+    );
+    assert_eq!(
+        can(&main, "elasticloadbalancing:RegisterTargets"),
+        ["module.svc.aws_iam_role.service"]
+    );
+    let infra = role(&rs, "module.svc.aws_iam_role.infrastructure_iam_role");
+    assert_eq!(infra["state"], "checked", "{infra}");
+    assert!(
+        infra["managed_policies"]
+            .to_string()
+            .contains("service-role/AmazonECSInfrastructureRolePolicyForVolumes"),
+        "{infra}"
+    );
+    // awsvpc (the default) with a load balancer: still no service role.
+    let extra = "  load_balancer = { web = { container_name = \"web\", container_port = 80 } }\n";
+    let rs = roles(&service("6.7.0", extra));
+    let svc = role(&rs, "module.svc.aws_iam_role.service");
+    assert_eq!(svc["state"], "not_created", "{svc}");
+}
+
+/// Each role's own inputs reach it: an administrator policy on the tasks role is reported on
+/// the tasks role at the input's line, secrets named for the execution role become its
+/// `secretsmanager:GetSecretValue` grant, and switching the execution role off lists it as
+/// not created.
+#[test]
+fn ecs_service_inputs_reach_their_own_role() {
+    let extra = r#"  tasks_iam_role_policies = {
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+  }
+  task_exec_secret_arns = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"]
+"#;
+    let main = service("6.7.0", extra);
+    let (code, fs) = findings(&main);
+    assert_eq!(code, Some(1), "{fs:#?}");
+    let admin = line_of(&main, "AdministratorAccess");
+    assert!(
+        fs.iter().any(|(rule, res, line)| rule == "IAM101"
+            && res.starts_with("module.svc.aws_iam_role.tasks")
+            && *line == admin),
+        "IAM101 on the tasks role at line {admin}: {fs:#?}"
+    );
+    assert!(
+        !fs.iter().any(|(_, res, _)| res.contains("task_exec")),
+        "the execution role is not the one with admin: {fs:#?}"
+    );
+    // (the tasks role may too, through AdministratorAccess)
+    assert!(
+        can(&main, "secretsmanager:GetSecretValue")
+            .contains(&"module.svc.aws_iam_role.task_exec".to_string())
+    );
+
+    let rs = roles(&service("6.7.0", "  create_task_exec_iam_role = false\n"));
+    let exec = role(&rs, "module.svc.aws_iam_role.task_exec");
+    assert_eq!(exec["state"], "not_created", "{exec}");
+    let tasks = role(&rs, "module.svc.aws_iam_role.tasks");
+    assert_eq!(tasks["state"], "checked", "{tasks}");
+}
+
+/// v7 names the task roles `NAME-task-exec` and `NAME-tasks` unless the caller opts out; a
+/// version no description covers falls back to the inputs.
+#[test]
+fn ecs_service_versions() {
+    let rs = roles(&service("~> 7.0", ""));
+    assert_eq!(
+        role(&rs, "module.svc.aws_iam_role.task_exec")["name"],
+        "web-task-exec"
+    );
+    assert_eq!(
+        role(&rs, "module.svc.aws_iam_role.tasks")["name"],
+        "web-tasks"
+    );
+    let rs = roles(&service(
+        "~> 7.0",
+        "  disable_v7_default_name_description = true\n",
+    ));
+    assert_eq!(
+        role(&rs, "module.svc.aws_iam_role.task_exec")["name"],
+        "web"
+    );
+    let rs = roles(&service("5.12.0", ""));
+    assert!(
+        !rs.iter()
+            .any(|r| r["address"] == "module.svc.aws_iam_role.task_exec"),
+        "v5 is not described: {rs:#?}"
+    );
+}
+
+/// `path.cwd` is the absolute directory Terraform runs in, so `basename(path.cwd)` is the root
+/// module's directory name (public examples name their roles with it).
+#[test]
+fn path_cwd_is_the_root_directory() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write(
+        d.path(),
+        "stacks/web-prod/main.tf",
+        r#"resource "aws_iam_role" "r" {
+  name               = "ex-${basename(path.cwd)}"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })
+}
+"#,
+    );
+    let (_, v) = iamlint(d.path(), &["roles", "--format", "json", "."]);
+    assert_eq!(v["roles"][0]["name"], "ex-web-prod", "{v}");
+}
