@@ -287,6 +287,15 @@ pub const DEFAULT_MARK: &str = "the default of ";
 
 /// The variable (`var.x`, `module.m.var.x`) whose default an unknown's reason names, when the
 /// unknown comes from a default in a probe instance.
+/// The hidden key that marks an object as a nested block of a resource (beside
+/// `__resource__`, which holds the block's address).
+pub const BLOCK_MARK: &str = "__block__";
+
+/// Whether an object key is one of the hidden ones iamlint adds to resource objects.
+pub fn is_hidden_key(name: &str) -> bool {
+    name == "__resource__" || name == BLOCK_MARK
+}
+
 pub fn default_variable(reason: &str) -> Option<String> {
     let (_, rest) = reason.split_once(DEFAULT_MARK)?;
     let end = rest
@@ -1488,7 +1497,7 @@ impl<'c> Instance<'c> {
                 }
                 Some(v) => v.clone(),
                 // The ARN of a resource this configuration creates is in this account.
-                None if name == "arn" => match val
+                None if name == "arn" && val.get(BLOCK_MARK).is_none() => match val
                     .get("__resource__")
                     .and_then(|r| r.as_str())
                     .and_then(|addr| super::resources::created_arn(addr, span))
@@ -1499,6 +1508,13 @@ impl<'c> Instance<'c> {
                 None => self.no_attr(val, name, span),
             },
             ValKind::Unknown(_) => val.clone(),
+            // `.attr` of a nested block read without its index: the provider may nest it as a
+            // single object; what it holds is not read from here.
+            ValKind::List(items)
+                if !items.is_empty() && items.iter().all(|i| i.get(BLOCK_MARK).is_some()) =>
+            {
+                self.no_attr(&items[0], name, span)
+            }
             _ => err_val(
                 self.sh.text(span),
                 format!("cannot read `.{name}` of {}", kind_name(val)),
@@ -2032,9 +2048,78 @@ impl<'c> Instance<'c> {
                 self.eval(&a.expr, scope),
             ));
         }
+        self.block_entries(&res.body, &full, scope, &mut entries);
         let mut obj = Val::new(ValKind::Map(entries), res.span);
         super::resources::computed_attrs(self, res, &full, scope, &mut obj);
         obj
+    }
+
+    /// The nested blocks of a resource body as Terraform exposes them: each block type a list
+    /// of objects (`metadata[0].name`), holding the arguments the configuration sets; an
+    /// argument it does not set is computed ("known only after apply"). A block type that a
+    /// `dynamic` block also writes is left out (its instances are not all known here), and so
+    /// are Terraform's own blocks.
+    fn block_entries(&self, body: &Body, at: &str, scope: &Scope, entries: &mut Vec<(Key, Val)>) {
+        let mut kinds: Vec<&str> = Vec::new();
+        for b in &body.blocks {
+            if !kinds.contains(&b.kind.as_str()) {
+                kinds.push(&b.kind);
+            }
+        }
+        for kind in kinds {
+            let meta = matches!(
+                kind,
+                "dynamic" | "lifecycle" | "provisioner" | "connection" | "timeouts"
+            );
+            let dynamic = body
+                .blocks("dynamic")
+                .any(|d| d.labels.first().is_some_and(|l| l == kind));
+            if meta || dynamic || entries.iter().any(|(k, _)| k.name == kind) {
+                continue;
+            }
+            let mut items = Vec::new();
+            let mut first_span = None;
+            for (i, b) in body.blocks(kind).enumerate() {
+                first_span.get_or_insert(b.span);
+                let addr = format!("{at}.{kind}[{i}]");
+                let mut inner = vec![
+                    (
+                        Key {
+                            name: "__resource__".into(),
+                            span: b.span,
+                        },
+                        Val::str(addr.clone(), b.span),
+                    ),
+                    (
+                        Key {
+                            name: BLOCK_MARK.into(),
+                            span: b.span,
+                        },
+                        Val::new(ValKind::Bool(true), b.span),
+                    ),
+                ];
+                for a in &b.body.attrs {
+                    inner.push((
+                        Key {
+                            name: a.name.clone(),
+                            span: a.key_span,
+                        },
+                        self.eval(&a.expr, scope),
+                    ));
+                }
+                self.block_entries(&b.body, &addr, scope, &mut inner);
+                items.push(Val::new(ValKind::Map(inner), b.span));
+            }
+            if let Some(span) = first_span {
+                entries.push((
+                    Key {
+                        name: kind.to_string(),
+                        span,
+                    },
+                    Val::new(ValKind::List(items), span),
+                ));
+            }
+        }
     }
 
     /// `module.name[...]...`: returns the value and how many operators were used.

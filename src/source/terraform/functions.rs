@@ -387,7 +387,7 @@ impl Call<'_, '_> {
                 self.list(
                     sorted
                         .into_iter()
-                        .filter(|(k, _)| k.name != "__resource__")
+                        .filter(|(k, _)| !super::eval::is_hidden_key(&k.name))
                         .map(|(k, v)| {
                             if self.name == "keys" {
                                 Val::str(k.name.clone(), k.span)
@@ -448,7 +448,7 @@ impl Call<'_, '_> {
                     ValKind::Map(entries) => num_val(
                         entries
                             .iter()
-                            .filter(|(k, _)| k.name != "__resource__")
+                            .filter(|(k, _)| !super::eval::is_hidden_key(&k.name))
                             .count() as f64,
                         span,
                     ),
@@ -1486,7 +1486,7 @@ fn encode_into(v: &Val, out: &mut String, depth: usize) {
             let sorted = sorted_entries(entries);
             let mut first = true;
             for (k, val) in sorted {
-                if k.name == "__resource__" {
+                if super::eval::is_hidden_key(&k.name) {
                     continue;
                 }
                 if !first {
