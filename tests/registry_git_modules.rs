@@ -367,3 +367,45 @@ fn kops_data_iam_unknown_cluster_name_is_the_callers_unknown() {
         "{r:#}"
     );
 }
+
+/// A module whose description says it makes no role (a label, a lookup of existing roles, an
+/// IAM user) is fully described by its outputs: no inputs-only record and no IAM009 note for
+/// it. A module described for its outputs only that does make roles (EKS) keeps the note.
+#[test]
+fn a_module_that_makes_no_role_gets_no_note() {
+    let main = r#"module "label" {
+  source    = "cloudposse/label/null"
+  version   = "0.25.0"
+  namespace = "eg"
+  name      = "app"
+}
+module "kops" {
+  source       = "git::https://github.com/cloudposse/terraform-aws-kops-data-iam.git?ref=tags/0.2.0"
+  cluster_name = "k8s.example.com"
+}
+module "user" {
+  source  = "cloudposse/iam-system-user/aws"
+  version = "1.2.1"
+  context = module.label.context
+}
+"#;
+    let (code, fs) = findings(main);
+    assert!(fs.is_empty(), "{fs:#?}");
+    assert_eq!(code, Some(0));
+    let (_, v) = json(main, &["roles"]);
+    assert_eq!(v["roles"], serde_json::json!([]), "{v:#}");
+
+    let eks = r#"module "eks" {
+  source          = "terraform-aws-modules/eks/aws"
+  version         = "~> 17.0"
+  cluster_name    = "main"
+  cluster_version = "1.29"
+}
+"#;
+    let (_, fs) = findings(eks);
+    assert!(
+        fs.iter()
+            .any(|(rule, res)| rule == "IAM009" && res == "module.eks"),
+        "{fs:#?}"
+    );
+}

@@ -78,6 +78,9 @@ pub struct VersionSpec {
     pub outputs: BTreeMap<String, OutputSpec>,
     /// The roles the module makes; none for a module described only for its outputs.
     pub roles: Vec<RoleSpec>,
+    /// The module makes no IAM role at all (a label, a lookup of existing roles): a call is
+    /// then fully described by its outputs, and its inputs are not checked as a role's.
+    pub makes_no_roles: bool,
 }
 
 /// The version-level fields of a [`VersionSpec`] as written.
@@ -97,6 +100,8 @@ struct VersionHead {
     outputs: BTreeMap<String, OutputSpec>,
     #[serde(default)]
     roles: Vec<RoleSpec>,
+    #[serde(default)]
+    makes_no_roles: bool,
 }
 
 const VERSION_KEYS: &[&str] = &[
@@ -108,6 +113,7 @@ const VERSION_KEYS: &[&str] = &[
     "locals",
     "outputs",
     "roles",
+    "makes_no_roles",
 ];
 
 impl TryFrom<serde_json::Map<String, serde_json::Value>> for VersionSpec {
@@ -126,6 +132,12 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for VersionSpec {
             roles.push(role);
         }
         roles.extend(head.roles);
+        if head.makes_no_roles && !roles.is_empty() {
+            return Err(format!(
+                "version {}: `makes_no_roles` with roles described",
+                head.major
+            ));
+        }
         Ok(VersionSpec {
             major: head.major,
             reviewed: head.reviewed,
@@ -135,6 +147,7 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for VersionSpec {
             locals: head.locals,
             outputs: head.outputs,
             roles,
+            makes_no_roles: head.makes_no_roles,
         })
     }
 }
@@ -1644,7 +1657,11 @@ pub fn model(
         Ok(x) => x,
         Err(why) => return Model::Unmodelled(why),
     };
-    // A module described for its outputs only: its roles are not modelled.
+    // A module that makes no role is fully described by its outputs; one described for its
+    // outputs only keeps its roles at the inputs-only level.
+    if spec.makes_no_roles {
+        return Model::Modelled(Vec::new());
+    }
     if spec.roles.is_empty() {
         return Model::Unmodelled(None);
     }
