@@ -237,7 +237,8 @@ pub struct ValueSpec {
     /// A field of the current `for_each` element.
     #[serde(default)]
     pub each: Option<String>,
-    /// A string with `${input.x}`, `${each}`, `${each.f}`, `${this_account}` and filters.
+    /// A string with `${input.x}`, `${each}`, `${each.f}`, `${this_account}` and filters
+    /// (`|or_input:NAME` falls back to another input or local).
     #[serde(default)]
     pub template: Option<String>,
     /// A literal.
@@ -439,14 +440,17 @@ fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
     }
 }
 
-/// The inputs a template reads: `${input.NAME}`, `${input.NAME.FIELD}`, `${input.NAME|f}`.
+/// The inputs a template reads: `${input.NAME}`, `${input.NAME.FIELD}`, `${input.NAME|f}`,
+/// and the fallbacks of `|or_input:NAME` filters.
 fn template_inputs<'a>(t: &'a str, out: &mut Vec<&'a str>) {
-    let mut rest = t;
-    while let Some(i) = rest.find("${input.") {
-        let after = &rest[i + 8..];
-        let end = after.find(['}', '|', '.']).unwrap_or(after.len());
-        out.push(&after[..end]);
-        rest = &after[end..];
+    for key in ["${input.", "|or_input:"] {
+        let mut rest = t;
+        while let Some(i) = rest.find(key) {
+            let after = &rest[i + key.len()..];
+            let end = after.find(['}', '|', '.']).unwrap_or(after.len());
+            out.push(&after[..end]);
+            rest = &after[end..];
+        }
     }
 }
 
@@ -1067,6 +1071,12 @@ impl Call<'_> {
                     {
                         Val::str(d, v.span)
                     }
+                    // Another input's (or local's) value, with its own place in the caller.
+                    (Some(("or_input", n)), s)
+                        if !v.is_unknown() && s.as_deref().is_none_or(str::is_empty) =>
+                    {
+                        self.input(n, anchor)
+                    }
                     _ => v,
                 };
             }
@@ -1079,6 +1089,7 @@ impl Call<'_> {
         }
         let mut out = String::new();
         let mut span: Option<Span> = None;
+        let mut wild = false;
         let mut rest = t;
         // An unknown part keeps the known text around it (`${each.provider_arn|after:...}:sub`).
         let mut pieces: Vec<Piece> = Vec::new();
@@ -1095,10 +1106,14 @@ impl Call<'_> {
                 rest = after.get(end + 1..).unwrap_or("");
                 continue;
             }
-            if span.is_none() && v.span != anchor {
+            // The string's place is its first part from the caller, or rather the first that
+            // holds a wildcard: the input that makes the value loose.
+            let text = as_string(&v).unwrap_or_default();
+            if v.span != anchor && (span.is_none() || (!wild && text.contains('*'))) {
+                wild = text.contains('*');
                 span = Some(v.span);
             }
-            out.push_str(&as_string(&v).unwrap_or_default());
+            out.push_str(&text);
             rest = after.get(end + 1..).unwrap_or("");
         }
         out.push_str(rest);
