@@ -253,6 +253,11 @@ pub struct ValueSpec {
     /// Maps each element of a list through this template (`${item}` is the element).
     #[serde(default)]
     pub item: Option<String>,
+    /// The values at this dotted path (`service.tls.role_arn`) in each element, lists along the
+    /// way flattened (Terraform's `x[*].service[*].tls[*].role_arn`); nulls and empty strings
+    /// are left out, and an unknown on the way makes the whole value unknown.
+    #[serde(default)]
+    pub pluck: Option<String>,
     /// Prefixes each element with this text unless it already starts with it.
     #[serde(default)]
     pub ensure_prefix: Option<String>,
@@ -557,6 +562,46 @@ fn normalise_source(source: &str) -> (String, Option<String>) {
         }
     }
     (path, version)
+}
+
+/// The values at a dotted path in each element of `v` (a list, or one object), lists along the
+/// way flattened; nulls and empty strings are left out. An unknown on the way is the result.
+fn pluck(v: &Val, path: &str) -> Val {
+    let mut cur = vec![v.clone()];
+    for part in path.split('.') {
+        let mut next = Vec::new();
+        for x in cur {
+            if x.is_unknown() {
+                return x;
+            }
+            let items = match &x.kind {
+                ValKind::List(items) => items.clone(),
+                ValKind::Null => Vec::new(),
+                _ => vec![x],
+            };
+            for item in items {
+                if item.is_unknown() {
+                    return item;
+                }
+                if let Some(y) = item.get(part) {
+                    next.push(y.clone());
+                }
+            }
+        }
+        cur = next;
+    }
+    let mut out = Vec::new();
+    for x in cur {
+        match &x.kind {
+            ValKind::Unknown(_) => return x,
+            ValKind::List(items) => out.extend(items.iter().cloned()),
+            _ => out.push(x),
+        }
+    }
+    out.retain(|x| {
+        !matches!(&x.kind, ValKind::Null) && !matches!(&x.kind, ValKind::Str(s) if s.is_empty())
+    });
+    Val::new(ValKind::List(out), v.span)
 }
 
 /// A version as (major, minor, patch); missing parts are 0.
@@ -949,6 +994,9 @@ impl Call<'_> {
         } else {
             Val::new(ValKind::Null, anchor)
         };
+        if let Some(path) = &v.pluck {
+            base = pluck(&base, path);
+        }
         if v.strings_only
             && let ValKind::List(items) = &base.kind
         {
