@@ -305,3 +305,63 @@ fn versions() {
         );
     }
 }
+
+/// A role that only a root variable's default switches off is checked as a template, and the
+/// reason names the variable behind the switch that is off (network_mode), not one behind a
+/// switch that is on (enabled).
+#[test]
+fn a_role_off_by_a_root_default_names_that_default() {
+    let main = r#"variable "enabled" {
+  type    = bool
+  default = true
+}
+
+variable "network_mode" {
+  type    = string
+  default = "awsvpc"
+}
+
+module "svc" {
+  source  = "cloudposse/ecs-alb-service-task/aws"
+  version = "0.78.0"
+
+  enabled                   = var.enabled
+  network_mode              = var.network_mode
+  container_definition_json = "[]"
+  ecs_load_balancers = [{
+    container_name   = "web"
+    container_port   = 80
+    target_group_arn = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123456789abcdef"
+  }]
+}
+"#;
+    let rs = roles(main);
+    let svc = role(&rs, SVC);
+    assert_eq!(svc["state"], "template", "{svc}");
+    let why = svc["state_reason"].as_str().unwrap_or_default();
+    assert!(why.contains("var.network_mode"), "{why}");
+    assert!(!why.contains("var.enabled"), "{why}");
+}
+
+/// A role that one switch keeps off whatever the root's variables (no load balancer at all) is
+/// not created, though another of its switches (network_mode) is off by a root default.
+#[test]
+fn a_role_off_whatever_the_variables_is_not_created() {
+    let main = r#"variable "network_mode" {
+  type    = string
+  default = "awsvpc"
+}
+
+module "svc" {
+  source  = "cloudposse/ecs-alb-service-task/aws"
+  version = "0.78.0"
+
+  network_mode              = var.network_mode
+  container_definition_json = "[]"
+  ecs_load_balancers        = []
+}
+"#;
+    let rs = roles(main);
+    let svc = role(&rs, SVC);
+    assert_eq!(svc["state"], "not_created", "{svc}");
+}

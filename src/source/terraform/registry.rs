@@ -1632,17 +1632,18 @@ pub fn output(
     }
 }
 
-/// The root variable whose default alone makes a call's `create` switches false: the call's
-/// inputs evaluated in the probe instance (every default unknown) leave a switch unknown.
+/// The `create` switch that is false in the call and the root variable whose default alone
+/// makes it so: the call's inputs evaluated in the probe instance (every default unknown)
+/// leave that switch unknown.
 fn off_by_default(
     inst: &Instance,
     call: &ModuleCall,
-    spec: &VersionSpec,
+    actual: &Call,
     role: &RoleSpec,
     scope: &Scope,
-    fallback: Span,
-) -> Option<String> {
+) -> Option<(String, String)> {
     let probe = inst.probe.as_ref()?;
+    let (spec, fallback) = (actual.spec, actual.fallback);
     let given = spec
         .inputs
         .keys()
@@ -1657,11 +1658,21 @@ fn off_by_default(
         given,
         fallback,
     };
-    role.create.iter().find_map(|f| {
-        let v = c.input(switch(f).1, fallback);
-        v.as_unknown()
-            .and_then(|u| super::eval::default_variable(&u.reason))
-    })
+    // Every switch that is off in the call must be unknown once root defaults are not taken
+    // (one that is off whatever the variables keeps the role off); the first names the
+    // variable. A switch that is on says nothing about why the role is not made.
+    let mut off = role
+        .create
+        .iter()
+        .filter(|f| actual.when(std::slice::from_ref(*f), fallback) == Some(false))
+        .map(|f| {
+            let v = c.input(switch(f).1, fallback);
+            v.as_unknown()
+                .and_then(|u| super::eval::default_variable(&u.reason))
+                .map(|var| (f.clone(), var))
+        });
+    let first = off.next()??;
+    off.all(|x| x.is_some()).then_some(first)
 }
 
 /// Evaluates a module call that is not on disk against the interfaces.
@@ -1756,11 +1767,10 @@ fn model_role(
         // Listed, not checked: the call says the module makes no role (its own default
         // when the caller leaves the input out, which is the caller's choice).
         Some(false) => {
-            state = match off_by_default(inst, call, spec, r, scope, fallback) {
+            state = match off_by_default(inst, call, c, r, scope) {
                 // Only a root variable's default switches it off: checked as a template.
-                Some(var) => RoleState::Template(format!(
-                    "not created with the default values: {} is false from {var}",
-                    r.create.join(" and ")
+                Some((flag, var)) => RoleState::Template(format!(
+                    "not created with the default values: {flag} is false from {var}"
                 )),
                 None => RoleState::NotCreated(format!(
                     "not created: the module creates no role unless {} is true",
