@@ -268,6 +268,11 @@ pub struct ValueSpec {
     /// Maps each element of a list through this template (`${item}` is the element).
     #[serde(default)]
     pub item: Option<String>,
+    /// The values at this dotted path (`service.tls.role_arn`) in each element, lists along the
+    /// way flattened (Terraform's `x[*].service[*].tls[*].role_arn`); nulls and empty strings
+    /// are left out, and an unknown on the way makes the whole value unknown.
+    #[serde(default)]
+    pub pluck: Option<String>,
     /// Prefixes each element with this text unless it already starts with it.
     #[serde(default)]
     pub ensure_prefix: Option<String>,
@@ -575,6 +580,46 @@ fn normalise_source(source: &str) -> (String, Option<String>) {
         }
     }
     (path, version)
+}
+
+/// The values at a dotted path in each element of `v` (a list, or one object), lists along the
+/// way flattened; nulls and empty strings are left out. An unknown on the way is the result.
+fn pluck(v: &Val, path: &str) -> Val {
+    let mut cur = vec![v.clone()];
+    for part in path.split('.') {
+        let mut next = Vec::new();
+        for x in cur {
+            if x.is_unknown() {
+                return x;
+            }
+            let items = match &x.kind {
+                ValKind::List(items) => items.clone(),
+                ValKind::Null => Vec::new(),
+                _ => vec![x],
+            };
+            for item in items {
+                if item.is_unknown() {
+                    return item;
+                }
+                if let Some(y) = item.get(part) {
+                    next.push(y.clone());
+                }
+            }
+        }
+        cur = next;
+    }
+    let mut out = Vec::new();
+    for x in cur {
+        match &x.kind {
+            ValKind::Unknown(_) => return x,
+            ValKind::List(items) => out.extend(items.iter().cloned()),
+            _ => out.push(x),
+        }
+    }
+    out.retain(|x| {
+        !matches!(&x.kind, ValKind::Null) && !matches!(&x.kind, ValKind::Str(s) if s.is_empty())
+    });
+    Val::new(ValKind::List(out), v.span)
 }
 
 /// A version as (major, minor, patch); missing parts are 0.
@@ -967,6 +1012,9 @@ impl Call<'_> {
         } else {
             Val::new(ValKind::Null, anchor)
         };
+        if let Some(path) = &v.pluck {
+            base = pluck(&base, path);
+        }
         if v.strings_only
             && let ValKind::List(items) = &base.kind
         {
@@ -1615,17 +1663,18 @@ pub fn output(
     }
 }
 
-/// The root variable whose default alone makes a call's `create` switches false: the call's
-/// inputs evaluated in the probe instance (every default unknown) leave a switch unknown.
+/// The `create` switch that is false in the call and the root variable whose default alone
+/// makes it so: the call's inputs evaluated in the probe instance (every default unknown)
+/// leave that switch unknown.
 fn off_by_default(
     inst: &Instance,
     call: &ModuleCall,
-    spec: &VersionSpec,
+    actual: &Call,
     role: &RoleSpec,
     scope: &Scope,
-    fallback: Span,
-) -> Option<String> {
+) -> Option<(String, String)> {
     let probe = inst.probe.as_ref()?;
+    let (spec, fallback) = (actual.spec, actual.fallback);
     let given = spec
         .inputs
         .keys()
@@ -1640,11 +1689,21 @@ fn off_by_default(
         given,
         fallback,
     };
-    role.create.iter().find_map(|f| {
-        let v = c.input(switch(f).1, fallback);
-        v.as_unknown()
-            .and_then(|u| super::eval::default_variable(&u.reason))
-    })
+    // Every switch that is off in the call must be unknown once root defaults are not taken
+    // (one that is off whatever the variables keeps the role off); the first names the
+    // variable. A switch that is on says nothing about why the role is not made.
+    let mut off = role
+        .create
+        .iter()
+        .filter(|f| actual.when(std::slice::from_ref(*f), fallback) == Some(false))
+        .map(|f| {
+            let v = c.input(switch(f).1, fallback);
+            v.as_unknown()
+                .and_then(|u| super::eval::default_variable(&u.reason))
+                .map(|var| (f.clone(), var))
+        });
+    let first = off.next()??;
+    off.all(|x| x.is_some()).then_some(first)
 }
 
 /// Evaluates a module call that is not on disk against the interfaces.
@@ -1743,11 +1802,10 @@ fn model_role(
         // Listed, not checked: the call says the module makes no role (its own default
         // when the caller leaves the input out, which is the caller's choice).
         Some(false) => {
-            state = match off_by_default(inst, call, spec, r, scope, fallback) {
+            state = match off_by_default(inst, call, c, r, scope) {
                 // Only a root variable's default switches it off: checked as a template.
-                Some(var) => RoleState::Template(format!(
-                    "not created with the default values: {} is false from {var}",
-                    r.create.join(" and ")
+                Some((flag, var)) => RoleState::Template(format!(
+                    "not created with the default values: {flag} is false from {var}"
                 )),
                 None => RoleState::NotCreated(format!(
                     "not created: the module creates no role unless {} is true",
