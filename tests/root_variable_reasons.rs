@@ -72,3 +72,54 @@ fn a_tfvars_file_terraform_does_not_read_by_itself_is_named() {
         "{reason}"
     );
 }
+
+/// A role switched off by a root default names the default that switched it off, not the
+/// first variable of the expression: in `var.create && var.enable_partner` with `create`
+/// true by default, it is `enable_partner`, also when a local holds the condition.
+#[test]
+fn the_default_that_switches_a_role_off_is_named() {
+    let role = |count: &str, locals: &str| -> String {
+        let d = tempfile::tempdir().expect("tempdir");
+        let main = format!(
+            r#"variable "create" {{
+  type    = bool
+  default = true
+}}
+variable "enable_partner" {{
+  type    = bool
+  default = false
+}}
+{locals}
+resource "aws_iam_role" "partner" {{
+  count = {count}
+  name  = "partner"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ AWS = "arn:aws:iam::111122223333:root" }} }}]
+  }})
+}}
+"#
+        );
+        std::fs::write(d.path().join("main.tf"), main).expect("write");
+        roles(d.path(), &[])["state_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        role("var.create && var.enable_partner ? 1 : 0", ""),
+        "not created with the default values: count = 0 from var.enable_partner"
+    );
+    assert_eq!(
+        role(
+            "local.partner_on ? 1 : 0",
+            "locals {\n  partner_on = var.create && var.enable_partner\n}"
+        ),
+        "not created with the default values: count = 0 from var.enable_partner"
+    );
+    // The one switch that is off is named when it comes first too.
+    assert_eq!(
+        role("var.enable_partner && var.create ? 1 : 0", ""),
+        "not created with the default values: count = 0 from var.enable_partner"
+    );
+}

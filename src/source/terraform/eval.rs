@@ -1674,6 +1674,76 @@ impl<'c> Instance<'c> {
         }
     }
 
+    /// Which root default switched an expansion off. The probe names the first default it
+    /// met (`var.create` in `var.create && var.enable_partner`); when that default is itself
+    /// on (true, non-empty), the first variable of the expression (or of the locals it reads)
+    /// whose default is off (false, zero, empty, null) and which no value overrides is the one
+    /// that decided it. Otherwise the probe's answer stands.
+    fn decisive_default(&self, first: String, expr: &Expr) -> String {
+        if self.depth != 0 {
+            return first;
+        }
+        let default_of = |name: &str| -> Option<Val> {
+            if self.inputs.contains_key(name) {
+                return None;
+            }
+            let d = self.def.variable(name)?.default.as_ref()?;
+            Some(self.eval(&d.expr, &Scope::empty()))
+        };
+        let off = |v: &Val| match &v.kind {
+            ValKind::Null => true,
+            ValKind::Bool(b) => !b,
+            ValKind::Number(_) => as_num(v) == Some(0.0),
+            ValKind::Str(s) => s.is_empty(),
+            ValKind::List(l) => l.is_empty(),
+            ValKind::Map(m) => m.is_empty(),
+            _ => false,
+        };
+        let Some(first_name) = first.strip_prefix("var.") else {
+            return first;
+        };
+        if default_of(first_name).is_none_or(|v| off(&v)) {
+            return first;
+        }
+        // The variables the expression names, through locals (a few levels deep).
+        let mut names: Vec<String> = Vec::new();
+        let mut texts = vec![self.sh.text(Self::expr_span(expr))];
+        let mut seen_locals: Vec<String> = Vec::new();
+        while let Some(text) = texts.pop() {
+            for (prefix, is_var) in [("var.", true), ("local.", false)] {
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find(prefix) {
+                    let before = rest[..i].chars().next_back();
+                    let after = &rest[i + prefix.len()..];
+                    let end = after
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                        .unwrap_or(after.len());
+                    let name = &after[..end];
+                    rest = &after[end..];
+                    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                        || name.is_empty()
+                    {
+                        continue;
+                    }
+                    if is_var {
+                        if !names.iter().any(|n| n == name) {
+                            names.push(name.to_string());
+                        }
+                    } else if seen_locals.len() < 16 && !seen_locals.iter().any(|n| n == name) {
+                        seen_locals.push(name.to_string());
+                        if let Some(l) = self.def.local(name) {
+                            texts.push(self.sh.text(Self::expr_span(&l.expr)));
+                        }
+                    }
+                }
+            }
+        }
+        names
+            .iter()
+            .find(|n| default_of(n).is_some_and(|v| off(&v)))
+            .map_or(first, |n| format!("var.{n}"))
+    }
+
     /// How many instances `body` (a resource or module call) has. Zero instances are
     /// [`Expansion::Off`], with whether only a variable default decided it: the `count` or
     /// `for_each` expression is evaluated again in the probe instance, where every default is
@@ -1697,7 +1767,8 @@ impl<'c> Instance<'c> {
         let by_default = probe
             .as_ref()
             .and_then(|v| v.as_unknown())
-            .and_then(|u| default_variable(&u.reason));
+            .and_then(|u| default_variable(&u.reason))
+            .map(|first| self.decisive_default(first, &attr.expr));
         let (reason, by_default) = match by_default {
             Some(var) => (
                 format!("not created with the default values: {what} = {empty} from {var}"),
