@@ -287,6 +287,25 @@ pub const DEFAULT_MARK: &str = "the default of ";
 
 /// The variable (`var.x`, `module.m.var.x`) whose default an unknown's reason names, when the
 /// unknown comes from a default in a probe instance.
+/// An object constructor's items with each key once: where a key is written twice, the later
+/// item wins, as in Terraform.
+fn later_wins(entries: Vec<(Key, Val)>) -> Vec<(Key, Val)> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (i, (k, _)) in entries.iter().enumerate() {
+        last.insert(k.name.as_str(), i);
+    }
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: std::collections::HashSet<usize> = last.into_values().collect();
+    entries
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, e)| e)
+        .collect()
+}
+
 /// The hidden key that marks an object as a nested block of a resource (beside
 /// `__resource__`, which holds the block's address).
 pub const BLOCK_MARK: &str = "__block__";
@@ -808,7 +827,13 @@ impl<'c> Instance<'c> {
                 let mut entries = Vec::new();
                 for (k, v) in o.iter() {
                     let kspan = span_of(file, k.span()).shifted(base);
+                    // A key written twice was parsed under a stand-in (see `renamed_keys`).
+                    let renamed = k
+                        .span()
+                        .filter(|_| base == 0)
+                        .and_then(|r| self.def.renamed_keys.get(&(file, r.start)));
                     let name = match k {
+                        _ if renamed.is_some() => renamed.cloned().unwrap_or_default(),
                         hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
                         hcl::edit::expr::ObjectKey::Expression(ke) => {
                             let kv = match ke {
@@ -849,7 +874,7 @@ impl<'c> Instance<'c> {
                     let val = self.eval_hcl(v.expr(), file, base, scope);
                     entries.push((Key { name, span: kspan }, val));
                 }
-                Val::new(ValKind::Map(entries), span)
+                Val::new(ValKind::Map(later_wins(entries)), span)
             }
             Expression::StringTemplate(t) => self.eval_elements(t.iter(), file, base, scope, span),
             Expression::HeredocTemplate(h) => {

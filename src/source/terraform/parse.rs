@@ -142,6 +142,10 @@ pub struct ModuleDef {
     pub load_failures: Vec<LoadFailure>,
     /// Inline suppressions of the module's files (HCL comments, JSON `"//"` properties).
     pub suppressions: Vec<Suppression>,
+    /// Object keys written twice in one object constructor, which Terraform accepts (the
+    /// later one wins) and the parser does not: each later one was parsed under a stand-in
+    /// key of the same length at this byte offset, and is read back under its own name.
+    pub renamed_keys: std::collections::HashMap<(FileId, usize), String>,
 }
 
 impl ModuleDef {
@@ -259,8 +263,10 @@ pub fn parse_module(ctx: &Context, dir: &Path) -> ModuleDef {
                 }
             }
         } else {
-            match parse_hcl_with_comments(&file.text, id) {
-                Ok((b, comments)) => {
+            match parse_hcl_lenient(&file.text, id) {
+                Ok((b, comments, renamed)) => {
+                    def.renamed_keys
+                        .extend(renamed.into_iter().map(|(at, k)| ((id, at), k)));
                     let blocks = top_blocks(&b);
                     def.suppressions
                         .extend(suppress::from_comments(&file, id, &comments, &blocks));
@@ -333,23 +339,109 @@ pub fn parse_hcl_with_comments(
     text: &str,
     file: FileId,
 ) -> Result<(Body, Vec<Comment>), SourceError> {
-    match hcl::edit::parser::parse_body(text) {
-        Ok(body) => {
-            let mut strings = StringSpans(Vec::new());
-            hcl::edit::visit::Visit::visit_body(&mut strings, &body);
-            let comments = comments_outside(text, strings.0);
-            Ok((convert_body(body, file), comments))
+    parse_hcl_inner(text, file, false).map(|(b, c, _)| (b, c))
+}
+
+/// Like [`parse_hcl_with_comments`], and accepts an object constructor that writes a key twice
+/// (`{ a = 1, a = 2 }`), as Terraform does (the later one wins; HCL refuses duplicates only in
+/// `for` expressions). Each later key is parsed under a stand-in of the same length, returned
+/// with its byte offset and its own name so that the evaluator reads it back under that name.
+pub fn parse_hcl_lenient(text: &str, file: FileId) -> Result<ParsedHcl, SourceError> {
+    parse_hcl_inner(text, file, true)
+}
+
+/// A parsed file: its body, comments, and the object keys read under stand-ins.
+pub type ParsedHcl = (Body, Vec<Comment>, Vec<(usize, String)>);
+
+/// How many repeated object keys one file may have before its parse error stands.
+const MAX_RENAMED_KEYS: usize = 64;
+
+/// How many bytes the parses of one file with repeated keys may read in all.
+const MAX_REPARSED_BYTES: usize = 32 << 20;
+
+fn parse_hcl_inner(text: &str, file: FileId, lenient: bool) -> Result<ParsedHcl, SourceError> {
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    let mut owned: Option<String> = None;
+    loop {
+        let current = owned.as_deref().unwrap_or(text);
+        let e = match hcl::edit::parser::parse_body(current) {
+            Ok(body) => {
+                let mut strings = StringSpans(Vec::new());
+                hcl::edit::visit::Visit::visit_body(&mut strings, &body);
+                let comments = comments_outside(text, strings.0);
+                return Ok((convert_body(body, file), comments, renamed));
+            }
+            Err(e) => e,
+        };
+        let loc = e.location();
+        // Each stand-in costs a parse of the whole file: a bound on both the count and the
+        // bytes parsed keeps a hostile file from making it slow.
+        let stand_in = (lenient
+            && renamed.len() < MAX_RENAMED_KEYS
+            && (renamed.len() + 1).saturating_mul(text.len()) <= MAX_REPARSED_BYTES
+            && e.message().contains("redefined object key"))
+        .then(|| byte_offset(current, loc.line(), loc.column()))
+        .flatten()
+        .and_then(|at| {
+            stand_in_key(current, at, renamed.len()).map(|(len, own, s)| (at, len, own, s))
+        });
+        if let Some((at, len, own, key)) = stand_in {
+            let mut next = current.to_string();
+            next.replace_range(at..at + len, &key);
+            owned = Some(next);
+            renamed.push((at, own));
+            continue;
         }
-        Err(e) => {
-            let loc = e.location();
-            Err(SourceError::at_line(
-                file,
-                loc.line(),
-                loc.column(),
-                format!("invalid HCL: {}", e.message()),
-            ))
-        }
+        return Err(SourceError::at_line(
+            file,
+            loc.line(),
+            loc.column(),
+            format!("invalid HCL: {}", e.message()),
+        ));
     }
+}
+
+/// The byte offset of a 1-based line and column (in characters).
+fn byte_offset(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let rest = &text[start..];
+    let col = rest
+        .char_indices()
+        .nth(column.checked_sub(1)?)
+        .map_or(rest.len(), |(i, _)| i);
+    Some(start + col)
+}
+
+/// A stand-in for the object key at `at`: (its length, its own name, the stand-in of the
+/// same length). A plain quoted key gets `"~N~~"`, a bare name `_N__`; any other key (one
+/// with escapes or interpolation, an expression) gets none.
+fn stand_in_key(text: &str, at: usize, n: usize) -> Option<(usize, String, String)> {
+    let rest = text.get(at..)?;
+    let mark = |len: usize, fill: char| -> Option<String> {
+        let head = format!("{fill}{n}");
+        (head.len() <= len).then(|| format!("{head}{}", fill.to_string().repeat(len - head.len())))
+    };
+    if let Some(body) = rest.strip_prefix('"') {
+        let end = body.find(['"', '\n'])?;
+        let own = &body[..end];
+        if !body[end..].starts_with('"') || own.contains(['\\', '$', '%']) || own.is_empty() {
+            return None;
+        }
+        let key = mark(own.len(), '~')?;
+        return Some((own.len() + 2, own.to_string(), format!("\"{key}\"")));
+    }
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    let own = &rest[..len];
+    if own.is_empty() || !own.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return None;
+    }
+    Some((len, own.to_string(), mark(len, '_')?))
 }
 
 /// The byte ranges of every string literal, string template, heredoc and quoted block label.
