@@ -69,6 +69,10 @@ pub struct VersionSpec {
     /// The lowest release of this major the description holds for: a version constraint that
     /// admits an earlier release of the major is not modelled.
     pub from: Option<String>,
+    /// The lowest release of this major the roles are described for (the outputs from `from`):
+    /// a constraint that admits an earlier release gets the outputs, and its roles are checked
+    /// at the "inputs only" level.
+    pub roles_from: Option<String>,
     /// The documented default of every input used below (`null` for none).
     pub inputs: BTreeMap<String, serde_json::Value>,
     /// Values the module computes from its inputs, read like inputs (`{input: NAME}`, `when`
@@ -93,6 +97,8 @@ struct VersionHead {
     #[serde(default)]
     from: Option<String>,
     #[serde(default)]
+    roles_from: Option<String>,
+    #[serde(default)]
     inputs: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     locals: BTreeMap<String, ValueSpec>,
@@ -109,6 +115,7 @@ const VERSION_KEYS: &[&str] = &[
     "reviewed",
     "documentation",
     "from",
+    "roles_from",
     "inputs",
     "locals",
     "outputs",
@@ -143,6 +150,7 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for VersionSpec {
             reviewed: head.reviewed,
             documentation: head.documentation,
             from: head.from,
+            roles_from: head.roles_from,
             inputs: head.inputs,
             locals: head.locals,
             outputs: head.outputs,
@@ -192,6 +200,30 @@ pub struct RoleSpec {
     /// added to the role when the input is set.
     #[serde(default)]
     pub not_modelled: BTreeMap<String, NotModelled>,
+    /// One role per item of a map input (a node group each): the values above read the item
+    /// with `each: FIELD`, `${each.FIELD}`, `${each.key}` and `each.FIELD` switches.
+    #[serde(default)]
+    pub for_each: Option<RoleForEach>,
+}
+
+/// A role the module makes once per item of a map input, through a module call of its own
+/// (`module.eks_managed_node_group["KEY"]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleForEach {
+    /// The map input whose items each get a role.
+    pub input: String,
+    /// The name of the module's own call that makes one role per item: the role's address is
+    /// `module.CALL["KEY"].ROLE`.
+    pub call: String,
+    /// A map input whose fields stand for the fields an item leaves out (v20's
+    /// `eks_managed_node_group_defaults`).
+    #[serde(default)]
+    pub defaults: Option<String>,
+    /// The documented default of every item field used, when neither the item nor `defaults`
+    /// sets it (`null` for none).
+    #[serde(default)]
+    pub fields: BTreeMap<String, serde_json::Value>,
 }
 
 /// A documented output: a string in which `${this_account}`, `${this_region}`,
@@ -361,11 +393,25 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
         let mut used: Vec<&str> = Vec::new();
         v.inputs_used(&mut used);
         for u in used {
+            if u.starts_with("each.") {
+                continue;
+            }
             if !v.inputs.contains_key(u) && !v.locals.contains_key(u) {
                 return Err(format!(
                     "{name}: version {} uses input `{u}` that `inputs` does not declare",
                     v.major
                 ));
+            }
+        }
+        for r in &v.roles {
+            let Some(fe) = &r.for_each else { continue };
+            for field in r.each_fields() {
+                if field != "key" && !fe.fields.contains_key(field) {
+                    return Err(format!(
+                        "{name}: version {}: role {} reads item field `{field}` that its `for_each.fields` does not declare",
+                        v.major, r.role
+                    ));
+                }
             }
         }
         for (l, spec) in &v.locals {
@@ -392,12 +438,13 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
                 ));
             }
         }
-        if let Some(from) = &v.from {
+        for (key, from) in [("from", &v.from), ("roles_from", &v.roles_from)] {
+            let Some(from) = from else { continue };
             match parse_version(from) {
                 Some((m, ..)) if m == v.major => {}
                 _ => {
                     return Err(format!(
-                        "{name}: version {}: `from: {from}` is not a release of major {}",
+                        "{name}: version {}: `{key}: {from}` is not a release of major {}",
                         v.major, v.major
                     ));
                 }
@@ -412,7 +459,8 @@ fn flags<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
 }
 
 /// A switch of a `when` or `create` list: (negated, input, compared text). `!NAME` is true when
-/// the input is false or empty, `NAME!=TEXT` when its string is not TEXT, `NAME==TEXT` when it is.
+/// the input is false or empty, `NAME!=TEXT` when its string is not TEXT, `NAME==TEXT` when it is
+/// (`NAME!=null`: the input is not null, even when it is an empty object).
 fn switch(flag: &str) -> (bool, &str, Option<&str>) {
     if let Some((n, t)) = flag.split_once("!=") {
         return (true, n.trim(), Some(t.trim()));
@@ -476,7 +524,85 @@ impl VersionSpec {
     }
 }
 
+/// The item fields a value reads: `each: FIELD`, `${each.FIELD}` and `each.FIELD` switches.
+fn value_each_fields<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
+    out.extend(v.each.as_deref());
+    each_switches(&v.when, out);
+    each_switches(&v.unless, out);
+    for c in v
+        .concat
+        .iter()
+        .chain(&v.first)
+        .chain(&v.list)
+        .chain(v.object.values())
+    {
+        value_each_fields(c, out);
+    }
+    for t in v.template.iter().chain(v.item.iter()) {
+        let mut rest = t.as_str();
+        while let Some(i) = rest.find("${each.") {
+            let after = &rest[i + 7..];
+            let end = after.find(['}', '|', '.']).unwrap_or(after.len());
+            out.push(&after[..end]);
+            rest = &after[end..];
+        }
+    }
+}
+
+/// The item fields that `each.FIELD` switches read.
+fn each_switches<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
+    out.extend(w.iter().filter_map(|s| switch(s).1.strip_prefix("each.")));
+}
+
 impl RoleSpec {
+    /// The item fields the role reads (for a role repeated over a map input).
+    fn each_fields(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        each_switches(&self.create, &mut out);
+        each_switches(&self.name_prefix_when, &mut out);
+        for s in [
+            &self.path,
+            &self.permissions_boundary,
+            &self.max_session_duration,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.extend(s.strip_prefix("each."));
+        }
+        for v in self
+            .name
+            .iter()
+            .chain(self.trust_document.iter())
+            .chain(&self.managed_policies)
+            .chain(&self.policy_documents)
+            .chain(&self.policy_statements)
+        {
+            value_each_fields(v, &mut out);
+        }
+        // A statement repeated by its own `for_each` reads that element, not the item.
+        for s in self.trust.iter().filter(|s| s.for_each.is_none()) {
+            each_switches(&s.when, &mut out);
+            for v in s
+                .actions
+                .iter()
+                .chain(&s.conditions_from)
+                .chain(&s.principals_from)
+                .chain(s.from.iter())
+                .chain(s.principals.iter().map(|p| &p.values))
+            {
+                value_each_fields(v, &mut out);
+            }
+            for c in &s.conditions {
+                each_switches(&c.when, &mut out);
+                for v in [&c.test, &c.variable, &c.values] {
+                    value_each_fields(v, &mut out);
+                }
+            }
+        }
+        out
+    }
+
     fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
         let val = value_inputs;
         flags(&self.create, out);
@@ -492,6 +618,10 @@ impl RoleSpec {
             out.push(s);
         }
         out.extend(self.not_modelled.keys().map(|s| s.as_str()));
+        if let Some(fe) = &self.for_each {
+            out.push(&fe.input);
+            out.extend(fe.defaults.as_deref());
+        }
         for v in self
             .name
             .iter()
@@ -811,8 +941,18 @@ fn admits_before(constraint: &str, from: &str) -> Result<bool, Option<String>> {
 struct Call<'a> {
     spec: &'a VersionSpec,
     given: HashMap<String, Val>,
-    /// Where defaults point when no anchor input is given: the call's `source`.
+    /// Where defaults point when no anchor input is given: the call's `source` (an item's
+    /// place for a role repeated over a map input).
     fallback: Span,
+    /// The item of a role repeated over a map input.
+    item: Option<Item>,
+}
+
+/// The item a repeated role is made for: its key (none when the map is unknown: one role then
+/// stands for every item) and its fields, with the defaults filled in.
+struct Item {
+    key: Option<String>,
+    value: Val,
 }
 
 /// Tri-state truth of a switch.
@@ -901,6 +1041,9 @@ fn elements(v: &Val) -> Vec<Val> {
 impl Call<'_> {
     /// An input's value: the caller's, else the documented default at `anchor`.
     fn input(&self, name: &str, anchor: Span) -> Val {
+        if let Some(f) = name.strip_prefix("each.") {
+            return self.item_field(f, anchor);
+        }
         if let Some(v) = self.given.get(name) {
             return v.clone();
         }
@@ -916,6 +1059,26 @@ impl Call<'_> {
         }
     }
 
+    /// A field of the current item (`key`: its key); every field of an unknown item is unknown.
+    fn item_field(&self, field: &str, anchor: Span) -> Val {
+        let Some(item) = &self.item else {
+            return Val::new(ValKind::Null, anchor);
+        };
+        if item.value.is_unknown() {
+            return item.value.clone();
+        }
+        if field == "key" {
+            return item.key.as_ref().map_or_else(
+                || Val::new(ValKind::Null, anchor),
+                |k| Val::str(k.clone(), item.value.span),
+            );
+        }
+        item.value
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+    }
+
     /// All switches true: Some(true); one known false: Some(false); else None (unknown).
     fn when(&self, flags: &[String], anchor: Span) -> Option<bool> {
         let mut all = Some(true);
@@ -923,6 +1086,8 @@ impl Call<'_> {
             let (neg, name, text) = switch(f);
             let v = self.input(name, anchor);
             let t = match text {
+                // `null` compares with null itself (an empty object is not null).
+                Some("null") if !v.is_unknown() => Some(matches!(v.kind, ValKind::Null)),
                 // A comparison: an unknown stays unknown; null is not the text.
                 Some(t) if !v.is_unknown() => Some(as_string(&v).as_deref() == Some(t)),
                 Some(_) => None,
@@ -939,6 +1104,8 @@ impl Call<'_> {
 
     /// Evaluates a value; `None` when its `when` is false.
     fn value(&self, v: &ValueSpec, each: Option<&Val>, anchor: Span) -> Option<Val> {
+        // A role repeated over a map input reads its item where no statement element is bound.
+        let each = each.or(self.item.as_ref().map(|i| &i.value));
         if self.when(&v.when, anchor) == Some(false) {
             return None;
         }
@@ -1003,8 +1170,12 @@ impl Call<'_> {
         } else if let Some(i) = &v.input {
             self.input(i, anchor)
         } else if let Some(f) = &v.each {
-            each.and_then(|e| e.get(f).cloned())
-                .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+            match each {
+                Some(e) if e.is_unknown() => e.clone(),
+                _ => each
+                    .and_then(|e| e.get(f).cloned())
+                    .unwrap_or_else(|| Val::new(ValKind::Null, anchor)),
+            }
         } else if let Some(t) = &v.template {
             self.template(t, each, None, anchor)
         } else if let Some(j) = &v.value {
@@ -1072,10 +1243,15 @@ impl Call<'_> {
             } else if name == "each" {
                 each.cloned()
                     .unwrap_or_else(|| Val::new(ValKind::Null, anchor))
+            } else if name == "each.key" && self.item.is_some() {
+                self.item_field("key", anchor)
             } else if let Some(f) = name.strip_prefix("each.") {
                 let mut cur = each.cloned();
                 for part in f.split('.') {
-                    cur = cur.and_then(|e| e.get(part).cloned());
+                    cur = match cur {
+                        Some(e) if e.is_unknown() => Some(e),
+                        c => c.and_then(|e| e.get(part).cloned()),
+                    };
                 }
                 cur.unwrap_or_else(|| Val::new(ValKind::Null, anchor))
             } else if let Some(i) = name.strip_prefix("input.") {
@@ -1631,6 +1807,7 @@ pub fn output(
         spec,
         given,
         fallback: span,
+        item: None,
     };
     match c.when(&out.when, span)? {
         false => Some(match &out.otherwise {
@@ -1688,6 +1865,7 @@ fn off_by_default(
         spec,
         given,
         fallback,
+        item: None,
     };
     // Every switch that is off in the call must be unknown once root defaults are not taken
     // (one that is off whatever the variables keeps the role off); the first names the
@@ -1739,6 +1917,19 @@ pub fn model(
     if spec.roles.is_empty() {
         return Model::Unmodelled(None);
     }
+    // Roles described from a later release than the constraint admits: inputs only.
+    let constraint = version.or_else(|| normalise_source(&source).1);
+    if let (Some(from), Some(c)) = (&spec.roles_from, &constraint) {
+        match admits_before(c, from) {
+            Ok(false) => {}
+            Ok(true) => {
+                return Model::Unmodelled(Some(format!(
+                    "iamlint describes its roles from {from} on, and version \"{c}\" admits an earlier release"
+                )));
+            }
+            Err(why) => return Model::Unmodelled(why),
+        }
+    }
     let empty = Scope::empty();
     let scope = match bound {
         Some((n, v)) => empty.with(n, v.clone()),
@@ -1756,20 +1947,85 @@ pub fn model(
         spec,
         given,
         fallback,
+        item: None,
     };
-    let roles = spec
-        .roles
-        .iter()
-        .map(|r| model_role(inst, call, key, &c, file, r, &scope))
-        .collect();
+    let mut roles = Vec::new();
+    for r in &spec.roles {
+        match &r.for_each {
+            None => roles.push(model_role(inst, call, key, &c, file, r, &scope)),
+            Some(fe) => {
+                for item in items(&c, fe) {
+                    let each = Call {
+                        spec,
+                        given: c.given.clone(),
+                        fallback: item.value.span,
+                        item: Some(item),
+                    };
+                    roles.push(model_role(inst, call, key, &each, file, r, &scope));
+                }
+            }
+        }
+    }
     Model::Modelled(roles)
+}
+
+/// The items a repeated role is made for: one per entry of the map input, its fields the
+/// entry's, else the `defaults` map's, else the documented ones; one unknown item when the
+/// map is unknown; none when it is empty or null.
+fn items(c: &Call, fe: &RoleForEach) -> Vec<Item> {
+    let map = c.input(&fe.input, c.fallback);
+    let entries = match &map.kind {
+        ValKind::Unknown(_) => {
+            return vec![Item {
+                key: None,
+                value: map,
+            }];
+        }
+        ValKind::Map(m) => m,
+        _ => return Vec::new(),
+    };
+    let defaults = fe.defaults.as_ref().map(|d| c.input(d, c.fallback));
+    entries
+        .iter()
+        .map(|(k, v)| {
+            if v.is_unknown() {
+                return Item {
+                    key: Some(k.name.clone()),
+                    value: v.clone(),
+                };
+            }
+            let set = |x: Option<&Val>| x.filter(|x| !matches!(x.kind, ValKind::Null)).cloned();
+            let fields = fe
+                .fields
+                .iter()
+                .map(|(f, doc)| {
+                    let from_defaults = defaults.as_ref().and_then(|d| {
+                        if d.is_unknown() {
+                            Some(d.clone())
+                        } else {
+                            set(d.get(f))
+                        }
+                    });
+                    let x = set(v.get(f))
+                        .or(from_defaults)
+                        .unwrap_or_else(|| json_to_val(doc, v.span));
+                    (f.as_str(), x)
+                })
+                .collect();
+            Item {
+                key: Some(k.name.clone()),
+                value: map_val(fields, v.span),
+            }
+        })
+        .collect()
 }
 
 /// Where a modelled policy comes from: the input that holds it, or the module itself.
 fn policy_origin(d: &ValueSpec) -> String {
-    match &d.input {
-        Some(i) => format!("inline (module input {i})"),
-        None => "the module's own policy".into(),
+    match (&d.input, &d.each) {
+        (Some(i), _) => format!("inline (module input {i})"),
+        (None, Some(f)) => format!("inline (item field {f})"),
+        (None, None) => "the module's own policy".into(),
     }
 }
 
@@ -1785,7 +2041,17 @@ fn model_role(
 ) -> Modelled {
     let spec = c.spec;
     let fallback = c.fallback;
-    let role_addr = &r.role;
+    // A repeated role is made by the module's own call, one instance per item.
+    let role_addr = match (&r.for_each, &c.item) {
+        (Some(fe), Some(item)) => {
+            let k = item
+                .key
+                .as_ref()
+                .map_or(String::new(), |k| format!("[{}]", super::eval::quote(k)));
+            format!("module.{}{k}.{}", fe.call, r.role)
+        }
+        _ => r.role.clone(),
+    };
     let addr = format!(
         "{}module.{}{}.{}",
         inst.prefix,
@@ -1798,6 +2064,14 @@ fn model_role(
         spec.major, file.module, spec.reviewed
     )];
     let mut state = RoleState::Checked;
+    let unknown_items = match (&r.for_each, &c.item) {
+        (Some(fe), Some(Item { key: None, value })) => Some(format!(
+            "one role stands for every item of {}, which is unknown ({})",
+            fe.input,
+            value.as_unknown().map_or("", |u| u.reason.as_str())
+        )),
+        _ => None,
+    };
     match c.when(&r.create, fallback) {
         // Listed, not checked: the call says the module makes no role (its own default
         // when the caller leaves the input out, which is the caller's choice).
@@ -1815,11 +2089,16 @@ fn model_role(
         }
         Some(true) => {}
         None => {
-            state = RoleState::Template(format!(
-                "whether the module creates the role ({}) is unknown",
-                r.create.join(", ")
-            ))
+            state = RoleState::Template(unknown_items.clone().unwrap_or_else(|| {
+                format!(
+                    "whether the module creates the role ({}) is unknown",
+                    r.create.join(", ")
+                )
+            }))
         }
+    }
+    if let (Some(why), RoleState::Checked) = (&unknown_items, &state) {
+        state = RoleState::Template(why.clone());
     }
     let text = |name: &Option<String>| -> Option<Str> {
         let v = c.input(name.as_deref()?, fallback);
