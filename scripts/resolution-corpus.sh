@@ -29,12 +29,13 @@ terraform-aws-eks-blueprints-addons"
 if $ci; then
     set -- "$@" \
         'aws-security-reference-architecture-examples@--var=management_account_id=111111111111,--parameter=pManagementAccountId=111111111111' \
-        'aws-cloudformation-templates@--parameter=PeerOwnerIds=111111111111,--parameter=SourceAWSAcctId=111111111111' \
+        'aws-cloudformation-templates@--parameter=PeerOwnerIds=111111111111' \
+        'serverless-patterns@--parameter=SourceAWSAcctId=111111111111' \
         'terraform-aws-iam-role@--var-file=terraform-aws-iam-role/examples/complete/fixtures.us-east-2.tfvars' \
         'terraform-aws-components@--var=kops_cluster_name=k8s.example.com,--var=administrator_role_arn=arn:aws:iam::111111111111:role/admin,--var=region=us-east-1,--var=cluster_name=k8s.example.com'
 else
     set -- "$@" aws-security-reference-architecture-examples aws-cloudformation-templates \
-        terraform-aws-iam-role terraform-aws-components
+        terraform-aws-iam-role terraform-aws-components serverless-patterns
 fi
 # shellcheck disable=SC2086
-exec python3 "$here/measure-resolution.py" "$@" $terraform serverless-patterns aws-sam-cli-app-templates
+exec python3 "$here/measure-resolution.py" "$@" $terraform aws-sam-cli-app-templates
