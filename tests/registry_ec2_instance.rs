@@ -4,50 +4,10 @@
 //! `iam_role_policies` attached; described for majors 4 (from 4.2.0, where the role appeared),
 //! 5 and 6. Other versions fall back to reading the inputs only.
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::path::Path;
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, text).expect("write");
-}
-
-fn iamlint(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
-    let out = Command::cargo_bin("iamlint")
-        .expect("binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("run");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "json: {e}\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code(), v)
-}
-
-/// The roles of `main.tf`.
-fn roles(main: &str) -> Vec<Value> {
-    let d = tempfile::tempdir().expect("tempdir");
-    write(d.path(), "main.tf", main);
-    let (_, v) = iamlint(d.path(), &["roles", "--format", "json", "."]);
-    v["roles"].as_array().cloned().unwrap_or_default()
-}
-
-fn role<'a>(roles: &'a [Value], address: &str) -> &'a Value {
-    roles
-        .iter()
-        .find(|r| r["address"] == address)
-        .unwrap_or_else(|| panic!("no {address} in {roles:#?}"))
-}
+mod module_support;
+use module_support::*;
 
 /// A finding: rule, resource, line, notes.
 #[derive(Debug)]
@@ -78,13 +38,6 @@ fn findings(main: &str) -> (Option<i32>, Vec<Finding>) {
         })
         .collect();
     (code, fs)
-}
-
-fn line_of(text: &str, needle: &str) -> u64 {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map(|i| i as u64 + 1)
-        .unwrap_or_else(|| panic!("`{needle}` not in the text"))
 }
 
 const CALL: &str = r#"module "bastion" {

@@ -8,13 +8,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, text).expect("write");
-}
+mod module_support;
+use module_support::*;
 
 fn iamlint(dir: &Path, args: &[&str]) -> Value {
     let out = Command::cargo_bin("iamlint")
@@ -31,21 +26,6 @@ fn iamlint(dir: &Path, args: &[&str]) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-/// The roles of `main.tf`.
-fn roles(main: &str) -> Vec<Value> {
-    let d = tempfile::tempdir().expect("tempdir");
-    write(d.path(), "main.tf", main);
-    let v = iamlint(d.path(), &["roles", "--format", "json", "."]);
-    v["roles"].as_array().cloned().unwrap_or_default()
-}
-
-fn role<'a>(roles: &'a [Value], address: &str) -> &'a Value {
-    roles
-        .iter()
-        .find(|r| r["address"] == address)
-        .unwrap_or_else(|| panic!("no {address} in {roles:#?}"))
 }
 
 fn addresses(roles: &[Value]) -> Vec<&str> {
@@ -92,35 +72,6 @@ fn findings(main: &str) -> Vec<(String, String, u64)> {
             )
         })
         .collect()
-}
-
-/// The roles of `main.tf` that may do `action` (a custom rule's `can` selector, which reads
-/// every policy a role has, the module's own included).
-fn can(main: &str, action: &str) -> Vec<String> {
-    let d = tempfile::tempdir().expect("tempdir");
-    write(d.path(), "main.tf", main);
-    write(
-        d.path(),
-        "rules/T001.yaml",
-        &format!(
-            "id: T001\ntitle: may do it\nseverity: low\nscope: role\nmatch:\n  can:\n    actions: [\"{action}\"]\nmessage: \"{{role}}: {{detail}}\"\ndescription:\n  what: w\n  why: w\n  fix: w\n"
-        ),
-    );
-    let v = iamlint(d.path(), &["--rules", "rules", "--format", "json", "."]);
-    v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == "T001")
-        .map(|f| f["resource"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-fn line_of(text: &str, needle: &str) -> u64 {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .map(|i| i as u64 + 1)
-        .unwrap_or_else(|| panic!("`{needle}` not in the text"))
 }
 
 const EKS: &str = r#"module "eks" {

@@ -474,18 +474,23 @@ fn switch(flag: &str) -> (bool, &str, Option<&str>) {
     }
 }
 
+impl ValueSpec {
+    /// The values this one is made of (`concat`, `first`, `list`, `object`).
+    fn parts(&self) -> impl Iterator<Item = &ValueSpec> {
+        self.concat
+            .iter()
+            .chain(&self.first)
+            .chain(&self.list)
+            .chain(self.object.values())
+    }
+}
+
 /// The inputs (or locals) a value reads.
 fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
     out.extend(v.input.as_deref());
     flags(&v.when, out);
     flags(&v.unless, out);
-    for c in v
-        .concat
-        .iter()
-        .chain(&v.first)
-        .chain(&v.list)
-        .chain(v.object.values())
-    {
+    for c in v.parts() {
         value_inputs(c, out);
     }
     for t in v.template.iter().chain(v.item.iter()) {
@@ -497,13 +502,18 @@ fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
 /// and the fallbacks of `|or_input:NAME` filters.
 fn template_inputs<'a>(t: &'a str, out: &mut Vec<&'a str>) {
     for key in ["${input.", "|or_input:"] {
-        let mut rest = t;
-        while let Some(i) = rest.find(key) {
-            let after = &rest[i + key.len()..];
-            let end = after.find(['}', '|', '.']).unwrap_or(after.len());
-            out.push(&after[..end]);
-            rest = &after[end..];
-        }
+        names_after(t, key, out);
+    }
+}
+
+/// The names that follow `key` in a template (up to `}`, `|` or `.`).
+fn names_after<'a>(t: &'a str, key: &str, out: &mut Vec<&'a str>) {
+    let mut rest = t;
+    while let Some(i) = rest.find(key) {
+        let after = &rest[i + key.len()..];
+        let end = after.find(['}', '|', '.']).unwrap_or(after.len());
+        out.push(&after[..end]);
+        rest = &after[end..];
     }
 }
 
@@ -529,23 +539,11 @@ fn value_each_fields<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
     out.extend(v.each.as_deref());
     each_switches(&v.when, out);
     each_switches(&v.unless, out);
-    for c in v
-        .concat
-        .iter()
-        .chain(&v.first)
-        .chain(&v.list)
-        .chain(v.object.values())
-    {
+    for c in v.parts() {
         value_each_fields(c, out);
     }
     for t in v.template.iter().chain(v.item.iter()) {
-        let mut rest = t.as_str();
-        while let Some(i) = rest.find("${each.") {
-            let after = &rest[i + 7..];
-            let end = after.find(['}', '|', '.']).unwrap_or(after.len());
-            out.push(&after[..end]);
-            rest = &after[end..];
-        }
+        names_after(t, "${each.", out);
     }
 }
 
