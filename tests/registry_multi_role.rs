@@ -3,7 +3,6 @@
 //! each role with its own switches, name, trust and policies, from the module's documented
 //! behaviour. Also `path.cwd`, which Terraform gives as the root module's absolute directory.
 
-
 mod module_support;
 use module_support::*;
 
