@@ -777,3 +777,31 @@ resource "aws_iam_role" "deploy" {
     assert!(!rules.contains(&"IAM004"), "{rules:?}");
     assert!(!rules.contains(&"IAM006"), "{rules:?}");
 }
+
+/// The EKS cluster role's AWS managed policies for EKS Auto Mode are at the root path, not
+/// under `/service-role/`, but AWS prescribes them for the cluster role that only
+/// eks.amazonaws.com assumes: AmazonEKSComputePolicy's PassRole to EC2 and instance launch are
+/// the service's, not a person's. On a role an EC2 instance assumes they are a real grant.
+#[test]
+fn the_eks_auto_mode_cluster_policies_on_the_cluster_role_are_not_escalation() {
+    let cluster = r#"
+resource "aws_iam_role" "cluster" {
+  name = "cluster"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "eks.amazonaws.com" }, Action = ["sts:AssumeRole", "sts:TagSession"] }]
+  })
+  managed_policy_arns = [
+    "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+    "arn:aws:iam::aws:policy/AmazonEKSComputePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKSBlockStoragePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKSLoadBalancingPolicy",
+    "arn:aws:iam::aws:policy/AmazonEKSNetworkingPolicy",
+  ]
+}
+"#;
+    let f = tf(cluster);
+    assert!(!has(&f, "IAM103") && !has(&f, "IAM105"), "{f:#?}");
+    let f = tf(&cluster.replace("eks.amazonaws.com", "ec2.amazonaws.com"));
+    assert!(has(&f, "IAM103") || has(&f, "IAM105"), "{f:#?}");
+}

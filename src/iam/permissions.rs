@@ -496,8 +496,11 @@ impl<'a> Permissions<'a> {
             .filter_map(|r| r.arn.get().and_then(managed::lookup).map(|p| (r, p)))
             .filter(|(_, p)| {
                 !(trust_known
-                    && p.arn_path == "/service-role/"
-                    && crate::iam::services::prescribed_service_role(p.name, &trusted_services))
+                    && crate::iam::services::prescribed_service_role(
+                        p.arn_path,
+                        p.name,
+                        &trusted_services,
+                    ))
             })
             .collect();
         let boundary = role

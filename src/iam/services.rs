@@ -140,10 +140,15 @@ fn service_role_rows() -> impl Iterator<Item = Vec<&'static str>> {
         .map(|l| l.split('\t').collect())
 }
 
-/// The service principal an AWS managed service-role policy (by name) is made for.
-pub fn service_role_policy_service(policy: &str) -> Option<&'static str> {
+/// The service principal an AWS managed service-role policy (by path and name) is made for:
+/// under `/service-role/` for most, at the root path for the few the table marks
+/// `policy-root`.
+pub fn service_role_policy_service(path: &str, policy: &str) -> Option<&'static str> {
     service_role_rows().find_map(|r| match r.as_slice() {
-        ["policy", name, service, ..] if *name == policy => Some(*service),
+        ["policy", name, service, ..] if *name == policy && path == "/service-role/" => {
+            Some(*service)
+        }
+        ["policy-root", name, service, ..] if *name == policy && path == "/" => Some(*service),
         _ => None,
     })
 }
@@ -160,11 +165,11 @@ fn same_service(principal: &str) -> &str {
     principal.strip_suffix(".cn").unwrap_or(principal)
 }
 
-/// True when `policy` (an AWS managed policy under `/service-role/`) is the service-role
-/// policy of the one service that all of `trusted` (the role's service principals) name, and
-/// that service does not run the customer's code: the shape AWS prescribes for that service.
-pub fn prescribed_service_role(policy: &str, trusted: &[&str]) -> bool {
-    let Some(service) = service_role_policy_service(policy) else {
+/// True when `policy` (an AWS managed policy at `path`) is the service-role policy of the one
+/// service that all of `trusted` (the role's service principals) name, and that service does
+/// not run the customer's code: the shape AWS prescribes for that service.
+pub fn prescribed_service_role(path: &str, policy: &str, trusted: &[&str]) -> bool {
+    let Some(service) = service_role_policy_service(path, policy) else {
         return false;
     };
     !trusted.is_empty()
@@ -196,6 +201,19 @@ mod service_role_tests {
                         "{source}"
                     );
                 }
+                ["policy-root", name, service, source] => {
+                    policies += 1;
+                    assert!(
+                        crate::iam::managed::lookup(&format!("arn:aws:iam::aws:policy/{name}"))
+                            .is_some(),
+                        "{name}"
+                    );
+                    assert!(service.ends_with(".amazonaws.com"), "{service}");
+                    assert!(
+                        source.starts_with("https://docs.aws.amazon.com/"),
+                        "{source}"
+                    );
+                }
                 ["runs-code", service, source] => {
                     assert!(service.ends_with(".amazonaws.com"), "{service}");
                     assert!(
@@ -207,17 +225,32 @@ mod service_role_tests {
             }
         }
         assert!(policies >= 10);
+        let sr = "/service-role/";
         assert!(prescribed_service_role(
+            sr,
             "AWSBatchServiceRole",
             &["batch.amazonaws.com"]
         ));
         assert!(!prescribed_service_role(
+            sr,
             "AWSGlueServiceRole",
             &["glue.amazonaws.com"]
         ));
         assert!(!prescribed_service_role(
+            sr,
             "AWSBatchServiceRole",
             &["batch.amazonaws.com", "ec2.amazonaws.com"]
+        ));
+        // The path is part of the policy's identity.
+        assert!(!prescribed_service_role(
+            "/",
+            "AWSBatchServiceRole",
+            &["batch.amazonaws.com"]
+        ));
+        assert!(prescribed_service_role(
+            "/",
+            "AmazonEKSComputePolicy",
+            &["eks.amazonaws.com"]
         ));
     }
 }
