@@ -1146,6 +1146,14 @@ fn interface_loader_refuses_bad_outputs_and_locals() {
             "    from: 1.2.0\n    inputs: {}\n",
             "not a release of major 0",
         ),
+        (
+            "    inputs: {}\n    outputs:\n      x: {role: aws_iam_role.this.name}\n",
+            "is not the name, arn, id or unique_id of a role the version describes",
+        ),
+        (
+            "    inputs: {}\n    role: aws_iam_role.this\n    outputs:\n      x: {role: aws_iam_role.this.policy}\n",
+            "is not the name, arn, id or unique_id of a role the version describes",
+        ),
     ];
     for (body, want) in cases {
         let e = parse_interface("bad.yaml", &format!("{head}{body}"))

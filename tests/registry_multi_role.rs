@@ -187,3 +187,47 @@ fn path_cwd_is_the_root_directory() {
     let (_, v) = iamlint(d.path(), &["roles", "--format", "json", "."]);
     assert_eq!(v["roles"][0]["name"], "ex-web-prod", "{v}");
 }
+
+/// A modelled module's outputs that name its role (`iam_role_name`, `iam_role_arn`) are the
+/// role's own attributes: a policy attached through the name is the modelled role's (not a
+/// role "outside this configuration"), and a trust that names the ARN trusts a role of this
+/// account.
+#[test]
+fn a_policy_attached_through_a_modelled_role_output_is_the_roles() {
+    let main = r#"module "app" {
+  source  = "terraform-aws-modules/eks-pod-identity/aws"
+  version = "~> 2.0"
+  name    = "app"
+}
+resource "aws_iam_policy" "admin" {
+  name   = "admin"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}
+resource "aws_iam_role_policy_attachment" "app_admin" {
+  role       = module.app.iam_role_name
+  policy_arn = aws_iam_policy.admin.arn
+}
+resource "aws_iam_role" "reader" {
+  name = "reader"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = module.app.iam_role_arn } }]
+  })
+}
+"#;
+    let rs = roles(main);
+    assert!(
+        !rs.iter().any(|r| r["address"]
+            .as_str()
+            .is_some_and(|a| a.contains("outside this configuration"))),
+        "{rs:#?}"
+    );
+    assert_eq!(
+        can(main, "s3:DeleteBucket"),
+        ["module.app.aws_iam_role.this"]
+    );
+    let reader = role(&rs, "aws_iam_role.reader");
+    assert_eq!(reader["trust_resolved"], true, "{reader}");
+    let p = &reader["trust"]["statements"][0]["principals"][0];
+    assert_eq!(p["relation"], "self", "{p}");
+}

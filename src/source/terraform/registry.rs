@@ -241,6 +241,11 @@ pub struct OutputSpec {
     /// An output of any type computed from the inputs.
     #[serde(default)]
     pub value: Option<ValueSpec>,
+    /// An attribute of a role the version describes (`aws_iam_role.this.name`,
+    /// `aws_iam_role.this.arn`): a policy attached through the output is the role's, and the
+    /// ARN is one of this account's.
+    #[serde(default)]
+    pub role: Option<String>,
     #[serde(default)]
     pub when: Vec<String>,
     /// The output when a `when` switch is false.
@@ -431,11 +436,28 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
             }
         }
         for (o, spec) in &v.outputs {
-            if spec.template.is_some() == spec.value.is_some() {
+            let given = [
+                spec.template.is_some(),
+                spec.value.is_some(),
+                spec.role.is_some(),
+            ];
+            if given.iter().filter(|g| **g).count() != 1 {
                 return Err(format!(
-                    "{name}: version {}: output `{o}` needs exactly one of `template` and `value`",
+                    "{name}: version {}: output `{o}` needs exactly one of `template`, `value` and `role`",
                     v.major
                 ));
+            }
+            if let Some(r) = &spec.role {
+                let described = r.rsplit_once('.').is_some_and(|(addr, attr)| {
+                    matches!(attr, "name" | "arn" | "id" | "unique_id")
+                        && v.roles.iter().any(|x| x.role == addr)
+                });
+                if !described {
+                    return Err(format!(
+                        "{name}: version {}: output `{o}`: `role: {r}` is not the name, arn, id or unique_id of a role the version describes",
+                        v.major
+                    ));
+                }
             }
         }
         for (key, from) in [("from", &v.from), ("roles_from", &v.roles_from)] {
@@ -1818,6 +1840,22 @@ pub fn output(
                 return c.value(v, None, span).map(|v| Val { span, ..v });
             }
             let addr = format!("{}module.{}{}", inst.prefix, call.name, key.suffix());
+            if let Some((role, attr)) = out.role.as_deref().and_then(|r| r.rsplit_once('.')) {
+                let full = format!("{addr}.{role}");
+                // The role's ARN is this account's, with the name assigned at apply; any other
+                // attribute is known only after apply, and carries the role's address, so that
+                // a policy attached through it is linked to the modelled role.
+                if attr == "arn"
+                    && let Some(arn) = super::resources::created_arn(&full, span)
+                {
+                    return Some(arn);
+                }
+                return Some(Val::unknown(
+                    format!("module.{}.{name}", call.name),
+                    format!("{full}.{attr} is known only after apply"),
+                    span,
+                ));
+            }
             let text = out
                 .template
                 .as_deref()?
