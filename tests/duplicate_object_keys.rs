@@ -92,3 +92,19 @@ fn an_attribute_written_twice_in_a_block_stays_an_error() {
     let e = &v["errors"][0];
     assert_eq!(e["line"], 3, "{v}");
 }
+
+/// Repeated keys on one line after text with multi-byte characters, and a bare name repeated:
+/// still read, the later item winning.
+#[test]
+fn repeated_keys_after_multibyte_text_and_bare_names() {
+    let main = r#"resource "aws_iam_role" "r" {
+  name = "r"
+  tags = { "名前" = "x", Team = "a", Team = "b" }
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" }, Principal = { Service = "lambda.amazonaws.com" } }] })
+}
+"#;
+    let v = run(main, &["roles"]);
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    let st = &v["roles"][0]["trust"]["statements"][0];
+    assert_eq!(st["principals"][0]["value"], "lambda.amazonaws.com", "{st}");
+}

@@ -421,6 +421,15 @@ fn byte_offset(text: &str, line: usize, column: usize) -> Option<usize> {
 /// with escapes or interpolation, an expression) gets none.
 fn stand_in_key(text: &str, at: usize, n: usize) -> Option<(usize, String, String)> {
     let rest = text.get(at..)?;
+    // Only an object item's key: after `{`, `,` or a line break, and before `=` or `:`.
+    let before = text.get(..at)?.trim_end_matches([' ', '\t', '\r']);
+    if !(before.is_empty() || before.ends_with(['{', ',', '\n'])) {
+        return None;
+    }
+    let key_then = |len: usize| {
+        rest.get(len..)
+            .is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(['=', ':']))
+    };
     let mark = |len: usize, fill: char| -> Option<String> {
         let head = format!("{fill}{n}");
         (head.len() <= len).then(|| format!("{head}{}", fill.to_string().repeat(len - head.len())))
@@ -432,13 +441,19 @@ fn stand_in_key(text: &str, at: usize, n: usize) -> Option<(usize, String, Strin
             return None;
         }
         let key = mark(own.len(), '~')?;
+        if !key_then(own.len() + 2) {
+            return None;
+        }
         return Some((own.len() + 2, own.to_string(), format!("\"{key}\"")));
     }
     let len = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .unwrap_or(rest.len());
     let own = &rest[..len];
-    if own.is_empty() || !own.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+    if own.is_empty()
+        || !own.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        || !key_then(len)
+    {
         return None;
     }
     Some((len, own.to_string(), mark(len, '_')?))
