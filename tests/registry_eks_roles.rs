@@ -4,29 +4,10 @@
 //! module's documented behaviour at v20 and v21. Majors that are not described stay at the
 //! "inputs only" level.
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::path::Path;
 
 mod module_support;
 use module_support::*;
-
-fn iamlint(dir: &Path, args: &[&str]) -> Value {
-    let out = Command::cargo_bin("iamlint")
-        .expect("binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("run");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "json: {e}\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 fn addresses(roles: &[Value]) -> Vec<&str> {
     roles.iter().filter_map(|r| r["address"].as_str()).collect()
@@ -59,7 +40,7 @@ fn service_principals(r: &Value) -> Vec<String> {
 fn findings(main: &str) -> Vec<(String, String, u64)> {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", main);
-    let v = iamlint(d.path(), &["--format", "json", "."]);
+    let (_, v) = iamlint(d.path(), &["--format", "json", "."]);
     v["findings"]
         .as_array()
         .expect("findings")
@@ -381,7 +362,7 @@ fn eks_undescribed_major_stays_inputs_only() {
         }
         let d = tempfile::tempdir().expect("tempdir");
         write(d.path(), "main.tf", &main);
-        let v = iamlint(d.path(), &["--format", "json", "."]);
+        let (_, v) = iamlint(d.path(), &["--format", "json", "."]);
         let note = v["findings"]
             .as_array()
             .into_iter()

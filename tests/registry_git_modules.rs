@@ -9,38 +9,21 @@
 //! cloudposse/terraform-aws-iam-system-user creates an IAM user at `path` (default "/") named
 //! by its label module, and `user_arn` is its ARN, "" when `enabled` is false.
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::path::Path;
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, text).expect("write");
-}
+mod module_support;
+use module_support::{iamlint, write};
 
 /// `iamlint ARGS --format json .` on a tree of one main.tf.
 fn json(main_tf: &str, args: &[&str]) -> (Option<i32>, Value) {
     let d = tempfile::tempdir().expect("tempdir");
     write(d.path(), "main.tf", main_tf);
-    let out = Command::cargo_bin("iamlint")
-        .expect("binary")
-        .current_dir(d.path())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .args(["--format", "json", "."])
-        .output()
-        .expect("run iamlint");
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code(), v)
+    let args: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--format", "json", "."])
+        .collect();
+    iamlint(d.path(), &args)
 }
 
 /// The inventory entry of the role at `address`.

@@ -285,8 +285,6 @@ pub struct Off {
 /// [`Instance::probe`]), followed by the variable's address.
 pub const DEFAULT_MARK: &str = "the default of ";
 
-/// The variable (`var.x`, `module.m.var.x`) whose default an unknown's reason names, when the
-/// unknown comes from a default in a probe instance.
 /// An object constructor's items with each key once: where a key is written twice, the later
 /// item wins, as in Terraform.
 fn later_wins(entries: Vec<(Key, Val)>) -> Vec<(Key, Val)> {
@@ -315,6 +313,8 @@ pub fn is_hidden_key(name: &str) -> bool {
     name == "__resource__" || name == BLOCK_MARK
 }
 
+/// The variable (`var.x`, `module.m.var.x`) whose default an unknown's reason names, when the
+/// unknown comes from a default in a probe instance.
 pub fn default_variable(reason: &str) -> Option<String> {
     let (_, rest) = reason.split_once(DEFAULT_MARK)?;
     let end = rest

@@ -120,44 +120,11 @@ pub fn extract(ctx: &Context, dirs: &BTreeSet<PathBuf>, plans: &[PathBuf]) -> Ex
     out
 }
 
-/// Why a root variable without a default is unknown (`{}` stands for its name). A tfvars file
-/// in the root that Terraform does not read by itself (`fixtures.tfvars`, `prod.tfvars`, which
-/// a CI job passes with `-var-file`) is named, so that the user knows which to pass.
-fn missing_reason(dir: &Path) -> String {
-    let mut named: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| {
-                    (n.ends_with(".tfvars") || n.ends_with(".tfvars.json"))
-                        && !n.starts_with("terraform.tfvars")
-                        && !n.contains(".auto.tfvars")
-                        && !n.contains('{')
-                        && !n.chars().any(char::is_control)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    named.sort();
-    let base = "var.{} has no default and no value in any tfvars file";
-    match named.as_slice() {
-        [] => base.into(),
-        [one] => {
-            format!("{base} Terraform reads by itself ({one} is not: pass it with --var-file)")
-        }
-        [first, ..] => format!(
-            "{base} Terraform reads by itself ({} files such as {first} are not: pass one with --var-file)",
-            named.len()
-        ),
-    }
-}
-
 /// Evaluates one root module and everything it calls.
 fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
     let def = cache.get(ctx, dir);
     let sh = Shared::new(ctx, cache, dir.to_path_buf());
-    let inputs = vars::root_inputs(&sh, &def);
+    let (inputs, missing_reason) = vars::root_inputs(&sh, &def);
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let mut root = Instance::new(
         &sh,
@@ -167,7 +134,7 @@ fn evaluate_root(ctx: &Context, cache: &ModuleCache, dir: &Path) -> Extraction {
         0,
         vec![canon],
         inputs,
-        missing_reason(dir),
+        missing_reason,
     );
     root.lineage_files = def.files.iter().map(|(id, _)| *id).collect();
     // The probe: the same root with every default unknown (see `Expansion::Off`).

@@ -330,22 +330,15 @@ fn json_comment_suppressions(
 
 /// Parses HCL text into a [`Body`]; a syntax error carries hcl-edit's line and column.
 pub fn parse_hcl(text: &str, file: FileId) -> Result<Body, SourceError> {
-    parse_hcl_with_comments(text, file).map(|(b, _)| b)
+    parse_hcl_inner(text, file, false).map(|(b, _, _)| b)
 }
 
-/// Parses HCL text into a [`Body`] and the file's comments: the `#`, `//` and `/* */` text
-/// outside every string, template and heredoc that hcl-edit parsed.
-pub fn parse_hcl_with_comments(
-    text: &str,
-    file: FileId,
-) -> Result<(Body, Vec<Comment>), SourceError> {
-    parse_hcl_inner(text, file, false).map(|(b, c, _)| (b, c))
-}
-
-/// Like [`parse_hcl_with_comments`], and accepts an object constructor that writes a key twice
-/// (`{ a = 1, a = 2 }`), as Terraform does (the later one wins; HCL refuses duplicates only in
-/// `for` expressions). Each later key is parsed under a stand-in of the same length, returned
-/// with its byte offset and its own name so that the evaluator reads it back under that name.
+/// Parses a module file into a [`Body`] and its comments (the `#`, `//` and `/* */` text
+/// outside every string, template and heredoc that hcl-edit parsed). It accepts an object
+/// constructor that writes a key twice (`{ a = 1, a = 2 }`), as Terraform does (the later one
+/// wins; HCL refuses duplicates only in `for` expressions): each later key is parsed under a
+/// stand-in of the same length, returned with its byte offset and its own name so that the
+/// evaluator reads it back under that name.
 pub fn parse_hcl_lenient(text: &str, file: FileId) -> Result<ParsedHcl, SourceError> {
     parse_hcl_inner(text, file, true)
 }

@@ -395,12 +395,9 @@ pub fn interfaces() -> &'static [InterfaceFile] {
 pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> {
     let f: InterfaceFile = serde_saphyr::from_str(text).map_err(|e| format!("{name}: {e}"))?;
     for v in &f.versions {
-        let mut used: Vec<&str> = Vec::new();
-        v.inputs_used(&mut used);
-        for u in used {
-            if u.starts_with("each.") {
-                continue;
-            }
+        let mut used = Vec::new();
+        v.refs(&mut used);
+        for u in used.iter().filter_map(Ref::input) {
             if !v.inputs.contains_key(u) && !v.locals.contains_key(u) {
                 return Err(format!(
                     "{name}: version {} uses input `{u}` that `inputs` does not declare",
@@ -410,7 +407,9 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
         }
         for r in &v.roles {
             let Some(fe) = &r.for_each else { continue };
-            for field in r.each_fields() {
+            let mut read = Vec::new();
+            r.refs(&mut read);
+            for field in read.iter().filter_map(Ref::field) {
                 if field != "key" && !fe.fields.contains_key(field) {
                     return Err(format!(
                         "{name}: version {}: role {} reads item field `{field}` that its `for_each.fields` does not declare",
@@ -426,9 +425,13 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
                     v.major
                 ));
             }
-            let mut used: Vec<&str> = Vec::new();
-            value_inputs(spec, &mut used);
-            if let Some(u) = used.iter().find(|u| !v.inputs.contains_key(**u)) {
+            let mut used = Vec::new();
+            value_refs(spec, false, &mut used);
+            if let Some(u) = used
+                .iter()
+                .filter_map(Ref::input)
+                .find(|u| !v.inputs.contains_key(*u))
+            {
                 return Err(format!(
                     "{name}: version {}: local `{l}` uses `{u}`, which is not an input",
                     v.major
@@ -476,10 +479,6 @@ pub fn parse_interface(name: &str, text: &str) -> Result<InterfaceFile, String> 
     Ok(f)
 }
 
-fn flags<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
-    out.extend(w.iter().map(|s| switch(s).1));
-}
-
 /// A switch of a `when` or `create` list: (negated, input, compared text). `!NAME` is true when
 /// the input is false or empty, `NAME!=TEXT` when its string is not TEXT, `NAME==TEXT` when it is
 /// (`NAME!=null`: the input is not null, even when it is an empty object).
@@ -507,24 +506,74 @@ impl ValueSpec {
     }
 }
 
-/// The inputs (or locals) a value reads.
-fn value_inputs<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
-    out.extend(v.input.as_deref());
-    flags(&v.when, out);
-    flags(&v.unless, out);
-    for c in v.parts() {
-        value_inputs(c, out);
+/// What a part of an interface reads: an input (or local), or a field of the item a repeated
+/// role is made for (`each: FIELD`, `${each.FIELD}`, an `each.FIELD` switch).
+enum Ref<'a> {
+    Input(&'a str),
+    Field(&'a str),
+}
+
+impl<'a> Ref<'a> {
+    fn input(&self) -> Option<&'a str> {
+        match self {
+            Ref::Input(n) => Some(n),
+            Ref::Field(_) => None,
+        }
     }
-    for t in v.template.iter().chain(v.item.iter()) {
-        template_inputs(t, out);
+
+    fn field(&self) -> Option<&'a str> {
+        match self {
+            Ref::Field(f) => Some(f),
+            Ref::Input(_) => None,
+        }
     }
 }
 
-/// The inputs a template reads: `${input.NAME}`, `${input.NAME.FIELD}`, `${input.NAME|f}`,
-/// and the fallbacks of `|or_input:NAME` filters.
-fn template_inputs<'a>(t: &'a str, out: &mut Vec<&'a str>) {
+/// A name as a switch or a role field writes it: `each.FIELD` is the item's field (none inside
+/// a statement repeated by its own `for_each`, whose `each` is its element), else an input.
+fn name_ref<'a>(name: &'a str, in_element: bool, out: &mut Vec<Ref<'a>>) {
+    match name.strip_prefix("each.") {
+        Some(f) if !in_element => out.push(Ref::Field(f)),
+        Some(_) => {}
+        None => out.push(Ref::Input(name)),
+    }
+}
+
+/// What the switches of a `when`, `unless` or `create` list read.
+fn switch_refs<'a>(w: &'a [String], in_element: bool, out: &mut Vec<Ref<'a>>) {
+    for s in w {
+        name_ref(switch(s).1, in_element, out);
+    }
+}
+
+/// What a value reads; `in_element`: it is inside a statement repeated by its own `for_each`.
+fn value_refs<'a>(v: &'a ValueSpec, in_element: bool, out: &mut Vec<Ref<'a>>) {
+    out.extend(v.input.as_deref().map(Ref::Input));
+    if !in_element {
+        out.extend(v.each.as_deref().map(Ref::Field));
+    }
+    switch_refs(&v.when, in_element, out);
+    switch_refs(&v.unless, in_element, out);
+    for c in v.parts() {
+        value_refs(c, in_element, out);
+    }
+    for t in v.template.iter().chain(v.item.iter()) {
+        template_refs(t, in_element, out);
+    }
+}
+
+/// What a template reads: `${input.NAME}` (`${input.NAME.FIELD}`, `${input.NAME|f}`), the
+/// fallbacks of `|or_input:NAME` filters, and `${each.FIELD}` of a repeated role's item.
+fn template_refs<'a>(t: &'a str, in_element: bool, out: &mut Vec<Ref<'a>>) {
+    let mut names = Vec::new();
     for key in ["${input.", "|or_input:"] {
-        names_after(t, key, out);
+        names_after(t, key, &mut names);
+    }
+    out.extend(names.into_iter().map(Ref::Input));
+    if !in_element {
+        let mut fields = Vec::new();
+        names_after(t, "${each.", &mut fields);
+        out.extend(fields.into_iter().map(Ref::Field));
     }
 }
 
@@ -540,46 +589,28 @@ fn names_after<'a>(t: &'a str, key: &str, out: &mut Vec<&'a str>) {
 }
 
 impl VersionSpec {
-    fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
+    /// What the version's outputs and roles read.
+    fn refs<'a>(&'a self, out: &mut Vec<Ref<'a>>) {
         for o in self.outputs.values() {
-            flags(&o.when, out);
+            switch_refs(&o.when, false, out);
             if let Some(v) = &o.value {
-                value_inputs(v, out);
+                value_refs(v, false, out);
             }
             if let Some(t) = &o.template {
-                template_inputs(t, out);
+                template_refs(t, false, out);
             }
         }
         for r in &self.roles {
-            r.inputs_used(out);
+            r.refs(out);
         }
     }
 }
 
-/// The item fields a value reads: `each: FIELD`, `${each.FIELD}` and `each.FIELD` switches.
-fn value_each_fields<'a>(v: &'a ValueSpec, out: &mut Vec<&'a str>) {
-    out.extend(v.each.as_deref());
-    each_switches(&v.when, out);
-    each_switches(&v.unless, out);
-    for c in v.parts() {
-        value_each_fields(c, out);
-    }
-    for t in v.template.iter().chain(v.item.iter()) {
-        names_after(t, "${each.", out);
-    }
-}
-
-/// The item fields that `each.FIELD` switches read.
-fn each_switches<'a>(w: &'a [String], out: &mut Vec<&'a str>) {
-    out.extend(w.iter().filter_map(|s| switch(s).1.strip_prefix("each.")));
-}
-
 impl RoleSpec {
-    /// The item fields the role reads (for a role repeated over a map input).
-    fn each_fields(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        each_switches(&self.create, &mut out);
-        each_switches(&self.name_prefix_when, &mut out);
+    /// What the role reads: the inputs, and the item fields of a role repeated over a map.
+    fn refs<'a>(&'a self, out: &mut Vec<Ref<'a>>) {
+        switch_refs(&self.create, false, out);
+        switch_refs(&self.name_prefix_when, false, out);
         for s in [
             &self.path,
             &self.permissions_boundary,
@@ -588,7 +619,12 @@ impl RoleSpec {
         .into_iter()
         .flatten()
         {
-            out.extend(s.strip_prefix("each."));
+            name_ref(s, false, out);
+        }
+        out.extend(self.not_modelled.keys().map(|s| Ref::Input(s)));
+        if let Some(fe) = &self.for_each {
+            out.push(Ref::Input(&fe.input));
+            out.extend(fe.defaults.as_deref().map(Ref::Input));
         }
         for v in self
             .name
@@ -598,11 +634,16 @@ impl RoleSpec {
             .chain(&self.policy_documents)
             .chain(&self.policy_statements)
         {
-            value_each_fields(v, &mut out);
+            value_refs(v, false, out);
         }
-        // A statement repeated by its own `for_each` reads that element, not the item.
-        for s in self.trust.iter().filter(|s| s.for_each.is_none()) {
-            each_switches(&s.when, &mut out);
+        for s in &self.trust {
+            // A statement repeated by its own `for_each` reads that element, not the item.
+            let elem = s.for_each.is_some();
+            switch_refs(&s.when, elem, out);
+            out.extend(s.anchor.iter().map(|a| Ref::Input(a)));
+            if let Some(fe) = &s.for_each {
+                out.extend(fe.inputs.iter().map(|a| Ref::Input(a)));
+            }
             for v in s
                 .actions
                 .iter()
@@ -611,69 +652,12 @@ impl RoleSpec {
                 .chain(s.from.iter())
                 .chain(s.principals.iter().map(|p| &p.values))
             {
-                value_each_fields(v, &mut out);
+                value_refs(v, elem, out);
             }
             for c in &s.conditions {
-                each_switches(&c.when, &mut out);
+                switch_refs(&c.when, elem, out);
                 for v in [&c.test, &c.variable, &c.values] {
-                    value_each_fields(v, &mut out);
-                }
-            }
-        }
-        out
-    }
-
-    fn inputs_used<'a>(&'a self, out: &mut Vec<&'a str>) {
-        let val = value_inputs;
-        flags(&self.create, out);
-        flags(&self.name_prefix_when, out);
-        for s in [
-            &self.path,
-            &self.permissions_boundary,
-            &self.max_session_duration,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            out.push(s);
-        }
-        out.extend(self.not_modelled.keys().map(|s| s.as_str()));
-        if let Some(fe) = &self.for_each {
-            out.push(&fe.input);
-            out.extend(fe.defaults.as_deref());
-        }
-        for v in self
-            .name
-            .iter()
-            .chain(self.trust_document.iter())
-            .chain(&self.managed_policies)
-            .chain(&self.policy_documents)
-            .chain(&self.policy_statements)
-        {
-            val(v, out);
-        }
-        for s in &self.trust {
-            flags(&s.when, out);
-            out.extend(s.anchor.iter().map(|a| a.as_str()));
-            if let Some(fe) = &s.for_each {
-                out.extend(fe.inputs.iter().map(|a| a.as_str()));
-            }
-            for v in s
-                .actions
-                .iter()
-                .chain(&s.conditions_from)
-                .chain(&s.principals_from)
-                .chain(s.from.iter())
-            {
-                val(v, out);
-            }
-            for p in &s.principals {
-                val(&p.values, out);
-            }
-            for c in &s.conditions {
-                flags(&c.when, out);
-                for v in [&c.test, &c.variable, &c.values] {
-                    val(v, out);
+                    value_refs(v, elem, out);
                 }
             }
         }

@@ -15,29 +15,61 @@ use crate::value::{Val, ValKind};
 use super::eval::{Instance, Scope, Shared};
 use super::parse::{ModuleDef, parse_hcl};
 
-/// The tfvars files of `dir` in precedence order.
-fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
+/// The tfvars files of `dir`: those Terraform reads by itself, in precedence order
+/// (`terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in lexical order), and
+/// the names of the others (`fixtures.tfvars`, which a CI job passes with `-var-file`), sorted.
+fn tfvars_files(dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let mut read = Vec::new();
     for n in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = dir.join(n);
         if is_entry(&p) {
-            out.push(p);
+            read.push(p);
         }
     }
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut auto = Vec::new();
+    let mut others = Vec::new();
+    for p in std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
                 .map(|e| e.path())
-                .filter(|p| {
-                    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    (n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")) && is_entry(p)
-                })
-                .collect()
+                .collect::<Vec<_>>()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+    {
+        let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !(n.ends_with(".tfvars") || n.ends_with(".tfvars.json")) || !is_entry(&p) {
+            continue;
+        }
+        if n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json") {
+            auto.push(p);
+        } else if !n.starts_with("terraform.tfvars")
+            && !n.contains('{')
+            && !n.chars().any(char::is_control)
+        {
+            others.push(n.to_string());
+        }
+    }
     auto.sort();
-    out.extend(auto);
-    out
+    others.sort();
+    read.extend(auto);
+    (read, others)
+}
+
+/// Why a root variable without a default is unknown (`{}` stands for its name), naming the
+/// tfvars files of the root that Terraform does not read by itself, so that the user knows
+/// which to pass.
+fn missing_reason(unread: &[String]) -> String {
+    let base = "var.{} has no default and no value in any tfvars file";
+    match unread {
+        [] => base.into(),
+        [one] => {
+            format!("{base} Terraform reads by itself ({one} is not: pass it with --var-file)")
+        }
+        [first, ..] => format!(
+            "{base} Terraform reads by itself ({} files such as {first} are not: pass one with --var-file)",
+            unread.len()
+        ),
+    }
 }
 
 /// True for a directory entry that is not a directory: a file, a link or a special file, which
@@ -107,8 +139,8 @@ fn cli_value(consts: &Instance, def: &ModuleDef, name: &str, raw: &str) -> Optio
     Some(v)
 }
 
-/// The input values of a root module.
-pub fn root_inputs(sh: &Shared, def: &Arc<ModuleDef>) -> HashMap<String, Val> {
+/// The input values of a root module, and why a variable without a value is unknown.
+pub fn root_inputs(sh: &Shared, def: &Arc<ModuleDef>) -> (HashMap<String, Val>, String) {
     let consts = Instance::new(
         sh,
         Arc::new(ModuleDef::default()),
@@ -125,7 +157,8 @@ pub fn root_inputs(sh: &Shared, def: &Arc<ModuleDef>) -> HashMap<String, Val> {
             out.insert(name.clone(), v);
         }
     }
-    for p in tfvars_files(&def.dir) {
+    let (files, unread) = tfvars_files(&def.dir);
+    for p in files {
         read_file(sh, &consts, &p, &mut out);
     }
     for arg in &sh.ctx.options.tf_var_args {
@@ -138,5 +171,5 @@ pub fn root_inputs(sh: &Shared, def: &Arc<ModuleDef>) -> HashMap<String, Val> {
             }
         }
     }
-    out
+    (out, missing_reason(&unread))
 }
