@@ -231,3 +231,41 @@ resource "aws_iam_role" "reader" {
     let p = &reader["trust"]["statements"][0]["principals"][0];
     assert_eq!(p["relation"], "self", "{p}");
 }
+
+/// When only a root variable's default switches the modelled role off, the role is checked as
+/// a template, and a policy attached through its name output is that template's (it is not
+/// lost with the output's null).
+#[test]
+fn a_policy_attached_to_a_role_off_by_default_reaches_the_template() {
+    let main = r#"variable "enabled" {
+  type    = bool
+  default = false
+}
+module "app" {
+  source  = "terraform-aws-modules/eks-pod-identity/aws"
+  version = "~> 2.0"
+  name    = "app"
+  create  = var.enabled
+}
+resource "aws_iam_role_policy_attachment" "app_admin" {
+  count      = var.enabled ? 1 : 0
+  role       = module.app.iam_role_name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"#;
+    let rs = roles(main);
+    let app = role(&rs, "module.app.aws_iam_role.this");
+    assert_eq!(app["state"], "template", "{app}");
+    assert!(
+        app["managed_policies"]
+            .to_string()
+            .contains("AdministratorAccess"),
+        "{app}"
+    );
+    assert!(
+        !rs.iter().any(|r| r["address"]
+            .as_str()
+            .is_some_and(|a| a.contains("outside this configuration"))),
+        "{rs:#?}"
+    );
+}

@@ -1813,7 +1813,18 @@ pub fn output(
         fallback: span,
         item: None,
     };
-    match c.when(&out.when, span)? {
+    // A role attribute of a role that only a root variable's default switches off stands for
+    // the role checked as a template, so that what is attached through it reaches that role.
+    let role_template = || {
+        let addr = out.role.as_deref()?.rsplit_once('.')?.0;
+        let r = spec.roles.iter().find(|r| r.role == addr)?;
+        off_by_default(inst, call, &c, r, &Scope::empty())
+    };
+    let on = match c.when(&out.when, span)? {
+        false => role_template().is_some(),
+        true => true,
+    };
+    match on {
         false => Some(match &out.otherwise {
             Some(j) => json_to_val(j, span),
             None => Val::new(ValKind::Null, span),
